@@ -1,0 +1,88 @@
+//! One error type for the whole core. Each variant carries what the UI needs to put the message at the
+//! right place: a stable `code`, and for validation the `field` it concerns.
+
+use crate::i18n::Lang;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{field}: {problem:?}")]
+    Invalid { field: String, problem: Problem },
+    #[error("bad JSON at line {line}, column {column}: {detail}")]
+    BadJson { line: usize, column: usize, detail: String },
+    #[error("no {kind} with id {id}")]
+    NotFound { kind: String, id: String },
+    #[error("this database has no installation yet; run `sotay init`")]
+    NotInitialized,
+    #[error("this database already has an installation")]
+    AlreadyInitialized,
+    #[error("the database was written by a newer Sotay (schema {found}, this one knows {known})")]
+    NewerDatabase { found: i64, known: i64 },
+    #[error("{path} is not a Sotay database (not SQLite)")]
+    NotADatabase { path: String },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("file error on {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("integrity check failed: {0}")]
+    Integrity(String),
+    #[error("{kind} {id} belongs to unit {owner}; only that unit can change it")]
+    NotOwner { kind: String, id: String, owner: String },
+}
+
+/// What is wrong with a field. Kept apart from the text so that each language words it its own way.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    Required,
+    TooLong { max: usize },
+    Negative,
+    NotAfter { other: String },
+    UnknownUnit(String),
+    UnknownPlan(String),
+    UnknownEvent(String),
+    UnknownIndicator(String),
+    BadDate(String),
+    BadValue(String),
+    Duplicate(String),
+    SumExceeds { total: String },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, problem: Problem) -> Self {
+        Error::Invalid { field: field.into(), problem }
+    }
+
+    /// A stable, machine-readable code; the UI acts on it (see docs/ipc.md).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid { .. } => "invalid",
+            Error::BadJson { .. } => "bad_json",
+            Error::NotFound { .. } => "not_found",
+            Error::NotInitialized => "not_initialized",
+            Error::AlreadyInitialized => "already_initialized",
+            Error::NewerDatabase { .. } => "newer_database",
+            Error::NotADatabase { .. } => "not_a_database",
+            Error::Sqlite(_) => "database",
+            Error::Io { .. } => "io",
+            Error::Integrity(_) => "integrity",
+            Error::NotOwner { .. } => "not_owner",
+        }
+    }
+
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    pub fn from_json(e: serde_json::Error) -> Self {
+        Error::BadJson { line: e.line(), column: e.column(), detail: e.to_string() }
+    }
+
+    /// The message a person reads, in their language.
+    pub fn message(&self, lang: Lang) -> String {
+        crate::i18n::error_message(self, lang)
+    }
+}

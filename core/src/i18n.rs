@@ -1,0 +1,195 @@
+//! Words shown to people: Vietnamese first, English second.
+
+use crate::error::{Error, Problem};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Lang {
+        if s.trim().to_ascii_lowercase().starts_with("en") {
+            Lang::En
+        } else {
+            Lang::Vi
+        }
+    }
+}
+
+/// Vietnamese and English names of the fields that validation can name.
+pub fn field_label(field: &str, lang: Lang) -> String {
+    let leaf = field.rsplit('.').next().unwrap_or(field);
+    let leaf = leaf.split('[').next().unwrap_or(leaf);
+    let (vi, en) = match leaf {
+        "title" => ("Tên/tiêu đề", "Title"),
+        "name" => ("Tên", "Name"),
+        "code" => ("Mã", "Code"),
+        "kind" => ("Loại", "Kind"),
+        "parent_id" => ("Đơn vị cấp trên", "Parent unit"),
+        "successor_id" => ("Đơn vị kế thừa", "Successor unit"),
+        "valid_from" => ("Hiệu lực từ", "Valid from"),
+        "valid_to" => ("Hiệu lực đến", "Valid to"),
+        "owner_unit" => ("Đơn vị", "Unit"),
+        "unit_id" => ("Đơn vị", "Unit"),
+        "plan_id" => ("Kế hoạch", "Plan"),
+        "parent_plan_id" => ("Kế hoạch cấp trên", "Parent plan"),
+        "event_id" => ("Hoạt động", "Event"),
+        "start_at" => ("Bắt đầu", "Start"),
+        "end_at" => ("Kết thúc", "End"),
+        "start_on" => ("Ngày bắt đầu", "Start date"),
+        "end_on" => ("Ngày kết thúc", "End date"),
+        "issued_on" => ("Ngày ban hành", "Issue date"),
+        "event_type" => ("Loại hoạt động", "Event type"),
+        "mode" => ("Hình thức", "Mode"),
+        "members" => ("Số đoàn viên", "Members"),
+        "non_members" => ("Số thanh niên ngoài Đoàn", "Non-members"),
+        "others" => ("Đối tượng khác", "Others"),
+        "male" => ("Nam", "Male"),
+        "female" => ("Nữ", "Female"),
+        "participants" => ("Số người tham gia", "Participants"),
+        "unique_members_reached" => ("Số đoàn viên được tiếp cận", "Unique members reached"),
+        "connection_points" => ("Số điểm cầu", "Connection points"),
+        "opinions_collected" => ("Số ý kiến thu được", "Opinions collected"),
+        "indicator" => ("Chỉ tiêu", "Indicator"),
+        "value" => ("Giá trị", "Value"),
+        "number" => ("Số, ký hiệu", "Number"),
+        "content" => ("Nội dung", "Content"),
+        "topic" => ("Chủ đề", "Topic"),
+        "given_on" => ("Ngày góp ý", "Date given"),
+        "detected_at" => ("Thời điểm phát hiện", "Detected at"),
+        "platform" => ("Nền tảng", "Platform"),
+        "summary" => ("Tóm tắt", "Summary"),
+        "screenshot_sha256" => ("Mã băm ảnh chụp", "Screenshot hash"),
+        "period_from" => ("Từ ngày", "From"),
+        "period_to" => ("Đến ngày", "To"),
+        "held_on" => ("Ngày kiểm tra", "Inspection date"),
+        "subject" => ("Đối tượng", "Subject"),
+        "status" => ("Trạng thái", "Status"),
+        "views" => ("Lượt xem", "Views"),
+        _ => ("", ""),
+    };
+    let label = if lang == Lang::Vi { vi } else { en };
+    if label.is_empty() { field.to_string() } else { label.to_string() }
+}
+
+pub fn error_message(e: &Error, lang: Lang) -> String {
+    let vi = lang == Lang::Vi;
+    match e {
+        Error::Invalid { field, problem } => {
+            let label = field_label(field, lang);
+            let what = problem_text(problem, lang);
+            format!("{label}: {what}")
+        }
+        Error::BadJson { line, column, detail } => {
+            if vi {
+                format!("Dữ liệu JSON không hợp lệ ở dòng {line}, cột {column}: {detail}")
+            } else {
+                format!("Invalid JSON at line {line}, column {column}: {detail}")
+            }
+        }
+        Error::NotFound { kind, id } => {
+            if vi { format!("Không tìm thấy {kind} có mã {id}") } else { format!("No {kind} with id {id}") }
+        }
+        Error::NotInitialized => {
+            if vi {
+                "Chưa thiết lập đơn vị cho máy này (chạy `sotay init` hoặc mở ứng dụng)".into()
+            } else {
+                "This installation has no unit yet (run `sotay init` or open the app)".into()
+            }
+        }
+        Error::AlreadyInitialized => {
+            if vi { "Máy này đã được thiết lập đơn vị".into() } else { "This installation is already set up".into() }
+        }
+        Error::NewerDatabase { found, known } => {
+            if vi {
+                format!("Cơ sở dữ liệu do phiên bản Sotay mới hơn tạo (lược đồ {found}, bản này chỉ biết đến {known}); hãy cập nhật Sotay")
+            } else {
+                format!("The database was written by a newer Sotay (schema {found}, this one knows up to {known}); update Sotay")
+            }
+        }
+        Error::NotADatabase { path } => {
+            if vi {
+                format!("Tệp {path} không phải cơ sở dữ liệu Sotay (không phải SQLite)")
+            } else {
+                format!("{path} is not a Sotay database (not an SQLite file)")
+            }
+        }
+        Error::Sqlite(err) => {
+            if vi { format!("Lỗi cơ sở dữ liệu: {err}") } else { format!("Database error: {err}") }
+        }
+        Error::Io { path, source } => {
+            if vi { format!("Lỗi đọc/ghi tệp {path}: {source}") } else { format!("File error on {path}: {source}") }
+        }
+        Error::NotOwner { kind, id, owner } => {
+            if vi {
+                format!("{kind} {id} thuộc đơn vị {owner}; chỉ đơn vị đó được sửa")
+            } else {
+                format!("{kind} {id} belongs to unit {owner}; only that unit can change it")
+            }
+        }
+        Error::Integrity(what) => {
+            if vi { format!("Kiểm tra toàn vẹn thất bại: {what}") } else { format!("Integrity check failed: {what}") }
+        }
+    }
+}
+
+fn problem_text(p: &Problem, lang: Lang) -> String {
+    let vi = lang == Lang::Vi;
+    match p {
+        Problem::Required => if vi { "bắt buộc phải nhập".into() } else { "is required".into() },
+        Problem::TooLong { max } => {
+            if vi { format!("dài quá {max} ký tự") } else { format!("is longer than {max} characters") }
+        }
+        Problem::Negative => if vi { "không được là số âm".into() } else { "must not be negative".into() },
+        Problem::NotAfter { other } => {
+            let other = field_label(other, lang);
+            if vi { format!("phải sau hoặc bằng {other}") } else { format!("must not be before {other}") }
+        }
+        Problem::UnknownUnit(id) => {
+            if vi { format!("không có đơn vị {id}") } else { format!("unknown unit {id}") }
+        }
+        Problem::UnknownPlan(id) => {
+            if vi { format!("không có kế hoạch {id}") } else { format!("unknown plan {id}") }
+        }
+        Problem::UnknownEvent(id) => {
+            if vi { format!("không có hoạt động {id}") } else { format!("unknown event {id}") }
+        }
+        Problem::UnknownIndicator(c) => {
+            if vi { format!("không có chỉ tiêu {c}") } else { format!("unknown indicator {c}") }
+        }
+        Problem::BadDate(s) => {
+            if vi { format!("ngày/giờ không hợp lệ: {s}") } else { format!("not a valid date/time: {s}") }
+        }
+        Problem::BadValue(s) => {
+            if vi { format!("giá trị không hợp lệ: {s}") } else { format!("invalid value: {s}") }
+        }
+        Problem::Duplicate(s) => {
+            if vi { format!("đã có: {s}") } else { format!("already exists: {s}") }
+        }
+        Problem::SumExceeds { total } => {
+            let total = field_label(total, lang);
+            if vi { format!("lớn hơn {total}") } else { format!("is more than {total}") }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_field_message_names_the_field_in_vietnamese() {
+        let e = Error::invalid("participants.members", Problem::Negative);
+        assert_eq!(e.message(Lang::Vi), "Số đoàn viên: không được là số âm");
+        assert_eq!(e.message(Lang::En), "Members: must not be negative");
+    }
+
+    #[test]
+    fn date_order_message_names_both_fields() {
+        let e = Error::invalid("end_at", Problem::NotAfter { other: "start_at".into() });
+        assert_eq!(e.message(Lang::Vi), "Kết thúc: phải sau hoặc bằng Bắt đầu");
+    }
+}

@@ -1,0 +1,17 @@
+//! sotay-core: the whole of Sotay without a window — model, store, change log, Vietnamese text, search,
+//! dashboard, demo data. The CLI and the desktop shell are thin layers over this crate.
+
+pub mod clock;
+pub mod error;
+pub mod i18n;
+pub mod model;
+pub mod store;
+pub mod text;
+
+pub use error::{Error, Problem, Result};
+pub use i18n::Lang;
+pub use model::Kind;
+pub use store::{ListQuery, Page, Sort, Store};
+
+/// The application identifier: Tauri's app data dir and the CLI's default folder are both named by it.
+pub const APP_IDENTIFIER: &str = "vn.sotay.app";

@@ -1,0 +1,286 @@
+//! Events (hoạt động): what happened in the field, against the plan it serves, with who came and what
+//! it reached online.
+
+use serde::{Deserialize, Serialize};
+
+use super::unit::serde_plain;
+use super::validate::*;
+use super::{EventFacts, IndexFields, Kind, Known, Record};
+use crate::error::{Error, Problem, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum EventType {
+    #[default]
+    PropagandaSession,
+    StudyConference,
+    Forum,
+    Supervision,
+    SocialCriticism,
+    Inspection,
+    Commendation,
+    RebuttalCampaign,
+    OnlineContest,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    #[default]
+    InPerson,
+    Online,
+    Hybrid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum EventStatus {
+    Planned,
+    #[default]
+    Done,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Participants {
+    #[serde(default)]
+    pub members: i64,
+    #[serde(default)]
+    pub non_members: i64,
+    #[serde(default)]
+    pub others: i64,
+    #[serde(default)]
+    pub male: Option<i64>,
+    #[serde(default)]
+    pub female: Option<i64>,
+}
+
+impl Participants {
+    pub fn total(&self) -> i64 {
+        self.members + self.non_members + self.others
+    }
+}
+
+/// An online post: its metrics are a snapshot taken at `measured_at`; the latest value counts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OnlinePost {
+    pub platform: String,
+    #[serde(default)]
+    pub link: Option<String>,
+    #[serde(default)]
+    pub views: i64,
+    #[serde(default)]
+    pub reactions: i64,
+    #[serde(default)]
+    pub comments: i64,
+    #[serde(default)]
+    pub shares: i64,
+    #[serde(default)]
+    pub measured_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    /// photo, sign_in_sheet, minutes, article, other
+    pub kind: String,
+    /// A file name, a hash or a link.
+    pub reference: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    pub title: String,
+    #[serde(default)]
+    pub event_type: EventType,
+    #[serde(default)]
+    pub mode: Mode,
+    /// Local time in Vietnam: `2025-07-12T08:00`.
+    pub start_at: String,
+    #[serde(default)]
+    pub end_at: Option<String>,
+    #[serde(default)]
+    pub plan_id: Option<String>,
+    #[serde(default)]
+    pub task: Option<String>,
+    #[serde(default)]
+    pub connection_points: Option<i64>,
+    #[serde(default)]
+    pub place: Option<String>,
+    /// The unit where it took place, when not the owner.
+    #[serde(default)]
+    pub unit_id: Option<String>,
+    #[serde(default)]
+    pub organisers: Option<String>,
+    #[serde(default)]
+    pub audience: Option<String>,
+    #[serde(default)]
+    pub participants: Participants,
+    #[serde(default)]
+    pub unique_members_reached: Option<i64>,
+    #[serde(default)]
+    pub online_posts: Vec<OnlinePost>,
+    #[serde(default)]
+    pub opinions_collected: Option<i64>,
+    #[serde(default)]
+    pub evidence: Vec<Evidence>,
+    #[serde(default)]
+    pub status: EventStatus,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+impl Record for Event {
+    const KIND: Kind = Kind::Event;
+
+    fn validate(&self, known: &dyn Known) -> Result<()> {
+        required_line("title", &self.title)?;
+        let start = local("start_at", &self.start_at)?;
+        let end = opt_local("end_at", &self.end_at)?;
+        in_order("start_at", Some(start), "end_at", end)?;
+        opt_known_plan(known, "plan_id", &self.plan_id)?;
+        opt_known_unit(known, "unit_id", &self.unit_id)?;
+        opt_line("place", &self.place)?;
+        opt_line("task", &self.task)?;
+        opt_line("organisers", &self.organisers)?;
+        opt_line("audience", &self.audience)?;
+        let p = &self.participants;
+        non_negative("participants.members", p.members)?;
+        non_negative("participants.non_members", p.non_members)?;
+        non_negative("participants.others", p.others)?;
+        opt_non_negative("participants.male", p.male)?;
+        opt_non_negative("participants.female", p.female)?;
+        if p.male.unwrap_or(0) + p.female.unwrap_or(0) > p.total() {
+            return Err(Error::invalid("participants.female", Problem::SumExceeds { total: "participants".into() }));
+        }
+        opt_non_negative("unique_members_reached", self.unique_members_reached)?;
+        opt_non_negative("connection_points", self.connection_points)?;
+        opt_non_negative("opinions_collected", self.opinions_collected)?;
+        if self.mode == Mode::InPerson && self.connection_points.unwrap_or(0) > 0 {
+            return Err(Error::invalid("connection_points", Problem::BadValue("only for online or hybrid events".into())));
+        }
+        for (i, post) in self.online_posts.iter().enumerate() {
+            let f = |name: &str| format!("online_posts[{i}].{name}");
+            required_line(&f("platform"), &post.platform)?;
+            opt_link(&f("link"), &post.link)?;
+            non_negative(&f("views"), post.views)?;
+            non_negative(&f("reactions"), post.reactions)?;
+            non_negative(&f("comments"), post.comments)?;
+            non_negative(&f("shares"), post.shares)?;
+            opt_local(&f("measured_at"), &post.measured_at)?;
+        }
+        for (i, ev) in self.evidence.iter().enumerate() {
+            required_line(&format!("evidence[{i}].kind"), &ev.kind)?;
+            required_line(&format!("evidence[{i}].reference"), &ev.reference)?;
+        }
+        Ok(())
+    }
+
+    fn index(&self) -> IndexFields {
+        let p = &self.participants;
+        let facts = EventFacts {
+            mode: serde_plain(&self.mode),
+            members: p.members,
+            non_members: p.non_members,
+            others: p.others,
+            male: p.male.unwrap_or(0),
+            female: p.female.unwrap_or(0),
+            unique_reached: self.unique_members_reached.unwrap_or(0),
+            connection_points: self.connection_points.unwrap_or(0),
+            posts: self.online_posts.len() as i64,
+            views: self.online_posts.iter().map(|p| p.views).sum(),
+            interactions: self.online_posts.iter().map(|p| p.reactions + p.comments + p.shares).sum(),
+            opinions: self.opinions_collected.unwrap_or(0),
+        };
+        IndexFields {
+            title: self.title.clone(),
+            start: Some(normalise_local(&self.start_at)),
+            end: self.end_at.as_deref().map(normalise_local),
+            status: Some(serde_plain(&self.status)),
+            subtype: Some(serde_plain(&self.event_type)),
+            link_id: self.plan_id.clone(),
+            facts: Some(facts),
+            search_text: [self.place.clone(), self.task.clone(), self.organisers.clone(), self.notes.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" "),
+        }
+    }
+}
+
+/// `2025-07-12T08:00` whatever form was entered, so that text order is time order in the index.
+fn normalise_local(s: &str) -> String {
+    match crate::clock::parse_local("start_at", s) {
+        Ok(t) => t.format("%Y-%m-%dT%H:%M").to_string(),
+        Err(_) => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::world;
+    use super::super::{prepare, Kind};
+    use serde_json::json;
+
+    fn event() -> serde_json::Value {
+        json!({"title": "Tuyên truyền Nghị quyết tại thôn Đông", "start_at": "2025-07-12T08:00",
+               "participants": {"members": 40, "non_members": 12}})
+    }
+
+    #[test]
+    fn a_minimal_event_is_accepted_and_indexed() {
+        let p = prepare(Kind::Event, &event(), &world()).unwrap();
+        let facts = p.index.facts.unwrap();
+        assert_eq!(facts.members, 40);
+        assert_eq!(p.index.start.as_deref(), Some("2025-07-12T08:00"));
+        assert_eq!(p.body["event_type"], "propaganda_session");
+    }
+
+    #[test]
+    fn negative_counts_name_the_nested_field() {
+        let mut e = event();
+        e["participants"]["members"] = json!(-3);
+        assert_eq!(prepare(Kind::Event, &e, &world()).err().unwrap().field(), Some("participants.members"));
+    }
+
+    #[test]
+    fn wrong_types_and_unknown_fields_name_the_field() {
+        let mut e = event();
+        e["participants"]["members"] = json!("forty");
+        assert_eq!(prepare(Kind::Event, &e, &world()).err().unwrap().field(), Some("participants.members"));
+        let mut e = event();
+        e["colour"] = json!("red");
+        let err = prepare(Kind::Event, &e, &world()).err().unwrap();
+        assert!(format!("{err}").contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn end_before_start_and_unknown_plan_are_refused() {
+        let mut e = event();
+        e["end_at"] = json!("2025-07-12T07:00");
+        assert_eq!(prepare(Kind::Event, &e, &world()).err().unwrap().field(), Some("end_at"));
+        let mut e = event();
+        e["plan_id"] = json!("no-such-plan");
+        assert_eq!(prepare(Kind::Event, &e, &world()).err().unwrap().field(), Some("plan_id"));
+    }
+
+    #[test]
+    fn non_nfc_text_is_stored_as_nfc() {
+        let mut e = event();
+        e["title"] = json!("Tuye\u{302}n truye\u{302}\u{300}n");
+        let p = prepare(Kind::Event, &e, &world()).unwrap();
+        assert_eq!(p.body["title"], "Tuyên truyền");
+    }
+
+    #[test]
+    fn over_long_titles_are_refused() {
+        let mut e = event();
+        e["title"] = json!("a".repeat(301));
+        assert_eq!(prepare(Kind::Event, &e, &world()).err().unwrap().field(), Some("title"));
+    }
+}

@@ -1,0 +1,169 @@
+//! Inspections of implementation (kiểm tra) and supervision / social criticism (giám sát, phản biện xã hội).
+
+use serde::{Deserialize, Serialize};
+
+use super::unit::serde_plain;
+use super::validate::*;
+use super::{IndexFields, Kind, Known, Record};
+use crate::error::{Error, Problem, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Remediation {
+    #[default]
+    Pending,
+    InProgress,
+    Done,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Finding {
+    pub item: String,
+    pub met: bool,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inspection {
+    pub content: String,
+    pub held_on: String,
+    #[serde(default)]
+    pub decision_number: Option<String>,
+    #[serde(default)]
+    pub team: Option<String>,
+    #[serde(default)]
+    pub inspected_unit_ids: Vec<String>,
+    #[serde(default)]
+    pub period_from: Option<String>,
+    #[serde(default)]
+    pub period_to: Option<String>,
+    #[serde(default)]
+    pub findings: Vec<Finding>,
+    #[serde(default)]
+    pub recommendations: Option<String>,
+    #[serde(default)]
+    pub deadline: Option<String>,
+    #[serde(default)]
+    pub remediation: Remediation,
+    #[serde(default)]
+    pub closing_report_number: Option<String>,
+}
+
+impl Record for Inspection {
+    const KIND: Kind = Kind::Inspection;
+
+    fn validate(&self, known: &dyn Known) -> Result<()> {
+        required_line("content", &self.content)?;
+        let held = date("held_on", &self.held_on)?;
+        opt_line("decision_number", &self.decision_number)?;
+        opt_line("team", &self.team)?;
+        for (i, u) in self.inspected_unit_ids.iter().enumerate() {
+            known_unit(known, &format!("inspected_unit_ids[{i}]"), u)?;
+        }
+        let from = opt_date("period_from", &self.period_from)?;
+        let to = opt_date("period_to", &self.period_to)?;
+        in_order("period_from", from, "period_to", to)?;
+        let deadline = opt_date("deadline", &self.deadline)?;
+        in_order("held_on", Some(held), "deadline", deadline)?;
+        for (i, f) in self.findings.iter().enumerate() {
+            required_line(&format!("findings[{i}].item"), &f.item)?;
+        }
+        Ok(())
+    }
+
+    fn index(&self) -> IndexFields {
+        IndexFields {
+            title: self.content.clone(),
+            start: Some(self.held_on.clone()),
+            end: self.deadline.clone(),
+            status: Some(serde_plain(&self.remediation)),
+            search_text: [self.decision_number.clone(), self.team.clone(), self.recommendations.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" "),
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SupervisionKind {
+    #[default]
+    Supervision,
+    SocialCriticism,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    #[default]
+    Lead,
+    Partner,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Supervision {
+    pub subject: String,
+    pub period_from: String,
+    #[serde(default)]
+    pub period_to: Option<String>,
+    #[serde(default)]
+    pub kind: SupervisionKind,
+    #[serde(default)]
+    pub role: Role,
+    #[serde(default)]
+    pub partners: Option<String>,
+    #[serde(default)]
+    pub findings: Option<String>,
+    #[serde(default)]
+    pub recommendations: Option<String>,
+    #[serde(default)]
+    pub recommendations_count: i64,
+    #[serde(default)]
+    pub recommendations_resolved: i64,
+    #[serde(default)]
+    pub follow_up: Option<String>,
+}
+
+impl Record for Supervision {
+    const KIND: Kind = Kind::Supervision;
+
+    fn validate(&self, _known: &dyn Known) -> Result<()> {
+        required_line("subject", &self.subject)?;
+        let from = date("period_from", &self.period_from)?;
+        let to = opt_date("period_to", &self.period_to)?;
+        in_order("period_from", Some(from), "period_to", to)?;
+        opt_line("partners", &self.partners)?;
+        non_negative("recommendations_count", self.recommendations_count)?;
+        non_negative("recommendations_resolved", self.recommendations_resolved)?;
+        if self.recommendations_resolved > self.recommendations_count {
+            return Err(Error::invalid(
+                "recommendations_resolved",
+                Problem::SumExceeds { total: "recommendations_count".into() },
+            ));
+        }
+        Ok(())
+    }
+
+    fn index(&self) -> IndexFields {
+        IndexFields {
+            title: self.subject.clone(),
+            start: Some(self.period_from.clone()),
+            end: self.period_to.clone(),
+            status: Some(serde_plain(&self.role)),
+            subtype: Some(serde_plain(&self.kind)),
+            search_text: [self.partners.clone(), self.findings.clone(), self.recommendations.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" "),
+            ..Default::default()
+        }
+    }
+}

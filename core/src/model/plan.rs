@@ -1,0 +1,145 @@
+//! Propaganda plans (kế hoạch): what a level will do, with targets per indicator and the upper plan it serves.
+
+use serde::{Deserialize, Serialize};
+
+use super::event::Mode;
+use super::unit::serde_plain;
+use super::validate::*;
+use super::{IndexFields, Kind, Known, Record};
+use crate::error::{Error, Problem, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanStatus {
+    #[default]
+    Draft,
+    Issued,
+    InProgress,
+    Closed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    pub indicator: String,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reporting {
+    pub what: String,
+    #[serde(default)]
+    pub to: Option<String>,
+    #[serde(default)]
+    pub due_on: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    pub title: String,
+    /// Number and symbol, e.g. `12-KH/ĐTN`.
+    #[serde(default)]
+    pub number: Option<String>,
+    #[serde(default)]
+    pub issued_on: Option<String>,
+    #[serde(default)]
+    pub signer: Option<String>,
+    /// The documents the plan rests on (căn cứ).
+    #[serde(default)]
+    pub bases: Vec<String>,
+    #[serde(default)]
+    pub purpose: Option<String>,
+    #[serde(default)]
+    pub content: Option<String>,
+    #[serde(default)]
+    pub forms: Option<Mode>,
+    #[serde(default)]
+    pub audience: Option<String>,
+    pub start_on: String,
+    #[serde(default)]
+    pub end_on: Option<String>,
+    #[serde(default)]
+    pub place: Option<String>,
+    #[serde(default)]
+    pub assignments: Option<String>,
+    #[serde(default)]
+    pub targets: Vec<Target>,
+    #[serde(default)]
+    pub reporting: Option<Reporting>,
+    #[serde(default)]
+    pub recipients: Vec<String>,
+    #[serde(default)]
+    pub status: PlanStatus,
+    #[serde(default)]
+    pub parent_plan_id: Option<String>,
+}
+
+impl Record for Plan {
+    const KIND: Kind = Kind::Plan;
+
+    fn validate(&self, known: &dyn Known) -> Result<()> {
+        required_line("title", &self.title)?;
+        opt_line("number", &self.number)?;
+        opt_line("signer", &self.signer)?;
+        opt_line("place", &self.place)?;
+        opt_date("issued_on", &self.issued_on)?;
+        let start = date("start_on", &self.start_on)?;
+        let end = opt_date("end_on", &self.end_on)?;
+        in_order("start_on", Some(start), "end_on", end)?;
+        for (i, t) in self.targets.iter().enumerate() {
+            let field = format!("targets[{i}].indicator");
+            if !known.indicator_exists(&t.indicator)? {
+                return Err(Error::invalid(field, Problem::UnknownIndicator(t.indicator.clone())));
+            }
+            if !(t.value.is_finite() && t.value >= 0.0) {
+                return Err(Error::invalid(format!("targets[{i}].value"), Problem::Negative));
+            }
+            if self.targets[..i].iter().any(|o| o.indicator == t.indicator) {
+                return Err(Error::invalid(field, Problem::Duplicate(t.indicator.clone())));
+            }
+        }
+        if let Some(r) = &self.reporting {
+            required("reporting.what", &r.what)?;
+            opt_date("reporting.due_on", &r.due_on)?;
+        }
+        opt_known_plan(known, "parent_plan_id", &self.parent_plan_id)
+    }
+
+    fn index(&self) -> IndexFields {
+        IndexFields {
+            title: self.title.clone(),
+            start: Some(self.start_on.clone()),
+            end: self.end_on.clone(),
+            status: Some(serde_plain(&self.status)),
+            link_id: self.parent_plan_id.clone(),
+            search_text: [self.number.clone(), self.purpose.clone(), self.content.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" "),
+            ..Default::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::world;
+    use super::super::{prepare, Kind};
+    use serde_json::json;
+
+    #[test]
+    fn targets_must_name_known_indicators_once() {
+        let plan = json!({"title": "Kế hoạch tuyên truyền", "start_on": "2025-07-01",
+                          "targets": [{"indicator": "TT-01", "value": 10}, {"indicator": "ZZ-99", "value": 1}]});
+        assert_eq!(prepare(Kind::Plan, &plan, &world()).err().unwrap().field(), Some("targets[1].indicator"));
+    }
+
+    #[test]
+    fn the_end_may_not_come_before_the_start() {
+        let plan = json!({"title": "KH", "start_on": "2025-07-01", "end_on": "2025-06-01"});
+        assert_eq!(prepare(Kind::Plan, &plan, &world()).err().unwrap().field(), Some("end_on"));
+    }
+}

@@ -1,0 +1,97 @@
+//! Model practices (mô hình hay, cách làm hiệu quả): problem, approach, results, recognition, replication.
+
+use serde::{Deserialize, Serialize};
+
+use super::validate::*;
+use super::{IndexFields, Kind, Known, Record};
+use crate::error::Result;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecognitionLevel {
+    Grassroots,
+    District,
+    Province,
+    Central,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recognition {
+    pub level: RecognitionLevel,
+    /// commendation, certificate_of_merit, …
+    pub form: String,
+    #[serde(default)]
+    pub decision_number: Option<String>,
+    #[serde(default)]
+    pub decided_on: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Replication {
+    pub unit_id: String,
+    #[serde(default)]
+    pub adopted_on: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Practice {
+    pub name: String,
+    #[serde(default)]
+    pub field: Option<String>,
+    #[serde(default)]
+    pub started_on: Option<String>,
+    #[serde(default)]
+    pub problem: Option<String>,
+    #[serde(default)]
+    pub approach: Option<String>,
+    #[serde(default)]
+    pub results: Option<String>,
+    #[serde(default)]
+    pub recognitions: Vec<Recognition>,
+    #[serde(default)]
+    pub replications: Vec<Replication>,
+    #[serde(default)]
+    pub evidence: Vec<String>,
+    #[serde(default)]
+    pub contact: Option<String>,
+}
+
+impl Record for Practice {
+    const KIND: Kind = Kind::Practice;
+
+    fn validate(&self, known: &dyn Known) -> Result<()> {
+        required_line("name", &self.name)?;
+        opt_line("field", &self.field)?;
+        opt_line("contact", &self.contact)?;
+        opt_date("started_on", &self.started_on)?;
+        for (i, r) in self.recognitions.iter().enumerate() {
+            required_line(&format!("recognitions[{i}].form"), &r.form)?;
+            opt_line(&format!("recognitions[{i}].decision_number"), &r.decision_number)?;
+            opt_date(&format!("recognitions[{i}].decided_on"), &r.decided_on)?;
+        }
+        for (i, r) in self.replications.iter().enumerate() {
+            known_unit(known, &format!("replications[{i}].unit_id"), &r.unit_id)?;
+            opt_date(&format!("replications[{i}].adopted_on"), &r.adopted_on)?;
+        }
+        Ok(())
+    }
+
+    fn index(&self) -> IndexFields {
+        let top = self.recognitions.iter().map(|r| r.level as u8).max();
+        IndexFields {
+            title: self.name.clone(),
+            start: self.started_on.clone(),
+            status: Some(if top.is_some() { "recognised" } else { "new" }.into()),
+            subtype: self.field.clone(),
+            search_text: [self.field.clone(), self.problem.clone(), self.approach.clone(), self.results.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" "),
+            ..Default::default()
+        }
+    }
+}

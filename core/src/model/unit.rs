@@ -1,0 +1,132 @@
+//! Org units: a tree of any depth with history, because the 2025 reform merged provinces and removed
+//! the district level while old reports still roll up under the old units.
+
+use serde::{Deserialize, Serialize};
+
+use super::validate::*;
+use super::{IndexFields, Kind, Known, Record};
+use crate::error::{Error, Problem, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitKind {
+    Central,
+    Province,
+    District,
+    Grassroots,
+    Bloc,
+    Branch,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitChange {
+    Merged,
+    Renamed,
+    Dissolved,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unit {
+    /// Short unique code, e.g. `HY-XA-DONG-HUNG`.
+    pub code: String,
+    /// Full name as printed, e.g. "Đoàn xã Đông Hưng".
+    pub name: String,
+    /// Level in the Union's structure; `kind` is taken by the record kind.
+    pub level: UnitKind,
+    #[serde(default)]
+    pub parent_id: Option<String>,
+    /// The upper body's name in document headers, e.g. "BCH TỈNH ĐOÀN HƯNG YÊN".
+    #[serde(default)]
+    pub upper_body: Option<String>,
+    /// Place name for the date line of documents, e.g. "Đông Hưng".
+    #[serde(default)]
+    pub place: Option<String>,
+    #[serde(default)]
+    pub valid_from: Option<String>,
+    #[serde(default)]
+    pub valid_to: Option<String>,
+    #[serde(default)]
+    pub successor_id: Option<String>,
+    #[serde(default)]
+    pub change: Option<UnitChange>,
+    /// Number of Union members, the denominator of unique-reach percentages.
+    #[serde(default)]
+    pub member_count: Option<i64>,
+}
+
+impl Record for Unit {
+    const KIND: Kind = Kind::Unit;
+
+    fn validate(&self, known: &dyn Known) -> Result<()> {
+        required_line("code", &self.code)?;
+        if !self.code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(Error::invalid("code", Problem::BadValue("letters A-Z, digits, - and _ only".into())));
+        }
+        required_line("name", &self.name)?;
+        opt_line("upper_body", &self.upper_body)?;
+        opt_line("place", &self.place)?;
+        opt_known_unit(known, "parent_id", &self.parent_id)?;
+        opt_known_unit(known, "successor_id", &self.successor_id)?;
+        let from = opt_date("valid_from", &self.valid_from)?;
+        let to = opt_date("valid_to", &self.valid_to)?;
+        in_order("valid_from", from, "valid_to", to)?;
+        opt_non_negative("member_count", self.member_count)?;
+        if self.successor_id.is_some() && self.valid_to.is_none() {
+            return Err(Error::invalid("valid_to", Problem::Required));
+        }
+        Ok(())
+    }
+
+    fn index(&self) -> IndexFields {
+        IndexFields {
+            title: self.name.clone(),
+            start: self.valid_from.clone(),
+            end: self.valid_to.clone(),
+            subtype: Some(serde_plain(&self.level)),
+            link_id: self.parent_id.clone(),
+            search_text: format!("{} {}", self.code, self.place.clone().unwrap_or_default()),
+            ..Default::default()
+        }
+    }
+}
+
+/// The snake_case name serde gives an enum value.
+pub(crate) fn serde_plain<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::world;
+    use super::super::{prepare, Kind};
+    use serde_json::json;
+
+    #[test]
+    fn a_unit_needs_a_code_and_a_name() {
+        let e = prepare(Kind::Unit, &json!({"code": "", "name": "Đoàn xã A", "level": "grassroots"}), &world());
+        assert_eq!(e.err().unwrap().field(), Some("code"));
+    }
+
+    #[test]
+    fn a_successor_must_exist_and_validity_must_be_in_order() {
+        let base = json!({"code": "X", "name": "Huyện đoàn X", "level": "district",
+                          "valid_from": "2010-01-01", "valid_to": "2025-06-30", "successor_id": "nope"});
+        assert_eq!(prepare(Kind::Unit, &base, &world()).err().unwrap().field(), Some("successor_id"));
+        let mut backwards = base.clone();
+        backwards["successor_id"] = json!("u1");
+        backwards["valid_to"] = json!("2009-01-01");
+        assert_eq!(prepare(Kind::Unit, &backwards, &world()).err().unwrap().field(), Some("valid_to"));
+    }
+
+    #[test]
+    fn unknown_kind_values_name_the_field() {
+        let e = prepare(Kind::Unit, &json!({"code": "X", "name": "X", "level": "galaxy"}), &world()).err().unwrap();
+        assert_eq!(e.field(), Some("level"));
+    }
+}

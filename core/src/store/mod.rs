@@ -1,0 +1,215 @@
+//! The local SQLite store: opening it safely, migrating it, and the installation it belongs to.
+//! Every write goes through [`write`], which appends to the change log in the same transaction.
+
+mod known;
+mod read;
+mod schema;
+mod write;
+
+pub use read::{ListQuery, Page, Sort};
+pub use write::WriteCtx;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// This installation: its origin id in the change log, the unit it works for, and its clock state.
+#[derive(Debug, Clone, Serialize)]
+pub struct Installation {
+    pub origin: String,
+    pub unit_id: String,
+    pub created_at: String,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+/// The schema version this build writes.
+pub fn schema_version() -> i64 {
+    schema::MIGRATIONS.len() as i64
+}
+
+/// Where the database lives when no `--db` or `SOTAY_DB` is given: the user's data folder, the same
+/// folder Tauri's app data dir resolves to, so the CLI and the window share one file.
+pub fn default_db_path() -> PathBuf {
+    let base = dirs::data_dir().unwrap_or_else(|| PathBuf::from("."));
+    base.join(crate::APP_IDENTIFIER).join("sotay.db")
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::Io { path: dir.display().to_string(), source: e })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        let mut store = Store { conn, path: Some(path.to_path_buf()) };
+        store.configure().map_err(|e| not_a_database(e, path))?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// A private database in memory, for tests.
+    pub fn open_in_memory() -> Result<Store> {
+        let mut store = Store { conn: Connection::open_in_memory()?, path: None };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn configure(&mut self) -> Result<()> {
+        // Reading the schema first makes a non-SQLite file fail here, before anything is written.
+        self.conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: a power cut right after a save must not lose that save.
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        self.conn.busy_timeout(Duration::from_secs(5))?;
+        self.conn.create_collation("vi", crate::text::compare_vi)?;
+        Ok(())
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let found: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = schema_version();
+        if found > known {
+            return Err(Error::NewerDatabase { found, known });
+        }
+        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(found as usize) {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(sql)?;
+            if i == 0 {
+                write::seed_standard_indicators(&tx)?;
+            }
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    pub fn installation(&self) -> Result<Option<Installation>> {
+        Ok(self
+            .conn
+            .query_row("SELECT origin, unit_id, created_at FROM installation WHERE singleton = 1", [], |r| {
+                Ok(Installation { origin: r.get(0)?, unit_id: r.get(1)?, created_at: r.get(2)? })
+            })
+            .optional()?)
+    }
+
+    pub fn require_installation(&self) -> Result<Installation> {
+        self.installation()?.ok_or(Error::NotInitialized)
+    }
+
+    /// Runs `f` inside one IMMEDIATE transaction: all of it is written, or none of it.
+    pub(crate) fn with_tx<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction) -> Result<T>) -> Result<T> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Keeps a form's unsaved state so a crash or a power cut loses nothing typed.
+    pub fn save_draft(&mut self, key: &str, data: &serde_json::Value) -> Result<()> {
+        let now = crate::clock::rfc3339(crate::clock::now_utc());
+        self.conn.execute(
+            "INSERT INTO drafts (key, data, saved_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET data = excluded.data, saved_at = excluded.saved_at",
+            rusqlite::params![key, data.to_string(), now],
+        )?;
+        Ok(())
+    }
+
+    pub fn load_draft(&self, key: &str) -> Result<Option<serde_json::Value>> {
+        let text: Option<String> =
+            self.conn.query_row("SELECT data FROM drafts WHERE key = ?1", [key], |r| r.get(0)).optional()?;
+        text.map(|t| serde_json::from_str(&t).map_err(Error::from_json)).transpose()
+    }
+
+    pub fn clear_draft(&mut self, key: &str) -> Result<()> {
+        self.conn.execute("DELETE FROM drafts WHERE key = ?1", [key])?;
+        Ok(())
+    }
+}
+
+fn not_a_database(e: Error, path: &Path) -> Error {
+    match &e {
+        Error::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+            if f.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            Error::NotADatabase { path: path.display().to_string() }
+        }
+        _ => e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_is_not_sqlite_is_refused_and_left_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notes.db");
+        let content = "Biên bản họp chi đoàn — not a database, but a person's file.\n".repeat(200);
+        std::fs::write(&path, &content).unwrap();
+        let err = Store::open(&path).err().unwrap();
+        assert_eq!(err.code(), "not_a_database");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), content);
+    }
+
+    #[test]
+    fn a_database_from_a_newer_version_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sotay.db");
+        drop(Store::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", schema_version() + 1).unwrap();
+        drop(conn);
+        match Store::open(&path) {
+            Err(Error::NewerDatabase { found, known }) => {
+                assert_eq!(found, schema_version() + 1);
+                assert_eq!(known, schema_version());
+            }
+            other => panic!("expected a refusal, got {:?}", other.map(|_| ())),
+        }
+    }
+
+    #[test]
+    fn reopening_keeps_the_schema_and_runs_no_migration_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sotay.db");
+        drop(Store::open(&path).unwrap());
+        let store = Store::open(&path).unwrap();
+        let v: i64 = store.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(v, schema_version());
+        let mode: String = store.conn().pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+    }
+}

@@ -1,0 +1,399 @@
+//! Reading records: one by id, and pages of a list with filters, sort and accent-insensitive search.
+
+use chrono::Duration;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, ToSql};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::Store;
+use crate::error::{Error, Result};
+use crate::model::Kind;
+use crate::text;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// By the record's date (an event's start), newest first by default.
+    #[default]
+    Date,
+    /// By title in the Vietnamese collation.
+    Title,
+    Updated,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    pub kind: Kind,
+    #[serde(default)]
+    pub search: Option<String>,
+    /// Only records owned by this unit or a unit below it.
+    #[serde(default)]
+    pub unit_id: Option<String>,
+    /// Inclusive dates (`2025-07-01`), compared with the record's date.
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub event_type: Option<String>,
+    #[serde(default)]
+    pub sort: Sort,
+    /// Newest or last first; `None` means the natural order of the sort (dates descending, titles ascending).
+    #[serde(default)]
+    pub desc: Option<bool>,
+    #[serde(default)]
+    pub page: u32,
+    #[serde(default = "default_page_size")]
+    pub page_size: u32,
+}
+
+fn default_page_size() -> u32 {
+    50
+}
+
+impl ListQuery {
+    pub fn new(kind: Kind) -> ListQuery {
+        ListQuery {
+            kind,
+            search: None,
+            unit_id: None,
+            from: None,
+            to: None,
+            status: None,
+            event_type: None,
+            sort: Sort::Date,
+            desc: None,
+            page: 0,
+            page_size: 50,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    pub rows: Vec<Value>,
+    pub total: u64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+/// A record as it crosses to the CLI and the window: metadata and body fields side by side.
+pub(crate) fn assemble(kind: &str, id: &str, owner: &str, created: &str, updated: &str, deleted: bool, body: Value) -> Value {
+    let mut map = Map::new();
+    map.insert("id".into(), Value::from(id));
+    map.insert("kind".into(), Value::from(kind));
+    map.insert("owner_unit".into(), Value::from(owner));
+    map.insert("created_at".into(), Value::from(created));
+    map.insert("updated_at".into(), Value::from(updated));
+    map.insert("deleted".into(), Value::from(deleted));
+    if let Value::Object(fields) = body {
+        for (k, v) in fields {
+            map.insert(k, v);
+        }
+    }
+    Value::Object(map)
+}
+
+const COLUMNS: &str = "r.kind, r.id, r.owner_unit, r.created_at, r.updated_at, r.deleted, r.body";
+
+fn row_to_value(r: &rusqlite::Row) -> rusqlite::Result<(String, String, String, String, String, bool, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+}
+
+fn to_record(t: (String, String, String, String, String, bool, String)) -> Result<Value> {
+    let body: Value = serde_json::from_str(&t.6).map_err(Error::from_json)?;
+    Ok(assemble(&t.0, &t.1, &t.2, &t.3, &t.4, t.5, body))
+}
+
+pub(crate) fn get_tx(conn: &Connection, kind: Kind, id: &str) -> Result<Value> {
+    let row = conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM records r WHERE r.id = ?1 AND r.kind = ?2"),
+            params![id, kind.as_str()],
+            row_to_value,
+        )
+        .optional()?
+        .ok_or_else(|| Error::NotFound { kind: kind.as_str().into(), id: id.into() })?;
+    to_record(row)
+}
+
+impl Store {
+    pub fn get(&self, kind: Kind, id: &str) -> Result<Value> {
+        get_tx(self.conn(), kind, id)
+    }
+
+    /// Ids of a unit and every unit below it, at any depth.
+    pub fn subtree(&self, unit_id: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn().prepare_cached(
+            "WITH RECURSIVE tree(id) AS (
+                 SELECT ?1
+                 UNION SELECT r.id FROM records r JOIN tree t ON r.link_id = t.id
+                 WHERE r.kind = 'unit' AND r.deleted = 0)
+             SELECT id FROM tree",
+        )?;
+        let ids = stmt.query_map([unit_id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(ids)
+    }
+
+    /// One page of a list. With a search, records whose words match as typed (tones included) come
+    /// first, then those that match only without accents; within each, the most recently recorded first.
+    pub fn list(&self, q: &ListQuery) -> Result<Page> {
+        let page_size = q.page_size.clamp(1, 500);
+        let offset = u64::from(q.page) * u64::from(page_size);
+        let filters = Filters::build(self, q)?;
+        let (rows, total) = match q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(search) => self.search_page(search, &filters, offset, page_size)?,
+            None => self.plain_page(q, &filters, offset, page_size)?,
+        };
+        Ok(Page { rows, total, page: q.page, page_size })
+    }
+
+    fn plain_page(&self, q: &ListQuery, f: &Filters, offset: u64, limit: u32) -> Result<(Vec<Value>, u64)> {
+        let (col, natural_desc) = match q.sort {
+            Sort::Date => ("r.start", true),
+            Sort::Title => ("r.title COLLATE vi", false),
+            Sort::Updated => ("r.updated_at", true),
+        };
+        let dir = if q.desc.unwrap_or(natural_desc) { "DESC" } else { "ASC" };
+        let sql = format!(
+            "SELECT {COLUMNS} FROM records r WHERE {} ORDER BY {col} {dir}, r.id {dir} LIMIT {limit} OFFSET {offset}",
+            f.sql
+        );
+        let rows = self.query_records(&sql, &f.params)?;
+        let total: i64 = self.conn().query_row(
+            &format!("SELECT count(*) FROM records r WHERE {}", f.sql),
+            params_from_iter(f.params.iter()),
+            |r| r.get(0),
+        )?;
+        Ok((rows, total as u64))
+    }
+
+    fn search_page(&self, search: &str, f: &Filters, offset: u64, limit: u32) -> Result<(Vec<Value>, u64)> {
+        let Some((exact_q, folded_q)) = fts_queries(search) else {
+            return Ok((Vec::new(), 0));
+        };
+        // Pass 1: matches as typed. Pass 2: matches without accents that pass 1 did not already give.
+        let exact_sql = format!(
+            "SELECT {COLUMNS} FROM search_exact s JOIN records r ON r.rowid = s.rowid
+             WHERE search_exact MATCH ?{n} AND {w} ORDER BY s.rowid DESC",
+            n = f.params.len() + 1,
+            w = f.sql
+        );
+        let folded_sql = format!(
+            "SELECT {COLUMNS} FROM search_folded s JOIN records r ON r.rowid = s.rowid
+             WHERE search_folded MATCH ?{n} AND {w}
+               AND NOT EXISTS (SELECT 1 FROM search_exact x WHERE search_exact MATCH ?{m} AND x.rowid = s.rowid)
+             ORDER BY s.rowid DESC",
+            n = f.params.len() + 1,
+            m = f.params.len() + 2,
+            w = f.sql
+        );
+        let count = |sql: &str, extra: &[&str]| -> Result<u64> {
+            let mut p: Vec<&dyn ToSql> = f.params.iter().map(|b| b.as_ref() as &dyn ToSql).collect();
+            for e in extra {
+                p.push(e);
+            }
+            let n: i64 = self.conn().query_row(&format!("SELECT count(*) FROM ({sql})"), p.as_slice(), |r| r.get(0))?;
+            Ok(n as u64)
+        };
+        let exact_total = count(&exact_sql, &[&exact_q])?;
+        let folded_total = count(&folded_sql, &[&folded_q, &exact_q])?;
+
+        let mut rows = Vec::new();
+        if offset < exact_total {
+            let sql = format!("{exact_sql} LIMIT {limit} OFFSET {offset}");
+            rows = self.query_records_with(&sql, &f.params, &[&exact_q])?;
+        }
+        let still = u64::from(limit) - rows.len() as u64;
+        if still > 0 {
+            let skip = offset.saturating_sub(exact_total);
+            let sql = format!("{folded_sql} LIMIT {still} OFFSET {skip}");
+            rows.extend(self.query_records_with(&sql, &f.params, &[&folded_q, &exact_q])?);
+        }
+        Ok((rows, exact_total + folded_total))
+    }
+
+    fn query_records(&self, sql: &str, p: &[Box<dyn ToSql>]) -> Result<Vec<Value>> {
+        self.query_records_with(sql, p, &[])
+    }
+
+    fn query_records_with(&self, sql: &str, p: &[Box<dyn ToSql>], extra: &[&str]) -> Result<Vec<Value>> {
+        let mut all: Vec<&dyn ToSql> = p.iter().map(|b| b.as_ref() as &dyn ToSql).collect();
+        for e in extra {
+            all.push(e);
+        }
+        let mut stmt = self.conn().prepare_cached(sql)?;
+        let raw = stmt.query_map(all.as_slice(), row_to_value)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        raw.into_iter().map(to_record).collect()
+    }
+}
+
+/// The WHERE clause and its parameters shared by listing and searching.
+struct Filters {
+    sql: String,
+    params: Vec<Box<dyn ToSql>>,
+}
+
+impl Filters {
+    fn build(store: &Store, q: &ListQuery) -> Result<Filters> {
+        let mut sql = vec!["r.kind = ?1".to_string(), "r.deleted = 0".to_string()];
+        let mut params: Vec<Box<dyn ToSql>> = vec![Box::new(q.kind.as_str().to_string())];
+        fn push(sql: &mut Vec<String>, params: &mut Vec<Box<dyn ToSql>>, clause: &str, p: Box<dyn ToSql>) {
+            params.push(p);
+            sql.push(clause.replace('?', &format!("?{}", params.len())));
+        }
+        if let Some(unit) = &q.unit_id {
+            let ids = store.subtree(unit)?;
+            if ids.len() <= 1 {
+                push(&mut sql, &mut params, "r.owner_unit = ?", Box::new(unit.clone()));
+            } else {
+                // Ids are UUIDs read from our own table; still bound as parameters, one each.
+                let start = params.len() + 1;
+                let marks: Vec<String> = (0..ids.len()).map(|i| format!("?{}", start + i)).collect();
+                for id in ids {
+                    params.push(Box::new(id));
+                }
+                sql.push(format!("r.owner_unit IN ({})", marks.join(", ")));
+            }
+        }
+        if let Some(from) = &q.from {
+            crate::clock::parse_date("from", from)?;
+            push(&mut sql, &mut params, "r.start >= ?", Box::new(from.clone()));
+        }
+        if let Some(to) = &q.to {
+            let day = crate::clock::parse_date("to", to)?;
+            let next = (day + Duration::days(1)).format("%Y-%m-%d").to_string();
+            push(&mut sql, &mut params, "r.start < ?", Box::new(next));
+        }
+        if let Some(s) = &q.status {
+            push(&mut sql, &mut params, "r.status = ?", Box::new(s.clone()));
+        }
+        if let Some(t) = &q.event_type {
+            push(&mut sql, &mut params, "r.subtype = ?", Box::new(t.clone()));
+        }
+        Ok(Filters { sql: sql.join(" AND "), params })
+    }
+}
+
+/// FTS5 queries for the words typed: one as typed (lower case, tones kept) and one folded; the last
+/// word matches as a prefix so results come while typing. Every word is quoted, so no FTS syntax from
+/// the user gets through.
+fn fts_queries(search: &str) -> Option<(String, String)> {
+    let words = text::words(&text::nfc(search));
+    if words.is_empty() {
+        return None;
+    }
+    let build = |f: &dyn Fn(&str) -> String| {
+        let last = words.len() - 1;
+        words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let w = f(w).replace('"', "");
+                if i == last { format!("\"{w}\"*") } else { format!("\"{w}\"") }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    Some((build(&text::exact), build(&text::fold)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn store_with_events(titles: &[&str]) -> Store {
+        let mut s = Store::open_in_memory().unwrap();
+        s.init(&json!({"code": "XA-A", "name": "Đoàn xã An Bình", "level": "grassroots"})).unwrap();
+        for (i, t) in titles.iter().enumerate() {
+            s.create(Kind::Event, &json!({"title": t, "start_at": format!("2025-07-{:02}T08:00", i + 1)})).unwrap();
+        }
+        s
+    }
+
+    fn titles(p: &Page) -> Vec<String> {
+        p.rows.iter().map(|r| r["title"].as_str().unwrap().to_string()).collect()
+    }
+
+    fn search(s: &Store, q: &str) -> Vec<String> {
+        let mut lq = ListQuery::new(Kind::Event);
+        lq.search = Some(q.into());
+        titles(&s.list(&lq).unwrap())
+    }
+
+    #[test]
+    fn search_without_accents_finds_accented_text_and_d_finds_đ() {
+        let s = store_with_events(&["Tuyên truyền Nghị quyết", "Sinh hoạt chi đoàn", "Hội thao"]);
+        assert_eq!(search(&s, "tuyen truyen"), vec!["Tuyên truyền Nghị quyết"]);
+        assert_eq!(search(&s, "doan"), vec!["Sinh hoạt chi đoàn"]);
+        assert_eq!(search(&s, "ĐOÀN"), vec!["Sinh hoạt chi đoàn"]);
+        assert!(search(&s, "bóng đá").is_empty());
+    }
+
+    #[test]
+    fn exact_tone_matches_rank_first() {
+        // Recorded in this order, so without tone ranking the newest ("mà") would come first.
+        let s = store_with_events(&["Thăm má Tư", "Trồng cây ma", "Vì sao mà"]);
+        assert_eq!(search(&s, "má")[0], "Thăm má Tư");
+        assert_eq!(search(&s, "ma")[0], "Trồng cây ma");
+        assert_eq!(search(&s, "mà")[0], "Vì sao mà");
+        assert_eq!(search(&s, "ma").len(), 3);
+    }
+
+    #[test]
+    fn the_last_word_matches_as_a_prefix_and_fts_syntax_is_inert() {
+        let s = store_with_events(&["Tuyên truyền Nghị quyết", "Hội thao"]);
+        assert_eq!(search(&s, "tuyen tru"), vec!["Tuyên truyền Nghị quyết"]);
+        assert!(search(&s, "\" OR * NEAR(").is_empty());
+    }
+
+    #[test]
+    fn nfd_queries_find_nfc_text() {
+        let s = store_with_events(&["Tuyên truyền"]);
+        assert_eq!(search(&s, "Tuye\u{302}n"), vec!["Tuyên truyền"]);
+    }
+
+    #[test]
+    fn pages_are_sorted_by_date_and_counted() {
+        let s = store_with_events(&["A", "B", "C", "D", "E"]);
+        let mut q = ListQuery::new(Kind::Event);
+        q.page_size = 2;
+        let p = s.list(&q).unwrap();
+        assert_eq!(p.total, 5);
+        assert_eq!(titles(&p), vec!["E", "D"]);
+        q.page = 2;
+        assert_eq!(titles(&s.list(&q).unwrap()), vec!["A"]);
+        q.page = 0;
+        q.from = Some("2025-07-02".into());
+        q.to = Some("2025-07-03".into());
+        assert_eq!(titles(&s.list(&q).unwrap()), vec!["C", "B"]);
+    }
+
+    #[test]
+    fn titles_sort_the_vietnamese_way() {
+        let s = store_with_events(&["Đêm văn nghệ", "Dọn vệ sinh", "Ăn tết", "An toàn giao thông"]);
+        let mut q = ListQuery::new(Kind::Event);
+        q.sort = Sort::Title;
+        assert_eq!(titles(&s.list(&q).unwrap()), vec!["An toàn giao thông", "Ăn tết", "Dọn vệ sinh", "Đêm văn nghệ"]);
+    }
+
+    #[test]
+    fn search_paging_continues_from_exact_into_folded_matches() {
+        let s = store_with_events(&["má 1", "ma 2", "má 3", "ma 4", "má 5"]);
+        let mut q = ListQuery::new(Kind::Event);
+        q.search = Some("má".into());
+        q.page_size = 2;
+        let mut seen = Vec::new();
+        for page in 0..3 {
+            q.page = page;
+            let p = s.list(&q).unwrap();
+            assert_eq!(p.total, 5);
+            seen.extend(titles(&p));
+        }
+        assert_eq!(seen, vec!["má 5", "má 3", "má 1", "ma 4", "ma 2"]);
+    }
+}

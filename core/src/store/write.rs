@@ -1,0 +1,349 @@
+//! Writing records. One path for every kind: validate, write the record and its index rows, append the
+//! change to the log with the next sequence number and clock reading — all in one transaction.
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::known::TxKnown;
+use super::{Installation, Store};
+use crate::clock::{self, Hlc};
+use crate::error::{Error, Problem, Result};
+use crate::model::{self, IndexFields, Kind};
+use crate::text;
+
+/// Owner used for the standard indicator catalogue, which ships with the program rather than being
+/// written by anyone.
+pub const STANDARD_OWNER: &str = "standard";
+const STANDARD_CREATED: &str = "2023-05-05T00:00:00.000Z";
+
+/// Who is writing and when: lets seeding and tests write with chosen times.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteCtx {
+    pub wall_millis: i64,
+}
+
+impl WriteCtx {
+    pub fn now() -> WriteCtx {
+        WriteCtx { wall_millis: clock::now_utc().timestamp_millis() }
+    }
+
+    fn rfc3339(self) -> String {
+        let t = chrono::DateTime::from_timestamp_millis(self.wall_millis).unwrap_or_default();
+        clock::rfc3339(t)
+    }
+}
+
+pub fn new_id() -> String {
+    Uuid::now_v7().to_string()
+}
+
+impl Store {
+    /// Creates this installation and its unit. The unit record is the first change in the log.
+    pub fn init(&mut self, unit: &Value) -> Result<Value> {
+        if self.installation()?.is_some() {
+            return Err(Error::AlreadyInitialized);
+        }
+        let ctx = WriteCtx::now();
+        self.with_tx(|tx| {
+            let unit_id = new_id();
+            let origin = new_id();
+            tx.execute(
+                "INSERT INTO installation (singleton, origin, unit_id, created_at) VALUES (1, ?1, ?2, ?3)",
+                params![origin, unit_id, ctx.rfc3339()],
+            )?;
+            let inst = Installation { origin, unit_id: unit_id.clone(), created_at: ctx.rfc3339() };
+            insert(tx, &inst, ctx, Kind::Unit, unit, Some(&unit_id), Some(&unit_id))
+        })
+    }
+
+    /// Creates a record owned by this installation's unit, or by `owner` (a unit in the store).
+    pub fn create(&mut self, kind: Kind, input: &Value) -> Result<Value> {
+        self.create_at(kind, input, None, WriteCtx::now())
+    }
+
+    pub fn create_at(&mut self, kind: Kind, input: &Value, owner: Option<&str>, ctx: WriteCtx) -> Result<Value> {
+        let inst = self.require_installation()?;
+        self.with_tx(|tx| insert(tx, &inst, ctx, kind, input, None, owner))
+    }
+
+    /// Writes many records in one transaction (seeding, imports of volume).
+    pub fn create_many(&mut self, items: &[(Kind, Value, Option<String>)], ctx: WriteCtx) -> Result<Vec<String>> {
+        let inst = self.require_installation()?;
+        self.with_tx(|tx| {
+            items
+                .iter()
+                .map(|(kind, v, owner)| {
+                    insert(tx, &inst, ctx, *kind, v, None, owner.as_deref())
+                        .map(|r| r["id"].as_str().unwrap_or_default().to_string())
+                })
+                .collect()
+        })
+    }
+
+    /// Replaces the fields of a record; only the fields that changed go into the log.
+    pub fn update(&mut self, kind: Kind, id: &str, input: &Value) -> Result<Value> {
+        let inst = self.require_installation()?;
+        let ctx = WriteCtx::now();
+        self.with_tx(|tx| {
+            let (rowid, owner, old_body, created_at) = existing(tx, kind, id)?;
+            if owner != inst.unit_id && owner != STANDARD_OWNER {
+                return Err(Error::NotOwner { kind: kind.as_str().into(), id: id.into(), owner });
+            }
+            let prepared = model::prepare(kind, input, &TxKnown(tx))?;
+            if kind == Kind::Unit {
+                check_unit_code_free(tx, &prepared.body, Some(id))?;
+            }
+            let changed = diff(&old_body, &prepared.body);
+            let updated_at = ctx.rfc3339();
+            if !changed.is_empty() {
+                let body_text = prepared.body.to_string();
+                tx.execute(
+                    r#"UPDATE records SET updated_at = ?2, title = ?3, start = ?4, "end" = ?5, status = ?6,
+                       subtype = ?7, link_id = ?8, body = ?9 WHERE rowid = ?1"#,
+                    params![
+                        rowid,
+                        updated_at,
+                        prepared.index.title,
+                        prepared.index.start,
+                        prepared.index.end,
+                        prepared.index.status,
+                        prepared.index.subtype,
+                        prepared.index.link_id,
+                        body_text
+                    ],
+                )?;
+                write_index(tx, rowid, &prepared.index, true)?;
+                append_change(tx, &inst, ctx, kind, id, "update", &owner, &Value::Object(changed))?;
+            }
+            let _ = created_at;
+            super::read::get_tx(tx, kind, id)
+        })
+    }
+
+    /// Marks a record deleted (a tombstone, so the deletion can travel); it leaves every list.
+    pub fn delete(&mut self, kind: Kind, id: &str) -> Result<()> {
+        let inst = self.require_installation()?;
+        let ctx = WriteCtx::now();
+        self.with_tx(|tx| {
+            let (rowid, owner, _, _) = existing(tx, kind, id)?;
+            if owner != inst.unit_id {
+                return Err(Error::NotOwner { kind: kind.as_str().into(), id: id.into(), owner });
+            }
+            tx.execute("UPDATE records SET deleted = 1, updated_at = ?2 WHERE rowid = ?1", params![rowid, ctx.rfc3339()])?;
+            append_change(tx, &inst, ctx, kind, id, "delete", &owner, &serde_json::json!({"deleted": true}))?;
+            Ok(())
+        })
+    }
+}
+
+fn existing(tx: &Transaction, kind: Kind, id: &str) -> Result<(i64, String, Value, String)> {
+    let row: Option<(i64, String, String, String)> = tx
+        .query_row(
+            "SELECT rowid, owner_unit, body, created_at FROM records WHERE id = ?1 AND kind = ?2 AND deleted = 0",
+            params![id, kind.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let (rowid, owner, body, created) =
+        row.ok_or_else(|| Error::NotFound { kind: kind.as_str().into(), id: id.into() })?;
+    let body = serde_json::from_str(&body).map_err(Error::from_json)?;
+    Ok((rowid, owner, body, created))
+}
+
+fn insert(
+    tx: &Transaction,
+    inst: &Installation,
+    ctx: WriteCtx,
+    kind: Kind,
+    input: &Value,
+    id: Option<&str>,
+    owner: Option<&str>,
+) -> Result<Value> {
+    let owner = owner.unwrap_or(&inst.unit_id).to_string();
+    let id = id.map(str::to_string).unwrap_or_else(new_id);
+    // The installation's own unit is being created by init: it is its own owner, not yet in the table.
+    if owner != id && !TxKnown(tx).unit_exists_any(&owner)? {
+        return Err(Error::invalid("owner_unit", Problem::UnknownUnit(owner)));
+    }
+    let prepared = model::prepare(kind, input, &TxKnown(tx))?;
+    if kind == Kind::Unit {
+        check_unit_code_free(tx, &prepared.body, None)?;
+    }
+    if kind == Kind::Indicator {
+        check_indicator_code_free(tx, &prepared.body)?;
+    }
+    let now = ctx.rfc3339();
+    tx.execute(
+        r#"INSERT INTO records (id, kind, owner_unit, created_at, updated_at, deleted, title, start, "end",
+                                status, subtype, link_id, body)
+           VALUES (?1, ?2, ?3, ?4, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"#,
+        params![
+            id,
+            kind.as_str(),
+            owner,
+            now,
+            prepared.index.title,
+            prepared.index.start,
+            prepared.index.end,
+            prepared.index.status,
+            prepared.index.subtype,
+            prepared.index.link_id,
+            prepared.body.to_string()
+        ],
+    )?;
+    let rowid = tx.last_insert_rowid();
+    write_index(tx, rowid, &prepared.index, false)?;
+    append_change(tx, inst, ctx, kind, &id, "create", &owner, &prepared.body)?;
+    Ok(super::read::assemble(kind.as_str(), &id, &owner, &now, &now, false, prepared.body))
+}
+
+/// The search rows and event numbers that sit beside a record.
+fn write_index(tx: &Connection, rowid: i64, index: &IndexFields, replace: bool) -> Result<()> {
+    if replace {
+        tx.execute("DELETE FROM search_exact WHERE rowid = ?1", [rowid])?;
+        tx.execute("DELETE FROM search_folded WHERE rowid = ?1", [rowid])?;
+        tx.execute("DELETE FROM event_facts WHERE rowid = ?1", [rowid])?;
+    }
+    let all_text = format!("{} {}", index.title, index.search_text);
+    tx.prepare_cached("INSERT INTO search_exact (rowid, t) VALUES (?1, ?2)")?
+        .execute(params![rowid, text::exact(&all_text)])?;
+    tx.prepare_cached("INSERT INTO search_folded (rowid, t) VALUES (?1, ?2)")?
+        .execute(params![rowid, text::fold(&all_text)])?;
+    if let Some(f) = &index.facts {
+        tx.prepare_cached(
+            "INSERT INTO event_facts (rowid, mode, members, non_members, others, male, female, unique_reached,
+                                      connection_points, posts, views, interactions, opinions)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )?
+        .execute(params![
+            rowid,
+            f.mode,
+            f.members,
+            f.non_members,
+            f.others,
+            f.male,
+            f.female,
+            f.unique_reached,
+            f.connection_points,
+            f.posts,
+            f.views,
+            f.interactions,
+            f.opinions
+        ])?;
+    }
+    Ok(())
+}
+
+/// Appends one change with this origin's next sequence number and clock reading. The sequence is dense:
+/// it is read and bumped inside the same transaction as the write it describes.
+#[allow(clippy::too_many_arguments)]
+fn append_change(
+    tx: &Transaction,
+    inst: &Installation,
+    ctx: WriteCtx,
+    kind: Kind,
+    id: &str,
+    op: &str,
+    owner: &str,
+    fields: &Value,
+) -> Result<()> {
+    let (millis, counter, last_seq): (i64, u32, i64) = tx.query_row(
+        "SELECT hlc_millis, hlc_counter, last_seq FROM installation WHERE singleton = 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let hlc = Hlc { millis, counter }.tick(ctx.wall_millis);
+    let seq = last_seq + 1;
+    tx.prepare_cached("UPDATE installation SET hlc_millis = ?1, hlc_counter = ?2, last_seq = ?3 WHERE singleton = 1")?
+        .execute(params![hlc.millis, hlc.counter, seq])?;
+    tx.prepare_cached(
+        "INSERT INTO change_log (origin, seq, hlc, entity, record_id, op, owner_unit, fields, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![inst.origin, seq, hlc.encode(), kind.as_str(), id, op, owner, fields.to_string(), ctx.rfc3339()])?;
+    Ok(())
+}
+
+/// Top-level fields whose value differs; a field that disappeared is recorded as null.
+fn diff(old: &Value, new: &Value) -> Map<String, Value> {
+    let empty = Map::new();
+    let old = old.as_object().unwrap_or(&empty);
+    let new = new.as_object().unwrap_or(&empty);
+    let mut out = Map::new();
+    for (k, v) in new {
+        if old.get(k) != Some(v) {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    for k in old.keys() {
+        if !new.contains_key(k) {
+            out.insert(k.clone(), Value::Null);
+        }
+    }
+    out
+}
+
+fn check_unit_code_free(tx: &Connection, body: &Value, except_id: Option<&str>) -> Result<()> {
+    let code = body["code"].as_str().unwrap_or_default();
+    let taken: Option<String> = tx
+        .query_row(
+            "SELECT id FROM records WHERE kind = 'unit' AND deleted = 0 AND json_extract(body, '$.code') = ?1
+             AND id IS NOT ?2",
+            params![code, except_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match taken {
+        Some(_) => Err(Error::invalid("code", Problem::Duplicate(code.into()))),
+        None => Ok(()),
+    }
+}
+
+fn check_indicator_code_free(tx: &Connection, body: &Value) -> Result<()> {
+    let code = body["code"].as_str().unwrap_or_default();
+    if TxKnown(tx).indicator_exists_any(code)? {
+        return Err(Error::invalid("code", Problem::Duplicate(code.into())));
+    }
+    Ok(())
+}
+
+/// The standard indicator catalogue ships with the program: the same ids on every installation (a v7
+/// UUID built from a fixed time and the code), so catalogues from different places never duplicate.
+pub(super) fn seed_standard_indicators(conn: &Connection) -> Result<()> {
+    for ind in model::standard_catalogue() {
+        let value = serde_json::to_value(&ind).map_err(Error::from_json)?;
+        let prepared = model::prepare(Kind::Indicator, &value, &TxKnown(conn))?;
+        let id = standard_indicator_id(&ind.code);
+        conn.execute(
+            r#"INSERT INTO records (id, kind, owner_unit, created_at, updated_at, deleted, title, start, "end",
+                                    status, subtype, link_id, body)
+               VALUES (?1, 'indicator', ?2, ?3, ?3, 0, ?4, NULL, NULL, ?5, ?6, NULL, ?7)"#,
+            params![
+                id,
+                STANDARD_OWNER,
+                STANDARD_CREATED,
+                prepared.index.title,
+                prepared.index.status,
+                prepared.index.subtype,
+                prepared.body.to_string()
+            ],
+        )?;
+        write_index(conn, conn.last_insert_rowid(), &prepared.index, false)?;
+    }
+    Ok(())
+}
+
+pub fn standard_indicator_id(code: &str) -> String {
+    // FNV-1a over the code, spread over the 10 random bytes of a v7 UUID.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in code.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut bytes = [0u8; 10];
+    bytes[..8].copy_from_slice(&h.to_be_bytes());
+    bytes[8..].copy_from_slice(&(code.len() as u16).to_be_bytes());
+    let millis = 1_683_244_800_000u64; // 2023-05-05, the date of công văn 856
+    uuid::Builder::from_unix_timestamp_millis(millis, &bytes).into_uuid().to_string()
+}

@@ -1,0 +1,170 @@
+// Inputs for schema fields (see schema.js), including the repeatable-row editor.
+
+import { h, fieldId } from './dom.js';
+import { t, fieldLabel, enumLabel, enumValues } from './i18n.js';
+import { fmtDate, toDateInput, toLocalInput } from './format.js';
+import { PLATFORMS } from './schema.js';
+
+/** Reads a dotted path from an object: get(rec, 'participants.members'). */
+export function getPath(obj, path) {
+  let cur = obj;
+  for (const part of String(path).split('.')) {
+    if (cur === null || cur === undefined || typeof cur !== 'object') return undefined;
+    cur = cur[part];
+  }
+  return cur;
+}
+
+/** The <datalist> of online platforms referenced by `list: 'platforms'` fields. */
+export function platformList() {
+  return h('datalist', { id: 'dl-platforms' }, PLATFORMS.map((p) => h('option', { value: p })));
+}
+
+/** The choices of a reference select: [{value, label}]. */
+function refChoices(source, ctx) {
+  const o = ctx.options || {};
+  switch (source) {
+    case 'units':
+      return (o.units || []).map((u) => ({ value: u.id, label: u.code ? `${u.name} (${u.code})` : u.name }));
+    case 'plans':
+      return (o.plans || [])
+        .filter((p) => p.id !== ctx.selfId)
+        .map((p) => ({ value: p.id, label: p.number ? `${p.number} – ${p.title}` : p.title }));
+    case 'events':
+      return (ctx.events || []).map((e) => ({ value: e.id, label: `${fmtDate(e.start_at)} – ${e.title}` }));
+    case 'indicators':
+      return (o.indicators || []).map((i) => ({ value: i.code, label: `${i.code} – ${i.name}` }));
+    default:
+      return [];
+  }
+}
+
+function selectEl(attrs, choices, value, withEmpty) {
+  const sel = h('select', attrs);
+  if (withEmpty) sel.appendChild(h('option', { value: '', text: t('form.none') }));
+  const v = value === undefined || value === null ? '' : String(value);
+  let found = v === '';
+  for (const c of choices) {
+    sel.appendChild(h('option', { value: c.value, text: c.label }));
+    if (c.value === v) found = true;
+  }
+  // Keep a value the catalogue does not know, rather than losing it on save.
+  if (!found) sel.appendChild(h('option', { value: v, text: v }));
+  sel.value = v;
+  if (!withEmpty && v === '' && choices.length) sel.value = choices[0].value;
+  return sel;
+}
+
+/**
+ * The bare input for a field. `name` is the full path ("targets[0].indicator"), `sub` the row field name.
+ */
+export function makeInput(field, name, id, value, ctx) {
+  const base = { id, name, dataset: { sub: field.sub || null } };
+  if (field.required) base['aria-required'] = 'true';
+  switch (field.type) {
+    case 'textarea':
+      return h('textarea', { ...base, rows: field.rows_hint || 3, value: value == null ? '' : String(value) });
+    case 'lines':
+      return h('textarea', { ...base, rows: 3, value: Array.isArray(value) ? value.join('\n') : (value || '') });
+    case 'date':
+      return h('input', { ...base, type: 'date', value: toDateInput(value) });
+    case 'datetime':
+      return h('input', { ...base, type: 'datetime-local', value: toLocalInput(value) });
+    case 'number':
+      return h('input', {
+        ...base, type: 'number', min: '0', step: field.int ? '1' : (field.step || 'any'),
+        inputmode: field.int ? 'numeric' : 'decimal', value: value == null ? '' : String(value),
+      });
+    case 'checkbox':
+      return h('input', { ...base, type: 'checkbox', checked: !!value });
+    case 'select': {
+      const choices = enumValues(field.enum).map((v) => ({ value: v, label: enumLabel(field.enum, v) }));
+      return selectEl(base, choices, value, !!field.optional);
+    }
+    case 'ref':
+      return selectEl(base, refChoices(field.source, ctx), value, true);
+    default:
+      return h('input', {
+        ...base, type: 'text', value: value == null ? '' : String(value),
+        list: field.list === 'platforms' ? 'dl-platforms' : null, autocomplete: 'off',
+      });
+  }
+}
+
+/** A labelled field: <div class="field" data-field=name><label/><input/></div>. */
+export function buildField(kind, field, value, ctx, prefix = 'f') {
+  if (field.type === 'repeat' || field.type === 'repeat-one') return buildRepeat(kind, field, value, ctx, prefix);
+  const id = fieldId(prefix, field.name);
+  const label = field.label || fieldLabel(kind, field.name);
+  const input = makeInput(field, field.name, id, value, ctx);
+  const cls = ['field', `t-${field.type}`, field.wide ? 'wide' : ''].filter(Boolean).join(' ');
+  if (field.type === 'checkbox') {
+    return h('div', { class: cls, dataset: { field: field.name } }, h('label', { class: 'check', for: id }, input, ' ', label));
+  }
+  return h('div', { class: cls, dataset: { field: field.name } },
+    h('label', { for: id }, label, field.required ? h('span', { class: 'req', title: t('form.required'), text: ' *' }) : null),
+    input,
+    field.type === 'lines' ? h('div', { class: 'hint', text: t('form.lines_hint') }) : null);
+}
+
+/** The repeatable-row editor for arrays of objects (rows) or of scalars (of). */
+function buildRepeat(kind, field, value, ctx, prefix) {
+  const items = Array.isArray(value) ? value : [];
+  const rowsEl = h('div', { class: 'repeat-rows' });
+  const empty = h('p', { class: 'repeat-empty muted', text: t('form.no_rows') });
+  const wrap = h('div', { class: 'field wide repeat', dataset: { field: field.name, repeat: field.name } },
+    h('div', { class: 'repeat-label', text: field.label || fieldLabel(kind, field.name) }),
+    empty, rowsEl);
+
+  const sync = () => {
+    renumber(rowsEl, field.name, prefix);
+    empty.hidden = rowsEl.children.length > 0;
+  };
+  const addRow = (item) => {
+    const row = h('div', { class: 'repeat-row' });
+    const subs = field.rows || [{ ...field.of, name: '' }];
+    for (const sub of subs) {
+      const subField = { ...sub, sub: sub.name || '_' };
+      const v = field.rows ? (item ? item[sub.name] : undefined) : item;
+      const input = makeInput(subField, '', '', v, ctx);
+      const label = field.rows ? fieldLabel(kind, `${field.name}.${sub.name}`) : fieldLabel(kind, field.name);
+      const cls = ['field', 'sub', `t-${sub.type}`, sub.wide ? 'wide' : ''].filter(Boolean).join(' ');
+      row.appendChild(sub.type === 'checkbox'
+        ? h('div', { class: cls }, h('label', { class: 'check' }, input, ' ', label))
+        : h('div', { class: cls }, h('label', null, label), input));
+    }
+    row.appendChild(h('button', {
+      type: 'button', class: 'remove-row small', title: t('form.remove_row'), 'aria-label': t('form.remove_row'),
+      text: '✕',
+      onclick: () => { row.remove(); sync(); },
+    }));
+    rowsEl.appendChild(row);
+    sync();
+    return row;
+  };
+  for (const item of items) addRow(item);
+  wrap.appendChild(h('button', {
+    type: 'button', class: 'add-row small', dataset: { add: field.name }, text: t('form.add_row'),
+    onclick: () => {
+      const row = addRow(null);
+      const first = row.querySelector('input, select, textarea');
+      if (first) first.focus();
+    },
+  }));
+  sync();
+  return wrap;
+}
+
+/** Names rows in DOM order: targets[0].indicator, targets[1].indicator … (or ids[0] for scalars). */
+function renumber(rowsEl, base, prefix) {
+  [...rowsEl.children].forEach((row, i) => {
+    row.dataset.index = String(i);
+    for (const el of row.querySelectorAll('[data-sub]')) {
+      const sub = el.dataset.sub;
+      el.name = sub === '_' ? `${base}[${i}]` : `${base}[${i}].${sub}`;
+      el.id = fieldId(prefix, el.name);
+      const label = el.closest('.field').querySelector('label');
+      if (label && !label.classList.contains('check')) label.htmlFor = el.id;
+    }
+  });
+}

@@ -1,0 +1,63 @@
+// The only module that talks to Rust. One async function per command of docs/ipc.md.
+// Every failure rejects with { code, message, field? }.
+
+const tauri = window.__TAURI__ && window.__TAURI__.core;
+const invoke = tauri ? tauri.invoke : null;
+
+/** Turns whatever a command threw into { code, message, field? }. */
+export function normaliseError(e) {
+  if (e && typeof e === 'object' && typeof e.code === 'string') {
+    const out = { code: e.code, message: typeof e.message === 'string' ? e.message : String(e.code) };
+    if (typeof e.field === 'string' && e.field) out.field = e.field;
+    return out;
+  }
+  if (typeof e === 'string') {
+    // A command may have sent its error object as JSON text.
+    try {
+      const parsed = JSON.parse(e);
+      if (parsed && typeof parsed === 'object' && typeof parsed.code === 'string') return normaliseError(parsed);
+    } catch (_) { /* plain text */ }
+    return { code: 'unknown', message: e };
+  }
+  if (e instanceof Error) return { code: 'unknown', message: e.message || String(e) };
+  return { code: 'unknown', message: String(e) };
+}
+
+async function call(cmd, args) {
+  if (!invoke) {
+    throw { code: 'no_backend', message: 'window.__TAURI__ is missing: run the page inside the Sotay window.' };
+  }
+  try {
+    return await invoke(cmd, args || {});
+  } catch (e) {
+    throw normaliseError(e);
+  }
+}
+
+export const appStatus = () => call('app_status', {});
+export const setLang = (lang) => call('set_lang', { lang });
+export const setupUnit = (unit) => call('setup_unit', { unit });
+export const setupDemo = () => call('setup_demo', {});
+export const listRecords = (query) => call('list_records', { query });
+export const getRecord = (kind, id) => call('get_record', { kind, id });
+
+export function saveRecord(kind, id, data) {
+  const args = { kind, data };
+  if (id) args.id = id;
+  return call('save_record', args);
+}
+
+export const deleteRecord = (kind, id) => call('delete_record', { kind, id });
+
+export function dashboard(period, unitId) {
+  const args = {};
+  if (period) args.period = period;
+  if (unitId) args.unit_id = unitId;
+  return call('dashboard', args);
+}
+
+export const options = () => call('options', {});
+export const eventDefaults = () => call('event_defaults', {});
+export const draftSave = (key, data) => call('draft_save', { key, data });
+export const draftLoad = (key) => call('draft_load', { key });
+export const draftClear = (key) => call('draft_clear', { key });

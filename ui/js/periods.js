@@ -1,0 +1,42 @@
+// Report periods in DHIS2 style, computed from today's date: 2026M11, 2026Q4, 2026.
+
+import { t } from './i18n.js';
+
+const ROMAN = ['I', 'II', 'III', 'IV'];
+const pad = (n) => String(n).padStart(2, '0');
+
+/** The period choices of the dashboard: [{ key, code, label }], this month first. */
+export function periodChoices(today = new Date()) {
+  const y = today.getFullYear();
+  const m = today.getMonth() + 1;
+  const q = Math.floor((m - 1) / 3) + 1;
+  const pq = q === 1 ? 4 : q - 1;
+  const py = q === 1 ? y - 1 : y;
+  return [
+    { key: 'month', code: `${y}M${pad(m)}`, label: t('period.this_month', { name: monthName(y, m) }) },
+    { key: 'quarter', code: `${y}Q${q}`, label: t('period.this_quarter', { name: quarterName(y, q) }) },
+    { key: 'year', code: `${y}`, label: t('period.this_year', { name: String(y) }) },
+    { key: 'prev_quarter', code: `${py}Q${pq}`, label: t('period.prev_quarter', { name: quarterName(py, pq) }) },
+  ];
+}
+
+export function monthName(y, m) {
+  return t('period.month_name', { m: pad(m), y: String(y) });
+}
+
+export function quarterName(y, q) {
+  return t('period.quarter_name', { q: ROMAN[q - 1], y: String(y) });
+}
+
+/** A human name for any code the dashboard returns: 2026M11, 2026Q4, 2026S1, 2026. */
+export function periodName(code) {
+  const s = String(code || '');
+  let m = /^(\d{4})M(\d{1,2})$/.exec(s);
+  if (m) return monthName(Number(m[1]), Number(m[2]));
+  m = /^(\d{4})Q([1-4])$/.exec(s);
+  if (m) return quarterName(Number(m[1]), Number(m[2]));
+  m = /^(\d{4})S([12])$/.exec(s);
+  if (m) return t('period.half_name', { h: m[2], y: m[1] });
+  if (/^\d{4}$/.test(s)) return t('period.year_name', { y: s });
+  return s;
+}
