@@ -1,16 +1,22 @@
 //! sotay-core: the whole of Sotay without a window — model, store, change log, Vietnamese text, search,
 //! dashboard, demo data. The CLI and the desktop shell are thin layers over this crate.
 
+pub mod check;
 pub mod clock;
+pub mod dashboard;
+pub mod dump;
 pub mod error;
 pub mod i18n;
 pub mod model;
+pub mod period;
+pub mod seed;
 pub mod store;
 pub mod text;
 
 pub use error::{Error, Problem, Result};
 pub use i18n::Lang;
 pub use model::Kind;
+pub use period::Period;
 pub use store::{ListQuery, Page, Sort, Store};
 
 /// The application identifier: Tauri's app data dir and the CLI's default folder are both named by it.

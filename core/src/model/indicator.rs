@@ -50,6 +50,9 @@ pub const EVENT_MEASURES: [&str; 11] = [
     "opinions",
 ];
 
+/// The same names, as columns of `event_facts`.
+pub const EVENT_MEASURES_COLUMNS: [&str; 11] = EVENT_MEASURES;
+
 pub const RULE_SOURCES: [&str; 6] = ["event", "opinion", "practice", "inspection", "supervision", "case"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

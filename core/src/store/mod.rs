@@ -6,8 +6,8 @@ mod read;
 mod schema;
 mod write;
 
-pub use read::{ListQuery, Page, Sort};
-pub use write::WriteCtx;
+pub use read::{assemble as assemble_record, ListQuery, Page, Sort};
+pub use write::{new_id, standard_indicator_id, WriteCtx, STANDARD_OWNER};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -121,6 +121,11 @@ impl Store {
 
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Validation's view of what exists, outside a write.
+    pub(crate) fn known(&self) -> known::TxKnown<'_> {
+        known::TxKnown(&self.conn)
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>> {

@@ -81,7 +81,7 @@ pub struct Page {
 }
 
 /// A record as it crosses to the CLI and the window: metadata and body fields side by side.
-pub(crate) fn assemble(kind: &str, id: &str, owner: &str, created: &str, updated: &str, deleted: bool, body: Value) -> Value {
+pub fn assemble(kind: &str, id: &str, owner: &str, created: &str, updated: &str, deleted: bool, body: Value) -> Value {
     let mut map = Map::new();
     map.insert("id".into(), Value::from(id));
     map.insert("kind".into(), Value::from(kind));

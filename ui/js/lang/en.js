@@ -94,7 +94,7 @@ export const strings = {
   'list.all': 'All',
   'list.sort': 'Sort by',
   'list.sort.date': 'Date',
-  'list.sort.title': 'Name (A–Z)',
+  'list.sort.title': 'Name',
   'list.sort.updated': 'Last update',
   'list.order': 'Order',
   'list.order.desc': 'Descending (newest first)',
@@ -154,6 +154,9 @@ export const strings = {
   'form.bad_number': 'Not a valid number',
   'form.fix_errors': 'Not saved: please correct the marked field.',
   'form.no_rows': 'No rows yet.',
+  'form.cancel': 'Cancel',
+  'form.confirm_yes': 'Delete the record',
+  'form.shortcuts': 'Ctrl+Enter: save',
   'form.yes': 'Yes',
 
   'sec.general': 'General',

@@ -94,7 +94,7 @@ export const strings = {
   'list.all': 'Tất cả',
   'list.sort': 'Sắp xếp theo',
   'list.sort.date': 'Ngày',
-  'list.sort.title': 'Tên (A–Z)',
+  'list.sort.title': 'Tên',
   'list.sort.updated': 'Lần cập nhật',
   'list.order': 'Thứ tự',
   'list.order.desc': 'Giảm dần (mới nhất trước)',
@@ -154,6 +154,9 @@ export const strings = {
   'form.bad_number': 'Số không hợp lệ',
   'form.fix_errors': 'Chưa lưu được: vui lòng sửa ô được đánh dấu.',
   'form.no_rows': 'Chưa có dòng nào.',
+  'form.cancel': 'Hủy',
+  'form.confirm_yes': 'Xóa bản ghi',
+  'form.shortcuts': 'Ctrl+Enter: lưu',
   'form.yes': 'Có',
 
   'sec.general': 'Thông tin chung',

@@ -1,0 +1,99 @@
+//! `sotay check`: the database's integrity and Sotay's own invariants, each problem named.
+
+use rusqlite::params;
+use serde_json::Value;
+
+use crate::error::Result;
+use crate::model::{self, Kind};
+use crate::store::Store;
+
+impl Store {
+    /// Returns every problem found; an empty list means the database is whole.
+    pub fn check(&self) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let conn = self.conn();
+
+        let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if integrity != "ok" {
+            problems.push(format!("SQLite integrity_check: {integrity}"));
+        }
+        let fk_violations: i64 = conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
+        if fk_violations > 0 {
+            problems.push(format!("{fk_violations} foreign key violations"));
+        }
+        let inst = self.installation()?;
+        if inst.is_none() {
+            problems.push("no installation (run `sotay init`)".into());
+        }
+
+        // Each origin's log is dense: sequence numbers 1..=n with none missing or doubled.
+        let mut stmt = conn.prepare("SELECT origin, count(*), min(seq), max(seq) FROM change_log GROUP BY origin")?;
+        let origins = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?)))?;
+        for o in origins {
+            let (origin, count, min, max) = o?;
+            if min != 1 || max != count {
+                problems.push(format!("change log of origin {origin} has gaps: {count} changes, seq {min}..{max}"));
+            }
+        }
+        if let Some(inst) = &inst {
+            let (last, max): (i64, Option<i64>) = conn.query_row(
+                "SELECT last_seq, (SELECT max(seq) FROM change_log WHERE origin = ?1) FROM installation",
+                [&inst.origin],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            if last != max.unwrap_or(0) {
+                problems.push(format!("installation sequence {last} does not match its log ({})", max.unwrap_or(0)));
+            }
+        }
+
+        // Every record re-validates to the same canonical body, has its search rows, and (but the shipped
+        // catalogue) a change in the log.
+        let mut stmt = conn.prepare("SELECT rowid, kind, id, owner_unit, body FROM records")?;
+        let mut rows = stmt.query([])?;
+        let known = self.known();
+        let mut checked = 0u64;
+        while let Some(r) = rows.next()? {
+            let (rowid, kind, id, owner, body): (i64, String, String, String, String) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+            checked += 1;
+            let Ok(kind_enum) = Kind::parse(&kind) else {
+                problems.push(format!("record {id}: unknown kind {kind}"));
+                continue;
+            };
+            match serde_json::from_str::<Value>(&body) {
+                Err(e) => problems.push(format!("{kind} {id}: body is not JSON: {e}")),
+                Ok(v) => match model::prepare(kind_enum, &v, &known) {
+                    Err(e) => problems.push(format!("{kind} {id}: {}", e.message(crate::Lang::En))),
+                    Ok(p) if p.body != v => problems.push(format!("{kind} {id}: body is not in canonical form")),
+                    Ok(_) => {}
+                },
+            }
+            let in_search: i64 = conn.query_row(
+                "SELECT (SELECT count(*) FROM search_folded WHERE rowid = ?1) + (SELECT count(*) FROM search_exact WHERE rowid = ?1)",
+                params![rowid],
+                |r| r.get(0),
+            )?;
+            if in_search != 2 {
+                problems.push(format!("{kind} {id}: missing from the search index"));
+            }
+            if kind == "event" {
+                let facts: i64 = conn.query_row("SELECT count(*) FROM event_facts WHERE rowid = ?1", [rowid], |r| r.get(0))?;
+                if facts != 1 {
+                    problems.push(format!("event {id}: missing its numbers"));
+                }
+            }
+            if owner != crate::store::STANDARD_OWNER {
+                let logged: i64 = conn.query_row(
+                    "SELECT count(*) FROM change_log WHERE record_id = ?1 AND op = 'create'",
+                    [&id],
+                    |r| r.get(0),
+                )?;
+                if logged == 0 {
+                    problems.push(format!("{kind} {id}: not in the change log"));
+                }
+            }
+        }
+        let _ = checked;
+        Ok(problems)
+    }
+}

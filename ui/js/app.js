@@ -1,0 +1,206 @@
+// Start-up, the top bar, the hash router and the keyboard shortcuts.
+//
+// Routes: #/dashboard, #/<nav> (a list: #/events), #/<nav>/new, #/<nav>/<id>, #/quick, #/setup.
+
+import * as ipc from './ipc.js';
+import { t, getLang, setLang, LANGS } from './i18n.js';
+import { h, replace, toast } from './dom.js';
+import { NAV_KINDS } from './schema.js';
+import * as setupView from './views/setup.js';
+import * as dashboardView from './views/dashboard.js';
+import * as listView from './views/list.js';
+import * as formView from './views/form.js';
+import * as quickView from './views/quicklog.js';
+
+const FATAL = ['newer_database', 'not_a_database', 'no_backend'];
+
+const app = {
+  status: null,
+  options: null,
+
+  /** options (units, plans, indicators, enums), cached; force after a save that may change them. */
+  async getOptions(force = false) {
+    if (!this.options || force) this.options = await ipc.options();
+    return this.options;
+  },
+
+  invalidateOptions() {
+    this.options = null;
+  },
+
+  go(hash, { replace: rep = false } = {}) {
+    if (location.hash === hash) { route(); return; }
+    if (rep) history.replaceState(null, '', hash);
+    else location.hash = hash;
+    if (rep) route();
+  },
+
+  /** Errors every screen treats the same way. Returns true when handled here. */
+  handleGlobalError(err) {
+    if (!err) return false;
+    if (err.code === 'not_initialized') { showSetup(); return true; }
+    if (FATAL.includes(err.code)) { showFatal(err); return true; }
+    return false;
+  },
+
+  /** Re-reads app_status (after setup) and refreshes the top bar. */
+  async refreshStatus() {
+    this.status = await ipc.appStatus();
+    applyShell();
+    return this.status;
+  },
+
+  /** Text of an error for a banner, in the current language. */
+  errorText(err) {
+    if (!err) return '';
+    if (err.code === 'no_backend') return t('err.no_backend');
+    return err.message || t('err.unknown', { message: err.code });
+  },
+};
+
+let current = null; // { key, ctl } of the shown view
+
+const $ = (sel) => document.querySelector(sel);
+
+function applyTexts() {
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  const nav = $('#nav');
+  if (nav) nav.setAttribute('aria-label', t('nav.main'));
+  const sw = $('#lang-switch');
+  if (sw) {
+    sw.dataset.lang = getLang();
+    sw.title = t('lang.switch_title');
+    sw.setAttribute('aria-label', t('lang.switch_title'));
+    replace(sw, ...LANGS.map((l, i) => [
+      i ? h('span', { class: 'sep', 'aria-hidden': 'true', text: '|' }) : null,
+      h('span', { class: l === getLang() ? 'on' : '', text: l.toUpperCase() }),
+    ]));
+  }
+  document.title = t('app.name');
+}
+
+function applyShell() {
+  const unit = app.status && app.status.unit;
+  $('#unit-name').textContent = unit ? unit.name : '';
+  document.body.classList.toggle('no-unit', !(app.status && app.status.initialized));
+}
+
+function parseHash() {
+  const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const [first, second] = parts;
+  if (!first || first === 'dashboard') return { view: 'dashboard', nav: 'dashboard' };
+  if (first === 'quick') return { view: 'quicklog', nav: null };
+  if (first === 'setup') return { view: 'setup', nav: null };
+  if (NAV_KINDS[first]) {
+    const kind = NAV_KINDS[first];
+    if (!second) return { view: 'list', nav: first, kind };
+    return { view: 'form', nav: first, kind, id: second === 'new' ? null : second };
+  }
+  return { view: 'dashboard', nav: 'dashboard' };
+}
+
+const VIEWS = { dashboard: dashboardView, list: listView, form: formView, quicklog: quickView, setup: setupView };
+
+/** Shows the view of the current hash; `restore` carries unsaved input across a language switch. */
+async function route(restore = null) {
+  if (!app.status || !app.status.initialized) { showSetup(); return; }
+  const r = parseHash();
+  if (r.view === 'setup') { app.go('#/dashboard', { replace: true }); return; }
+  for (const b of document.querySelectorAll('[data-nav]')) {
+    const on = b.dataset.nav === r.nav;
+    b.classList.toggle('active', on);
+    if (on) b.setAttribute('aria-current', 'page'); else b.removeAttribute('aria-current');
+  }
+  $('#log-event').classList.toggle('active', r.view === 'quicklog');
+  mount(r.view, r, restore);
+}
+
+function mount(viewName, params, restore) {
+  if (current && current.ctl && current.ctl.destroy) current.ctl.destroy();
+  const root = h('section', { class: `view view-${viewName}`, dataset: { view: viewName, kind: params.kind || null } });
+  replace($('#view'), root);
+  window.scrollTo(0, 0);
+  const entry = { key: viewName, params, ctl: null };
+  current = entry;
+  Promise.resolve(VIEWS[viewName].render(root, params, app, restore))
+    .then((ctl) => { entry.ctl = ctl || null; root.dataset.state = 'ready'; })
+    .catch((err) => {
+      const e = ipc.normaliseError(err);
+      if (!app.handleGlobalError(e)) root.appendChild(h('div', { class: 'banner error', role: 'alert', text: app.errorText(e) }));
+      root.dataset.state = 'error';
+    });
+}
+
+function showSetup() {
+  document.body.classList.add('no-unit');
+  for (const b of document.querySelectorAll('[data-nav]')) b.classList.remove('active');
+  if (location.hash !== '#/setup') history.replaceState(null, '', '#/setup');
+  mount('setup', { view: 'setup' }, null);
+}
+
+function showFatal(err) {
+  if (current && current.ctl && current.ctl.destroy) current.ctl.destroy();
+  current = { key: 'fatal', ctl: null };
+  document.body.classList.add('no-unit');
+  replace($('#view'), h('section', { class: 'view view-fatal', dataset: { view: 'fatal', code: err.code } },
+    h('h1', { text: t('err.fatal_title') }),
+    h('p', { class: 'banner error', role: 'alert', text: app.errorText(err) }),
+    h('button', { type: 'button', class: 'primary', id: 'fatal-reload', text: t('err.reload'), onclick: () => location.reload() })));
+}
+
+async function switchLang() {
+  const next = getLang() === 'vi' ? 'en' : 'vi';
+  const snap = current && current.ctl && current.ctl.snapshot ? current.ctl.snapshot() : null;
+  setLang(next);
+  try {
+    await ipc.setLang(next);
+  } catch (e) {
+    if (app.handleGlobalError(e)) return;
+  }
+  applyTexts();
+  if (current && current.key === 'setup') mount('setup', { view: 'setup' }, snap);
+  else if (current && current.key !== 'fatal') route(snap);
+}
+
+function onKey(e) {
+  const key = (e.key || '').toLowerCase();
+  if ((e.ctrlKey || e.altKey) && !e.shiftKey && !e.metaKey && key === 'n') {
+    if (!app.status || !app.status.initialized) return;
+    e.preventDefault();
+    if (parseHash().view === 'quicklog') {
+      const title = document.querySelector('#quick-log [name="title"]');
+      if (title) title.focus();
+    } else {
+      app.go('#/quick');
+    }
+  }
+}
+
+async function start() {
+  applyTexts();
+  for (const b of document.querySelectorAll('[data-nav]')) {
+    b.addEventListener('click', () => app.go(b.dataset.nav === 'dashboard' ? '#/dashboard' : `#/${b.dataset.nav}`));
+  }
+  $('#log-event').addEventListener('click', () => app.go('#/quick'));
+  $('#lang-switch').addEventListener('click', switchLang);
+  document.addEventListener('keydown', onKey);
+  window.addEventListener('hashchange', () => route());
+  try {
+    await ipc.setLang(getLang());
+    app.status = await ipc.appStatus();
+  } catch (err) {
+    if (!app.handleGlobalError(err)) showFatal(err);
+    return;
+  }
+  applyShell();
+  if (!app.status.initialized) showSetup();
+  else route();
+}
+
+window.addEventListener('unhandledrejection', (ev) => {
+  const e = ipc.normaliseError(ev.reason);
+  if (!app.handleGlobalError(e)) toast(app.errorText(e), 'error');
+  ev.preventDefault();
+});
+
+start();

@@ -1,0 +1,197 @@
+// From a form to the data object save_record wants, and server errors back onto the inputs.
+
+import { h } from './dom.js';
+import { t } from './i18n.js';
+
+export const META_FIELDS = ['id', 'kind', 'owner_unit', 'created_at', 'updated_at', 'deleted'];
+
+function setPath(obj, path, value) {
+  const parts = path.split('.');
+  let cur = obj;
+  for (let i = 0; i < parts.length - 1; i++) {
+    if (cur[parts[i]] === null || typeof cur[parts[i]] !== 'object' || Array.isArray(cur[parts[i]])) cur[parts[i]] = {};
+    cur = cur[parts[i]];
+  }
+  cur[parts[parts.length - 1]] = value;
+}
+
+/** Deletes a path and any parent object it leaves empty. */
+function deletePath(obj, path) {
+  const parts = path.split('.');
+  const chain = [obj];
+  let cur = obj;
+  for (let i = 0; i < parts.length - 1; i++) {
+    cur = cur && typeof cur === 'object' ? cur[parts[i]] : undefined;
+    if (cur === undefined) return;
+    chain.push(cur);
+  }
+  if (cur && typeof cur === 'object') delete cur[parts[parts.length - 1]];
+  for (let i = parts.length - 2; i >= 0; i--) {
+    const child = chain[i + 1];
+    if (child && typeof child === 'object' && Object.keys(child).length === 0) delete chain[i][parts[i]];
+    else break;
+  }
+}
+
+/**
+ * The value of one input as the record wants it, or undefined for "leave out".
+ * Returns { value } or { error }.
+ */
+export function readInput(el, field) {
+  if (!el) return { value: undefined };
+  switch (field.type) {
+    case 'checkbox':
+      return { value: !!el.checked };
+    case 'number': {
+      if (el.validity && el.validity.badInput) return { error: t('form.bad_number') };
+      const raw = String(el.value).trim();
+      if (raw === '') return { value: undefined };
+      const n = Number(raw.replace(',', '.'));
+      if (!Number.isFinite(n)) return { error: t('form.bad_number') };
+      return { value: n };
+    }
+    case 'lines': {
+      const items = String(el.value).split('\n').map((s) => s.trim()).filter(Boolean);
+      return { value: items.length ? items : undefined };
+    }
+    case 'textarea': {
+      const v = String(el.value).replace(/\s+$/, '').replace(/^\s*\n/, '');
+      return { value: v.trim() === '' ? undefined : v };
+    }
+    default: {
+      const v = String(el.value).trim();
+      return { value: v === '' ? undefined : v };
+    }
+  }
+}
+
+function byName(root, name) {
+  return root.querySelector(`[name="${CSS.escape(name)}"]`);
+}
+
+/**
+ * Builds the data object from a form. `fields` is the flat schema list, `base` the record being edited
+ * (its fields that the form does not show are kept). Returns { data, rowMaps, errors }:
+ * rowMaps[name][i] is the DOM row of data row i (blank rows are dropped), errors [{ field, message }].
+ */
+export function readForm(form, fields, base) {
+  const data = {};
+  for (const [k, v] of Object.entries(base || {})) if (!META_FIELDS.includes(k)) data[k] = clone(v);
+  const rowMaps = {};
+  const errors = [];
+  for (const field of fields) {
+    if (field.type === 'repeat' || field.type === 'repeat-one') {
+      const { items, map } = readRepeat(form, field, errors);
+      rowMaps[field.name] = map;
+      if (items.length) data[field.name] = items;
+      else delete data[field.name];
+      continue;
+    }
+    const r = readInput(byName(form, field.name), field);
+    if (r.error) errors.push({ field: field.name, message: r.error });
+    deletePath(data, field.name);
+    if (r.value !== undefined) setPath(data, field.name, r.value);
+  }
+  return { data, rowMaps, errors };
+}
+
+function readRepeat(form, field, errors) {
+  const wrap = form.querySelector(`[data-repeat="${CSS.escape(field.name)}"]`);
+  const items = [];
+  const map = [];
+  if (!wrap) return { items, map };
+  const rows = wrap.querySelectorAll(':scope > .repeat-rows > .repeat-row');
+  rows.forEach((row, domIndex) => {
+    if (field.of) {
+      const el = row.querySelector('[data-sub]');
+      const r = readInput(el, field.of);
+      if (r.error) errors.push({ field: el.name, message: r.error });
+      if (r.value !== undefined) { items.push(r.value); map.push(domIndex); }
+      return;
+    }
+    const obj = {};
+    let blank = true;
+    for (const sub of field.rows) {
+      const el = row.querySelector(`[data-sub="${CSS.escape(sub.name)}"]`);
+      const r = readInput(el, sub);
+      if (r.error) errors.push({ field: el.name, message: r.error });
+      if (r.value === undefined) continue;
+      obj[sub.name] = r.value;
+      if (sub.type !== 'checkbox') blank = false;
+    }
+    if (!blank) { items.push(obj); map.push(domIndex); }
+  });
+  return { items, map };
+}
+
+function clone(v) {
+  return v === undefined ? v : JSON.parse(JSON.stringify(v));
+}
+
+/** The raw values of every named input (for drafts and language switches). */
+export function rawValues(form) {
+  const out = {};
+  for (const el of form.querySelectorAll('[name]')) {
+    if (!el.name) continue;
+    out[el.name] = el.type === 'checkbox' ? el.checked : el.value;
+  }
+  return out;
+}
+
+/** Puts raw values back (the inverse of rawValues). */
+export function setRawValues(form, values) {
+  if (!values || typeof values !== 'object') return;
+  for (const [name, v] of Object.entries(values)) {
+    const el = byName(form, name);
+    if (!el) continue;
+    if (el.type === 'checkbox') el.checked = !!v;
+    else if (v !== null && v !== undefined) el.value = String(v);
+  }
+}
+
+export function clearErrors(root) {
+  for (const e of root.querySelectorAll('.field-error')) e.remove();
+  for (const e of root.querySelectorAll('.has-error')) e.classList.remove('has-error');
+  for (const e of root.querySelectorAll('[aria-invalid]')) {
+    e.removeAttribute('aria-invalid');
+    e.removeAttribute('aria-describedby');
+  }
+}
+
+/** The input a server field path points at, mapping data rows back to DOM rows. */
+export function findInput(root, field, rowMaps = {}) {
+  const mapped = String(field).replace(/^([A-Za-z_]+)\[(\d+)\]/, (m, base, i) => {
+    const map = rowMaps[base];
+    const dom = map && map[Number(i)] !== undefined ? map[Number(i)] : Number(i);
+    return `${base}[${dom}]`;
+  });
+  const exact = byName(root, mapped);
+  if (exact) return exact;
+  // "response" (a missing nested field) or "participants": the first input under it.
+  for (const el of root.querySelectorAll('[name]')) {
+    if (el.name.startsWith(`${mapped}.`) || el.name.startsWith(`${mapped}[`)) return el;
+  }
+  return null;
+}
+
+/**
+ * Shows `message` in <div class="field-error" data-for=FIELD> under the input of FIELD and focuses it.
+ * Returns false when no input matches (the caller shows a banner instead).
+ */
+export function showFieldError(root, field, message, rowMaps) {
+  const input = findInput(root, field, rowMaps);
+  if (!input) return false;
+  const wrap = input.closest('.field') || input.parentElement;
+  const id = `err-${input.id || input.name.replace(/[^A-Za-z0-9_-]+/g, '-')}`;
+  const err = h('div', { class: 'field-error', id, role: 'alert', dataset: { for: input.name }, text: message });
+  if (input.name !== field) err.dataset.field = field;
+  wrap.classList.add('has-error');
+  wrap.appendChild(err);
+  input.setAttribute('aria-invalid', 'true');
+  input.setAttribute('aria-describedby', id);
+  const section = input.closest('details');
+  if (section) section.open = true;
+  input.focus();
+  if (typeof input.scrollIntoView === 'function') input.scrollIntoView({ block: 'center' });
+  return true;
+}

@@ -1,0 +1,123 @@
+// The overview: headline numbers and one row per indicator for a period (the `dashboard` command).
+
+import * as ipc from '../ipc.js';
+import { h, replace } from '../dom.js';
+import { t } from '../i18n.js';
+import { fmtDate, fmtNumber, percent } from '../format.js';
+import { periodChoices, periodName } from '../periods.js';
+
+// Kept while the app runs, so coming back shows the same period and unit.
+const state = { period: null, unitId: null };
+
+export async function render(root, params, app) {
+  const choices = periodChoices(new Date());
+  if (!state.period || !choices.some((c) => c.code === state.period)) state.period = choices[0].code;
+
+  const periodSel = h('select', { id: 'dash-period', name: 'period' },
+    choices.map((c) => h('option', { value: c.code, text: c.label })));
+  periodSel.value = state.period;
+
+  const unitSel = h('select', { id: 'dash-unit', name: 'unit_id' });
+  const unitName = h('span', { id: 'dash-unit-name', class: 'unit-name' });
+  const range = h('p', { id: 'dash-range', class: 'muted' });
+  const events = h('span', { id: 'dash-events', class: 'figure', text: '…' });
+  const participants = h('span', { id: 'dash-participants', class: 'figure', text: '…' });
+  const bannerBox = h('div', { class: 'banner-box' });
+  const tbody = h('tbody');
+  const table = h('table', { id: 'dashboard-table', class: 'grid dash' },
+    h('caption', { class: 'sr-only', text: t('dash.caption') }),
+    h('thead', null, h('tr', null,
+      h('th', { scope: 'col', class: 'code', text: t('dash.code') }),
+      h('th', { scope: 'col', text: t('dash.name') }),
+      h('th', { scope: 'col', class: 'num', text: t('dash.actual') }),
+      h('th', { scope: 'col', class: 'num', text: t('dash.target') }),
+      h('th', { scope: 'col', text: t('dash.uom') }),
+      h('th', { scope: 'col', class: 'progress-col', text: t('dash.progress') }))),
+    tbody);
+
+  root.append(
+    h('div', { class: 'view-head' },
+      h('div', null, h('h1', { text: t('dash.title') }), unitName),
+      h('div', { class: 'controls' },
+        h('label', { class: 'inline' }, h('span', { text: t('dash.period') }), periodSel),
+        h('label', { class: 'inline' }, h('span', { text: t('dash.unit') }), unitSel))),
+    range,
+    bannerBox,
+    h('div', { class: 'figures' },
+      h('div', { class: 'card figure-card' }, events, h('span', { class: 'figure-label', text: t('dash.events') })),
+      h('div', { class: 'card figure-card' }, participants, h('span', { class: 'figure-label', text: t('dash.participants') }))),
+    h('div', { class: 'table-wrap' }, table));
+
+  const own = app.status && app.status.unit;
+  try {
+    const opts = await app.getOptions();
+    const units = opts.units || [];
+    for (const u of units) unitSel.appendChild(h('option', { value: u.id, text: u.name }));
+    if (!units.length && own) unitSel.appendChild(h('option', { value: own.id, text: own.name }));
+  } catch (err) {
+    if (app.handleGlobalError(err)) return null;
+    if (own) unitSel.appendChild(h('option', { value: own.id, text: own.name }));
+  }
+  unitSel.value = state.unitId || (own && own.id) || unitSel.value;
+
+  let seq = 0;
+  const load = async () => {
+    const mine = ++seq;
+    root.dataset.loading = 'true';
+    bannerBox.replaceChildren();
+    try {
+      const d = await ipc.dashboard(state.period, unitSel.value || null);
+      if (mine !== seq) return;
+      show(d);
+    } catch (err) {
+      if (mine !== seq || app.handleGlobalError(err)) return;
+      bannerBox.replaceChildren(h('div', { class: 'banner error', role: 'alert', text: app.errorText(err) }));
+    } finally {
+      if (mine === seq) delete root.dataset.loading;
+    }
+  };
+
+  const show = (d) => {
+    const p = d.period || {};
+    range.textContent = `${periodName(p.code || state.period)} · ${t('dash.range', { start: fmtDate(p.start), end: fmtDate(p.end) })}`;
+    unitName.textContent = d.unit && d.unit.name ? d.unit.name : '';
+    events.textContent = fmtNumber(d.events || 0);
+    participants.textContent = fmtNumber(d.participants || 0);
+    const rows = d.rows || [];
+    if (!rows.length) {
+      replace(tbody, h('tr', { class: 'empty' }, h('td', { colspan: '6', text: t('dash.empty') })));
+      return;
+    }
+    replace(tbody, rows.map(indicatorRow));
+  };
+
+  periodSel.addEventListener('change', () => { state.period = periodSel.value; load(); });
+  unitSel.addEventListener('change', () => { state.unitId = unitSel.value; load(); });
+  await load();
+  return null;
+}
+
+function indicatorRow(r) {
+  const target = Number(r.target) || 0;
+  const pct = percent(r.actual, target);
+  let progress;
+  if (pct === null) {
+    progress = h('span', { class: 'muted', text: t('dash.no_target') });
+  } else {
+    const fill = h('div', { class: `fill${pct >= 100 ? ' done' : ''}` });
+    fill.style.width = `${Math.min(100, Math.max(0, pct)).toFixed(1)}%`;
+    progress = h('div', { class: 'progress' },
+      h('div', {
+        class: 'bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100',
+        'aria-valuenow': String(Math.round(Math.min(100, pct))),
+      }, fill),
+      h('span', { class: 'pct', text: `${fmtNumber(Math.round(pct))}%` }));
+  }
+  return h('tr', { dataset: { indicator: r.code } },
+    h('td', { class: 'code', text: r.code }),
+    h('td', { class: 'name', text: r.name }),
+    h('td', { class: 'actual num', text: fmtNumber(r.actual || 0) }),
+    h('td', { class: 'target num', text: target > 0 ? fmtNumber(target) : '—' }),
+    h('td', { class: 'uom', text: r.unit_of_measure || '' }),
+    h('td', { class: 'progress-col' }, progress));
+}

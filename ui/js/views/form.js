@@ -1,0 +1,169 @@
+// Detail and edit form of one record, built from the kind's schema (schema.js).
+
+import * as ipc from '../ipc.js';
+import { h, replace, toast } from '../dom.js';
+import { t, fieldLabel } from '../i18n.js';
+import { fmtTimestamp, nowLocalInput, todayInput } from '../format.js';
+import { SCHEMAS, KIND_NAV, fieldsOf, newRecordDefaults } from '../schema.js';
+import { buildField, platformList, getPath } from '../fields.js';
+import { readForm, clearErrors, showFieldError } from '../formdata.js';
+import { recordTitle } from './columns.js';
+
+export async function render(root, params, app, restore) {
+  const { kind } = params;
+  let id = params.id;
+  const nav = KIND_NAV[kind];
+  const fields = fieldsOf(kind);
+  const listHash = `#/${nav}`;
+
+  const needEvents = fields.some((f) => f.source === 'events');
+  let opts;
+  let record = null;
+  let events = [];
+  try {
+    [opts, record, events] = await Promise.all([
+      app.getOptions(true),
+      id ? ipc.getRecord(kind, id) : Promise.resolve(null),
+      needEvents ? ipc.listRecords({ kind: 'event', sort: 'date', desc: true, page: 1, page_size: 200 })
+        .then((r) => r.rows || []) : Promise.resolve([]),
+    ]);
+  } catch (err) {
+    if (app.handleGlobalError(err)) return null;
+    if (err.code === 'not_found') {
+      toast(err.message || t('err.not_found'), 'error');
+      app.go(listHash, { replace: true });
+      return null;
+    }
+    throw err;
+  }
+
+  const base = record || newRecordDefaults(kind, todayInput(), nowLocalInput());
+  const values = restore && restore.values ? restore.values : base;
+  const ctx = { options: opts, events, selfId: id };
+
+  const titleEl = h('h1');
+  const setTitle = (rec) => {
+    titleEl.textContent = rec ? `${t(`kind.${kind}`)}: ${recordTitle(kind, rec)}` : t(`new.${kind}`);
+  };
+  setTitle(record);
+  const meta = h('p', { id: 'form-meta', class: 'muted meta' });
+  const setMeta = (rec) => {
+    if (!rec) { meta.hidden = true; return; }
+    meta.hidden = false;
+    replace(meta,
+      h('span', { class: 'meta-created' }, `${t('form.created')}: `, h('time', { datetime: rec.created_at || '', text: fmtTimestamp(rec.created_at) })),
+      ' · ',
+      h('span', { class: 'meta-updated' }, `${t('form.updated')}: `, h('time', { datetime: rec.updated_at || '', text: fmtTimestamp(rec.updated_at) })));
+  };
+  setMeta(record);
+
+  const bannerBox = h('div', { id: 'form-banner', class: 'banner-box' });
+  const form = h('form', { id: 'record-form', class: 'record-form', dataset: { kind }, novalidate: true, autocomplete: 'off' },
+    platformList(),
+    (SCHEMAS[kind] || []).map((sec) => h('fieldset', { class: 'section' },
+      h('legend', { text: t(sec.section) }),
+      h('div', { class: 'form-grid' }, sec.fields.map((f) => buildField(kind, f, getPath(values, f.name), ctx))))));
+
+  const save = h('button', { type: 'submit', id: 'form-save', class: 'primary big', form: 'record-form', text: t('form.save') });
+  const del = h('button', { type: 'button', id: 'form-delete', class: 'danger', text: t('form.delete'), hidden: !id });
+  const back = h('button', { type: 'button', id: 'form-back', text: t('form.back'), onclick: () => app.go(listHash) });
+  const confirmBox = h('div', { id: 'delete-confirm-box', class: 'confirm', role: 'alertdialog', hidden: true },
+    h('span', { text: t('form.confirm_delete') }),
+    h('button', { type: 'button', id: 'delete-confirm', class: 'danger', text: t('form.confirm_yes') }),
+    h('button', { type: 'button', id: 'delete-cancel', text: t('form.cancel') }));
+
+  root.append(
+    h('div', { class: 'view-head' }, h('div', null, titleEl, meta), h('div', { class: 'controls' }, back)),
+    bannerBox,
+    form,
+    h('div', { class: 'form-actions' }, save, del, confirmBox, h('span', { class: 'hint', text: t('form.shortcuts') })));
+
+  const showBanner = (msg) => {
+    bannerBox.replaceChildren(h('div', { class: 'banner error', role: 'alert', text: msg }));
+    bannerBox.scrollIntoView({ block: 'nearest' });
+  };
+
+  let current = record;
+  let busy = false;
+
+  const submit = async () => {
+    if (busy) return;
+    clearErrors(form);
+    bannerBox.replaceChildren();
+    const { data, rowMaps, errors } = readForm(form, fields, current || {});
+    if (errors.length) {
+      showFieldError(form, errors[0].field, errors[0].message, {});
+      return;
+    }
+    busy = true;
+    save.disabled = true;
+    try {
+      const saved = await ipc.saveRecord(kind, id, data);
+      toast(t('form.saved'));
+      app.invalidateOptions();
+      if (!id) {
+        app.go(`${listHash}/${encodeURIComponent(saved.id)}`, { replace: true });
+        return;
+      }
+      current = saved;
+      setTitle(saved);
+      setMeta(saved);
+    } catch (err) {
+      if (app.handleGlobalError(err)) return;
+      if (err.code === 'invalid' && err.field) {
+        if (!showFieldError(form, err.field, err.message, rowMaps)) {
+          showBanner(`${fieldLabel(kind, err.field)}: ${err.message}`);
+        }
+      } else if (err.code === 'not_found') {
+        toast(err.message || t('err.not_found'), 'error');
+        app.go(listHash, { replace: true });
+      } else if (err.code === 'already_initialized') {
+        location.reload();
+      } else {
+        showBanner(app.errorText(err));
+      }
+    } finally {
+      busy = false;
+      save.disabled = false;
+    }
+  };
+
+  form.addEventListener('submit', (e) => { e.preventDefault(); submit(); });
+  form.addEventListener('keydown', (e) => {
+    if ((e.ctrlKey || e.metaKey) && (e.key === 'Enter' || e.key.toLowerCase() === 's')) { e.preventDefault(); submit(); return; }
+    // Enter in a one-line input would submit the form: only Ctrl+Enter saves.
+    if (e.key === 'Enter' && e.target.tagName === 'INPUT' && e.target.type !== 'checkbox') e.preventDefault();
+  });
+
+  del.addEventListener('click', () => {
+    confirmBox.hidden = false;
+    del.hidden = true;
+    confirmBox.querySelector('#delete-cancel').focus();
+  });
+  confirmBox.querySelector('#delete-cancel').addEventListener('click', () => {
+    confirmBox.hidden = true;
+    del.hidden = false;
+    del.focus();
+  });
+  confirmBox.querySelector('#delete-confirm').addEventListener('click', async () => {
+    try {
+      await ipc.deleteRecord(kind, id);
+      toast(t('form.deleted'));
+      app.invalidateOptions();
+      app.go(listHash, { replace: true });
+    } catch (err) {
+      if (app.handleGlobalError(err)) return;
+      confirmBox.hidden = true;
+      del.hidden = false;
+      if (err.code === 'not_found') { app.go(listHash, { replace: true }); return; }
+      showBanner(app.errorText(err));
+    }
+  });
+
+  const first = form.querySelector('input:not([type=hidden]), select, textarea');
+  if (first && !id) first.focus();
+
+  return {
+    snapshot: () => ({ values: readForm(form, fields, current || {}).data }),
+  };
+}

@@ -1,0 +1,113 @@
+// First run: create your unit (setup_unit) or open the demo data (setup_demo).
+
+import * as ipc from '../ipc.js';
+import { h } from '../dom.js';
+import { t, enumLabel, enumValues } from '../i18n.js';
+import { clearErrors, showFieldError, rawValues, setRawValues } from '../formdata.js';
+
+/** "Đoàn xã Đông Hưng" → "DOAN-XA-DONG-HUNG": a code suggestion while the code is untouched. */
+export function suggestCode(name) {
+  return String(name)
+    .normalize('NFD').replace(/[\u0300-\u036f]/g, '')
+    .replace(/[đĐ]/g, 'D')
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+}
+
+function row(id, name, labelKey, input, hintKey) {
+  input.id = id;
+  input.name = name;
+  return h('div', { class: 'field wide', dataset: { field: name } },
+    h('label', { for: id, text: t(labelKey) }),
+    input,
+    hintKey ? h('div', { class: 'hint', text: t(hintKey) }) : null);
+}
+
+export function render(root, params, app, restore) {
+  const name = h('input', { type: 'text', autocomplete: 'off', required: true, 'aria-required': 'true' });
+  const code = h('input', { type: 'text', autocomplete: 'off', required: true, 'aria-required': 'true', class: 'mono' });
+  const kind = h('select', null, enumValues('unit_kind').map((v) => h('option', { value: v, text: enumLabel('unit_kind', v) })));
+  kind.value = 'grassroots';
+  const upper = h('input', { type: 'text', autocomplete: 'off' });
+  const place = h('input', { type: 'text', autocomplete: 'off' });
+  const bannerBox = h('div', { class: 'banner-box', id: 'setup-banner' });
+  const submit = h('button', { type: 'submit', id: 'setup-submit', class: 'primary big', text: t('setup.submit') });
+  const demo = h('button', { type: 'button', id: 'setup-demo', class: 'big', text: t('setup.demo') });
+
+  let codeTouched = false;
+  name.addEventListener('input', () => { if (!codeTouched) code.value = suggestCode(name.value); });
+  code.addEventListener('input', () => { codeTouched = code.value !== ''; });
+
+  const form = h('form', { id: 'setup-form', class: 'card form-grid', novalidate: true },
+    row('setup-name', 'name', 'setup.name', name, 'setup.name_hint'),
+    row('setup-code', 'code', 'setup.code', code, 'setup.code_hint'),
+    row('setup-kind', 'kind', 'setup.kind', kind),
+    row('setup-upper', 'upper_body', 'setup.upper', upper, 'setup.upper_hint'),
+    row('setup-place', 'place', 'setup.place', place, 'setup.place_hint'),
+    h('div', { class: 'actions wide' }, submit));
+
+  const busy = (on) => { submit.disabled = on; demo.disabled = on; };
+
+  const fail = (err) => {
+    if (app.handleGlobalError(err)) return;
+    if (err.code === 'already_initialized') { done(); return; }
+    if (err.code === 'invalid' && err.field && showFieldError(form, err.field, err.message)) return;
+    bannerBox.replaceChildren(h('div', { class: 'banner error', role: 'alert', text: app.errorText(err) }));
+  };
+
+  const done = async () => {
+    app.invalidateOptions();
+    try {
+      await app.refreshStatus();
+    } catch (e) { fail(e); return; }
+    app.go('#/dashboard');
+  };
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    bannerBox.replaceChildren();
+    const unit = { name: name.value.trim(), code: code.value.trim(), kind: kind.value };
+    if (upper.value.trim()) unit.upper_body = upper.value.trim();
+    if (place.value.trim()) unit.place = place.value.trim();
+    busy(true);
+    try {
+      await ipc.setupUnit(unit);
+      await done();
+    } catch (err) {
+      fail(err);
+    } finally {
+      busy(false);
+    }
+  });
+
+  demo.addEventListener('click', async () => {
+    bannerBox.replaceChildren();
+    busy(true);
+    try {
+      await ipc.setupDemo();
+      await done();
+    } catch (err) {
+      fail(err);
+    } finally {
+      busy(false);
+    }
+  });
+
+  root.append(
+    h('div', { class: 'setup' },
+      h('h1', { text: t('setup.title') }),
+      h('p', { class: 'lead', text: t('setup.intro') }),
+      bannerBox,
+      form,
+      h('div', { class: 'setup-demo card' },
+        h('p', { class: 'or', text: t('setup.or') }),
+        demo,
+        h('p', { class: 'hint', text: t('setup.demo_hint') }))));
+
+  if (restore) { setRawValues(form, restore); codeTouched = !!restore.code && restore.code !== suggestCode(restore.name || ''); }
+  name.focus();
+  return { snapshot: () => rawValues(form) };
+}
