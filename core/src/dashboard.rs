@@ -103,7 +103,7 @@ impl Store {
     pub fn indicators(&self) -> Result<Vec<Indicator>> {
         let mut stmt = self
             .conn()
-            .prepare_cached("SELECT body FROM records WHERE kind = 'indicator' AND deleted = 0 ORDER BY status")?;
+            .prepare_cached("SELECT body FROM records WHERE kind = 'indicator' AND deleted = 0 ORDER BY rowid")?;
         let bodies = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
         bodies.iter().map(|b| serde_json::from_str(b).map_err(Error::from_json)).collect()
     }

@@ -8,6 +8,7 @@ pub mod dump;
 pub mod error;
 pub mod i18n;
 pub mod model;
+pub mod options;
 pub mod period;
 pub mod seed;
 pub mod store;

@@ -48,6 +48,7 @@ export function readInput(el, field) {
       if (raw === '') return { value: undefined };
       const n = Number(raw.replace(',', '.'));
       if (!Number.isFinite(n)) return { error: t('form.bad_number') };
+      if (field.int && !Number.isInteger(n)) return { error: t('form.bad_integer') };
       return { value: n };
     }
     case 'lines': {
@@ -63,6 +64,16 @@ export function readInput(el, field) {
       return { value: v === '' ? undefined : v };
     }
   }
+}
+
+/**
+ * An empty required field is sent as "" so that Rust names it in its own words (a left-out field would
+ * come back as a serde error on the whole record); an empty required number is refused here.
+ */
+function requiredFill(r, field) {
+  if (r.error || r.value !== undefined || !field.required) return r;
+  if (field.type === 'number') return { error: t('form.required_value') };
+  return { value: '' };
 }
 
 function byName(root, name) {
@@ -87,7 +98,9 @@ export function readForm(form, fields, base) {
       else delete data[field.name];
       continue;
     }
-    const r = readInput(byName(form, field.name), field);
+    const el = byName(form, field.name);
+    if (!el) continue; // not on this form: keep the record's value
+    const r = requiredFill(readInput(el, field), field);
     if (r.error) errors.push({ field: field.name, message: r.error });
     deletePath(data, field.name);
     if (r.value !== undefined) setPath(data, field.name, r.value);
@@ -110,16 +123,21 @@ function readRepeat(form, field, errors) {
       return;
     }
     const obj = {};
+    const rowErrors = [];
     let blank = true;
     for (const sub of field.rows) {
       const el = row.querySelector(`[data-sub="${CSS.escape(sub.name)}"]`);
-      const r = readInput(el, sub);
-      if (r.error) errors.push({ field: el.name, message: r.error });
-      if (r.value === undefined) continue;
-      obj[sub.name] = r.value;
-      if (sub.type !== 'checkbox') blank = false;
+      let r = readInput(el, sub);
+      if (r.value !== undefined && sub.type !== 'checkbox') blank = false;
+      r = requiredFill(r, sub);
+      if (r.error) rowErrors.push({ field: el.name, message: r.error });
+      if (r.value !== undefined) obj[sub.name] = r.value;
     }
-    if (!blank) { items.push(obj); map.push(domIndex); }
+    // A row left wholly empty is dropped, not refused.
+    if (blank) return;
+    errors.push(...rowErrors);
+    items.push(obj);
+    map.push(domIndex);
   });
   return { items, map };
 }

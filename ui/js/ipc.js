@@ -49,14 +49,31 @@ export function saveRecord(kind, id, data) {
 
 export const deleteRecord = (kind, id) => call('delete_record', { kind, id });
 
-export function dashboard(period, unitId) {
+/** The dashboard, with `unit` as { id, name } whether the store sends `unit` or `unit_id`/`unit_name`. */
+export async function dashboard(period, unitId) {
   const args = {};
   if (period) args.period = period;
-  if (unitId) args.unit_id = unitId;
-  return call('dashboard', args);
+  // The contract names it unit_id; Tauri's default for command arguments is camelCase (unitId).
+  // Both are sent so that either Rust signature reads it; the other key is ignored.
+  if (unitId) { args.unit_id = unitId; args.unitId = unitId; }
+  const d = (await call('dashboard', args)) || {};
+  if (!d.unit && (d.unit_id || d.unit_name)) d.unit = { id: d.unit_id, name: d.unit_name };
+  if (!Array.isArray(d.rows)) d.rows = [];
+  return d;
 }
 
-export const options = () => call('options', {});
+/** Choices for forms, always as { units: [{id, name, code}], plans: [{id, title, number}],
+ *  indicators: [{code, name}], enums }: the store may label every choice `label` (see options.rs). */
+export async function options() {
+  const o = (await call('options', {})) || {};
+  const arr = (v) => (Array.isArray(v) ? v : []);
+  return {
+    units: arr(o.units).map((u) => ({ id: u.id, name: u.name ?? u.label ?? u.id, code: u.code ?? null })),
+    plans: arr(o.plans).map((p) => ({ id: p.id, title: p.title ?? p.label ?? p.id, number: p.number ?? p.code ?? null })),
+    indicators: arr(o.indicators).map((i) => ({ code: i.code ?? i.id, name: i.name ?? i.label ?? i.code ?? i.id })),
+    enums: o.enums || {},
+  };
+}
 export const eventDefaults = () => call('event_defaults', {});
 export const draftSave = (key, data) => call('draft_save', { key, data });
 export const draftLoad = (key) => call('draft_load', { key });

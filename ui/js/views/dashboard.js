@@ -2,7 +2,7 @@
 
 import * as ipc from '../ipc.js';
 import { h, replace } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, getLang } from '../i18n.js';
 import { fmtDate, fmtNumber, percent } from '../format.js';
 import { periodChoices, periodName } from '../periods.js';
 
@@ -99,9 +99,13 @@ export async function render(root, params, app) {
 
 function indicatorRow(r) {
   const target = Number(r.target) || 0;
-  const pct = percent(r.actual, target);
+  // actual is null for indicators entered by hand in reports (no counting rule).
+  const manual = r.actual === null || r.actual === undefined;
+  const pct = manual ? null : percent(r.actual, target);
   let progress;
-  if (pct === null) {
+  if (manual) {
+    progress = h('span', { class: 'muted', text: t('dash.manual') });
+  } else if (pct === null) {
     progress = h('span', { class: 'muted', text: t('dash.no_target') });
   } else {
     const fill = h('div', { class: `fill${pct >= 100 ? ' done' : ''}` });
@@ -115,8 +119,8 @@ function indicatorRow(r) {
   }
   return h('tr', { dataset: { indicator: r.code } },
     h('td', { class: 'code', text: r.code }),
-    h('td', { class: 'name', text: r.name }),
-    h('td', { class: 'actual num', text: fmtNumber(r.actual || 0) }),
+    h('td', { class: 'name', text: (getLang() === 'en' && r.name_en) || r.name }),
+    h('td', { class: 'actual num', text: manual ? '—' : fmtNumber(r.actual) }),
     h('td', { class: 'target num', text: target > 0 ? fmtNumber(target) : '—' }),
     h('td', { class: 'uom', text: r.unit_of_measure || '' }),
     h('td', { class: 'progress-col' }, progress));

@@ -2,7 +2,7 @@
 
 import * as ipc from '../ipc.js';
 import { h, replace, toast } from '../dom.js';
-import { t, fieldLabel } from '../i18n.js';
+import { t } from '../i18n.js';
 import { fmtTimestamp, nowLocalInput, todayInput } from '../format.js';
 import { SCHEMAS, KIND_NAV, fieldsOf, newRecordDefaults } from '../schema.js';
 import { buildField, platformList, getPath } from '../fields.js';
@@ -112,7 +112,7 @@ export async function render(root, params, app, restore) {
       if (app.handleGlobalError(err)) return;
       if (err.code === 'invalid' && err.field) {
         if (!showFieldError(form, err.field, err.message, rowMaps)) {
-          showBanner(`${fieldLabel(kind, err.field)}: ${err.message}`);
+          showBanner(err.message);
         }
       } else if (err.code === 'not_found') {
         toast(err.message || t('err.not_found'), 'error');

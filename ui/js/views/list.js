@@ -14,7 +14,7 @@ const states = {};
 
 function stateOf(kind) {
   if (!states[kind]) {
-    states[kind] = { search: '', from: '', to: '', status: '', event_type: '', unit_id: '', sort: 'date', desc: true, page: 1 };
+    states[kind] = { search: '', from: '', to: '', status: '', event_type: '', unit_id: '', sort: 'date', desc: true, page: 0 };
   }
   return states[kind];
 }
@@ -73,10 +73,13 @@ export async function render(root, params, app) {
         h('button', { type: 'button', id: 'new-record', class: 'primary', text: t('list.new'),
           onclick: () => app.go(`#/${nav}/new`) }))),
     h('div', { class: 'filters card', role: 'search', 'aria-label': t('list.filters') },
-      h('label', { class: 'filter search', for: 'list-search' }, h('span', { text: t('list.search') }), search),
-      h('label', { class: 'filter', for: 'list-from' }, h('span', { text: t('list.from') }), from),
-      h('label', { class: 'filter', for: 'list-to' }, h('span', { text: t('list.to') }), to),
-      statusF, typeF, unitF, sortF, orderF, clearBtn),
+      h('div', { class: 'filters-row' },
+        h('label', { class: 'filter search', for: 'list-search' }, h('span', { text: t('list.search') }), search),
+        sortF, orderF, clearBtn),
+      h('div', { class: 'filters-row' },
+        h('label', { class: 'filter', for: 'list-from' }, h('span', { text: t('list.from') }), from),
+        h('label', { class: 'filter', for: 'list-to' }, h('span', { text: t('list.to') }), to),
+        statusF, typeF, unitF)),
     bannerBox,
     h('div', { class: 'table-wrap' }, table),
     emptyMsg,
@@ -97,7 +100,7 @@ export async function render(root, params, app) {
   const load = async () => {
     const mine = ++seq;
     root.dataset.loading = 'true';
-    const query = { kind, sort: s.sort, desc: s.desc, page: s.page, page_size: PAGE_SIZE };
+    const query = { kind, sort: s.sort, desc: s.desc, page: s.page, page_size: PAGE_SIZE }; // page counts from 0
     for (const k of ['search', 'from', 'to', 'status', 'event_type', 'unit_id']) if (s[k]) query[k] = s[k];
     if (kind !== 'event') delete query.event_type;
     try {
@@ -118,11 +121,11 @@ export async function render(root, params, app) {
   const show = (res) => {
     const rows = res.rows || [];
     total = Number(res.total) || 0;
-    const page = Number(res.page) || s.page;
+    const page = Number.isInteger(res.page) ? res.page : s.page;
     const size = Number(res.page_size) || PAGE_SIZE;
-    if (!rows.length && total > 0 && s.page > 1) {
+    if (!rows.length && total > 0 && s.page > 0) {
       // The page went away (records deleted): go to the last one.
-      s.page = Math.max(1, Math.ceil(total / size));
+      s.page = Math.max(0, Math.ceil(total / size) - 1);
       load();
       return;
     }
@@ -134,14 +137,14 @@ export async function render(root, params, app) {
     table.hidden = rows.length === 0;
     emptyMsg.hidden = rows.length > 0;
     emptyMsg.textContent = filtered(s) ? t('list.empty_filtered') : t('list.empty');
-    const first = rows.length ? (page - 1) * size + 1 : 0;
+    const first = rows.length ? page * size + 1 : 0;
     const last = rows.length ? first + rows.length - 1 : 0;
     rangeEl.textContent = t('list.range', { from: fmtNumber(first), to: fmtNumber(last), total: fmtNumber(total) });
-    prev.disabled = page <= 1;
-    next.disabled = page * size >= total;
+    prev.disabled = page <= 0;
+    next.disabled = (page + 1) * size >= total;
   };
 
-  const changed = () => { s.page = 1; load(); };
+  const changed = () => { s.page = 0; load(); };
   const debounced = debounce(() => { s.search = search.value.trim(); changed(); }, 200);
   search.addEventListener('input', debounced);
   search.addEventListener('keydown', (e) => { if (e.key === 'Enter') debounced.flush(); });
@@ -151,12 +154,18 @@ export async function render(root, params, app) {
   bind(statusF.querySelector('select'), 'status');
   if (typeF) bind(typeF.querySelector('select'), 'event_type');
   bind(unitSel, 'unit_id');
-  bind(sortF.querySelector('select'), 'sort');
+  // A new sort starts in its natural order: dates and updates newest first, titles A to Z.
+  sortF.querySelector('select').addEventListener('change', (e) => {
+    s.sort = e.target.value;
+    s.desc = s.sort !== 'title';
+    orderF.querySelector('select').value = s.desc ? 'desc' : 'asc';
+    changed();
+  });
   bind(orderF.querySelector('select'), 'desc', (v) => v === 'desc');
-  prev.addEventListener('click', () => { if (s.page > 1) { s.page -= 1; load(); } });
-  next.addEventListener('click', () => { if (s.page * PAGE_SIZE < total) { s.page += 1; load(); } });
+  prev.addEventListener('click', () => { if (s.page > 0) { s.page -= 1; load(); } });
+  next.addEventListener('click', () => { if ((s.page + 1) * PAGE_SIZE < total) { s.page += 1; load(); } });
   clearBtn.addEventListener('click', () => {
-    Object.assign(s, { search: '', from: '', to: '', status: '', event_type: '', unit_id: '', page: 1 });
+    Object.assign(s, { search: '', from: '', to: '', status: '', event_type: '', unit_id: '', page: 0 });
     search.value = ''; from.value = ''; to.value = ''; unitSel.value = '';
     statusF.querySelector('select').value = '';
     if (typeF) typeF.querySelector('select').value = '';

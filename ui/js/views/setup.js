@@ -16,22 +16,22 @@ export function suggestCode(name) {
     .slice(0, 40);
 }
 
-function row(id, name, labelKey, input, hintKey) {
+function row(id, name, labelKey, input, hintKey, wide = false) {
   input.id = id;
   input.name = name;
-  return h('div', { class: 'field wide', dataset: { field: name } },
+  return h('div', { class: wide ? 'field wide' : 'field', dataset: { field: name } },
     h('label', { for: id, text: t(labelKey) }),
     input,
     hintKey ? h('div', { class: 'hint', text: t(hintKey) }) : null);
 }
 
 export function render(root, params, app, restore) {
-  const name = h('input', { type: 'text', autocomplete: 'off', required: true, 'aria-required': 'true' });
+  const name = h('input', { type: 'text', autocomplete: 'off', required: true, 'aria-required': 'true', placeholder: t('setup.name_hint') });
   const code = h('input', { type: 'text', autocomplete: 'off', required: true, 'aria-required': 'true', class: 'mono' });
   const kind = h('select', null, enumValues('unit_kind').map((v) => h('option', { value: v, text: enumLabel('unit_kind', v) })));
   kind.value = 'grassroots';
-  const upper = h('input', { type: 'text', autocomplete: 'off' });
-  const place = h('input', { type: 'text', autocomplete: 'off' });
+  const upper = h('input', { type: 'text', autocomplete: 'off', placeholder: t('setup.upper_hint') });
+  const place = h('input', { type: 'text', autocomplete: 'off', placeholder: t('setup.place_hint') });
   const bannerBox = h('div', { class: 'banner-box', id: 'setup-banner' });
   const submit = h('button', { type: 'submit', id: 'setup-submit', class: 'primary big', text: t('setup.submit') });
   const demo = h('button', { type: 'button', id: 'setup-demo', class: 'big', text: t('setup.demo') });
@@ -41,11 +41,11 @@ export function render(root, params, app, restore) {
   code.addEventListener('input', () => { codeTouched = code.value !== ''; });
 
   const form = h('form', { id: 'setup-form', class: 'card form-grid', novalidate: true },
-    row('setup-name', 'name', 'setup.name', name, 'setup.name_hint'),
+    row('setup-name', 'name', 'setup.name', name, null, true),
     row('setup-code', 'code', 'setup.code', code, 'setup.code_hint'),
     row('setup-kind', 'kind', 'setup.kind', kind),
-    row('setup-upper', 'upper_body', 'setup.upper', upper, 'setup.upper_hint'),
-    row('setup-place', 'place', 'setup.place', place, 'setup.place_hint'),
+    row('setup-upper', 'upper_body', 'setup.upper', upper),
+    row('setup-place', 'place', 'setup.place', place),
     h('div', { class: 'actions wide' }, submit));
 
   const busy = (on) => { submit.disabled = on; demo.disabled = on; };

@@ -1,0 +1,69 @@
+//! `sotay bench`: times the queries a user waits on, on the database at hand (see docs/benchmarks.md).
+//! Each query runs once to warm the cache, then `runs` times; the median and the 95th percentile are shown.
+
+use std::time::{Duration, Instant};
+
+use sotay_core::{Error, Kind, ListQuery, Period, Store};
+
+fn time(runs: usize, mut f: impl FnMut() -> Result<usize, Error>) -> Result<(Duration, Duration, usize), Error> {
+    let rows = f()?;
+    let mut times: Vec<Duration> = (0..runs.max(1))
+        .map(|_| {
+            let t = Instant::now();
+            f().map(|_| t.elapsed())
+        })
+        .collect::<Result<_, _>>()?;
+    times.sort();
+    let p95 = times[((times.len() as f64 * 0.95).ceil() as usize).clamp(1, times.len()) - 1];
+    Ok((times[times.len() / 2], p95, rows))
+}
+
+fn report(name: &str, r: (Duration, Duration, usize)) {
+    println!(
+        "{name:<44} median {:>8.2} ms   p95 {:>8.2} ms   ({} rows)",
+        r.0.as_secs_f64() * 1e3,
+        r.1.as_secs_f64() * 1e3,
+        r.2
+    );
+}
+
+pub fn run(store: &Store, runs: usize) -> Result<(), Error> {
+    let inst = store.require_installation()?;
+    let mut all = ListQuery::new(Kind::Event);
+    all.page_size = 1;
+    let total = store.list(&all)?.total;
+    println!("events in the database: {total}");
+
+    // The busiest unit below the installation's, as an officer of that unit would look at its own list.
+    let units = store.subtree(&inst.unit_id)?;
+    let mut busiest = (inst.unit_id.clone(), 0u64);
+    for u in &units {
+        let mut q = ListQuery::new(Kind::Event);
+        q.unit_id = Some(u.clone());
+        q.page_size = 1;
+        let n = if store.subtree(u)?.len() == 1 { store.list(&q)?.total } else { 0 };
+        if n > busiest.1 {
+            busiest = (u.clone(), n);
+        }
+    }
+    let quarter = Period::parse("2025Q3")?;
+    let mut page = ListQuery::new(Kind::Event);
+    page.unit_id = Some(busiest.0.clone());
+    page.from = Some(quarter.start.to_string());
+    page.to = Some(quarter.end.to_string());
+    report("list: 1 unit, 2025Q3, by date, 50 rows + total", time(runs, || Ok(store.list(&page)?.rows.len()))?);
+    let mut page_all = ListQuery::new(Kind::Event);
+    page_all.from = Some(quarter.start.to_string());
+    page_all.to = Some(quarter.end.to_string());
+    report("list: all units, 2025Q3, by date, 50 rows + total", time(runs, || Ok(store.list(&page_all)?.rows.len()))?);
+
+    for words in ["tuyen truyen", "doan", "Tuyên truyền ma túy"] {
+        let mut q = ListQuery::new(Kind::Event);
+        q.search = Some(words.into());
+        report(&format!("search \"{words}\": 50 rows + total"), time(runs, || Ok(store.list(&q)?.rows.len()))?);
+    }
+    let year = Period::parse("2025")?;
+    report("dashboard: installation unit, year 2025", time(runs, || Ok(store.dashboard(None, &year)?.rows.len()))?);
+    report("dashboard: installation unit, 2025Q3", time(runs, || Ok(store.dashboard(None, &quarter)?.rows.len()))?);
+    Ok(())
+}

@@ -1,0 +1,262 @@
+//! `sotay`: every feature of Sotay from a terminal. Exit 0 on success; on failure a one-line reason on
+//! stderr (Vietnamese unless `--lang en`) and exit 1.
+
+mod bench;
+mod input;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use sotay_core::{Error, Kind, Lang, ListQuery, Period, Sort, Store};
+
+#[derive(Parser)]
+#[command(name = "sotay", version, about = "Sổ tay Đoàn — the Youth Union officer's field log, from a terminal",
+    long_about = "Sổ tay Đoàn (Sotay) keeps plans, events, model practices, opinions, inspections, supervisions and \
+false-information cases in a local SQLite file.\n\nKinds: unit, plan, event, practice, opinion, inspection, supervision, \
+case, indicator (plurals accepted).\nDates: YYYY-MM-DD; local times: YYYY-MM-DDTHH:MM (Asia/Ho_Chi_Minh).\n\
+The database is the user's data folder unless --db or SOTAY_DB says otherwise.")]
+struct Cli {
+    /// The database file [default: <data dir>/vn.sotay.app/sotay.db]
+    #[arg(long, global = true, env = "SOTAY_DB")]
+    db: Option<PathBuf>,
+    /// Language of messages: vi (default) or en
+    #[arg(long, global = true, env = "SOTAY_LANG", default_value = "vi")]
+    lang: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create this installation and the unit it works for
+    Init {
+        /// Unit name, e.g. "Đoàn xã Đông Hưng"
+        #[arg(long)]
+        name: Option<String>,
+        /// Unit code, e.g. HY-XA-DONG-HUNG
+        #[arg(long)]
+        code: Option<String>,
+        /// central, province, district, grassroots, bloc, branch, other
+        #[arg(long, default_value = "grassroots")]
+        level: String,
+        /// The upper body as printed in headers, e.g. "BCH TỈNH ĐOÀN HƯNG YÊN"
+        #[arg(long)]
+        upper_body: Option<String>,
+        /// Place name for dates in documents
+        #[arg(long)]
+        place: Option<String>,
+        /// The whole unit as JSON instead (a file, or - for standard input)
+        #[arg(long, conflicts_with_all = ["name", "code"])]
+        json: Option<String>,
+    },
+    /// Fill the database: --demo for a realistic province, --events N for synthetic volume
+    Seed {
+        #[arg(long, conflicts_with = "events")]
+        demo: bool,
+        /// Add N synthetic events (benchmarks)
+        #[arg(long)]
+        events: Option<usize>,
+        /// Events per transaction with --events
+        #[arg(long, default_value_t = 10_000)]
+        batch: usize,
+    },
+    /// Add a record from JSON (a file, or - for standard input)
+    Add {
+        kind: String,
+        #[arg(long)]
+        json: String,
+    },
+    /// Replace a record's fields with JSON (a file, or -)
+    Edit {
+        kind: String,
+        id: String,
+        #[arg(long)]
+        json: String,
+    },
+    /// Delete a record (kept as a tombstone so the deletion syncs)
+    Delete { kind: String, id: String },
+    /// List records, newest first, with search (accents optional), filters, sort and paging
+    List {
+        kind: String,
+        /// Words to find; "tuyen truyen" finds "tuyên truyền", "doan" finds "Đoàn"
+        #[arg(long)]
+        search: Option<String>,
+        /// Only this unit and the units below it
+        #[arg(long)]
+        unit: Option<String>,
+        /// From this date (YYYY-MM-DD), inclusive
+        #[arg(long)]
+        from: Option<String>,
+        /// To this date (YYYY-MM-DD), inclusive
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+        /// Event type, e.g. propaganda_session, forum
+        #[arg(long = "type")]
+        event_type: Option<String>,
+        #[arg(long, value_enum, default_value = "date")]
+        sort: SortArg,
+        /// Oldest / A first
+        #[arg(long)]
+        asc: bool,
+        /// Page number, from 1
+        #[arg(long, default_value_t = 1)]
+        page: u32,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// The page as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one record as JSON
+    Show { kind: String, id: String },
+    /// Indicators for a period against the plan targets
+    Dashboard {
+        /// 2025Q3, 2025M07, 2025S1, 2025 [default: this quarter]
+        #[arg(long)]
+        period: Option<String>,
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the database's integrity and Sotay's invariants
+    Check,
+    /// Every record as canonical JSON, one per line, in a fixed order (the same data gives the same bytes)
+    Dump,
+    /// Measure list, search and dashboard speed on this database
+    Bench {
+        /// Timed runs of each query
+        #[arg(long, default_value_t = 30)]
+        runs: usize,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SortArg {
+    Date,
+    Title,
+    Updated,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let lang = Lang::parse(&cli.lang);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let prefix = if lang == Lang::Vi { "lỗi" } else { "error" };
+            eprintln!("{prefix}: {}", e.message(lang));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Error> {
+    let path = cli.db.clone().unwrap_or_else(sotay_core::store::default_db_path);
+    let mut store = Store::open(&path)?;
+    let lang = Lang::parse(&cli.lang);
+    match cli.command {
+        Command::Init { name, code, level, upper_body, place, json } => {
+            let unit = match json {
+                Some(src) => input::read_json(&src)?,
+                None => serde_json::json!({
+                    "name": name.unwrap_or_default(), "code": code.unwrap_or_default(), "level": level,
+                    "upper_body": upper_body, "place": place,
+                }),
+            };
+            let unit = store.init(&unit)?;
+            output::record_line(&unit, lang, "init");
+        }
+        Command::Seed { demo, events, batch } => {
+            if demo {
+                let s = sotay_core::seed::seed_demo(&mut store)?;
+                output::seeded_demo(&s, lang);
+            } else if let Some(n) = events {
+                let started = std::time::Instant::now();
+                sotay_core::seed::seed_events(&mut store, n, batch.max(1), &mut |done| {
+                    eprint!("\r{done}/{n}");
+                })?;
+                eprintln!();
+                output::seeded_events(n, started.elapsed(), lang);
+            } else {
+                return Err(Error::invalid("seed", sotay_core::Problem::Required));
+            }
+        }
+        Command::Add { kind, json } => {
+            let kind = Kind::parse(&kind)?;
+            let value = input::read_json(&json)?;
+            let rec = store.create(kind, &value)?;
+            output::record_line(&rec, lang, "add");
+        }
+        Command::Edit { kind, id, json } => {
+            let kind = Kind::parse(&kind)?;
+            let value = input::read_json(&json)?;
+            let rec = store.update(kind, &id, &value)?;
+            output::record_line(&rec, lang, "edit");
+        }
+        Command::Delete { kind, id } => {
+            store.delete(Kind::parse(&kind)?, &id)?;
+        }
+        Command::List { kind, search, unit, from, to, status, event_type, sort, asc, page, limit, json } => {
+            let mut q = ListQuery::new(Kind::parse(&kind)?);
+            q.search = search;
+            q.unit_id = unit;
+            q.from = from;
+            q.to = to;
+            q.status = status;
+            q.event_type = event_type;
+            q.sort = match sort {
+                SortArg::Date => Sort::Date,
+                SortArg::Title => Sort::Title,
+                SortArg::Updated => Sort::Updated,
+            };
+            q.desc = if asc { Some(false) } else { None };
+            q.page = page.saturating_sub(1);
+            q.page_size = limit;
+            let p = store.list(&q)?;
+            if json {
+                output::json(&serde_json::to_value(&p).unwrap_or_default());
+            } else {
+                output::list(&p, lang);
+            }
+        }
+        Command::Show { kind, id } => {
+            let rec = store.get(Kind::parse(&kind)?, &id)?;
+            output::json(&rec);
+        }
+        Command::Dashboard { period, unit, json } => {
+            let period = match period {
+                Some(code) => Period::parse(&code)?,
+                None => Period::quarter_of(sotay_core::clock::today_vn()),
+            };
+            let d = store.dashboard(unit.as_deref(), &period)?;
+            if json {
+                output::json(&serde_json::to_value(&d).unwrap_or_default());
+            } else {
+                output::dashboard(&d, lang);
+            }
+        }
+        Command::Check => {
+            let problems = store.check()?;
+            if !problems.is_empty() {
+                for p in &problems {
+                    eprintln!("{p}");
+                }
+                return Err(Error::Integrity(format!("{} problem(s)", problems.len())));
+            }
+            println!("{}", if lang == Lang::Vi { "ok: cơ sở dữ liệu toàn vẹn" } else { "ok: the database is whole" });
+        }
+        Command::Dump => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            store.dump(&mut out)?;
+            std::io::Write::flush(&mut out).map_err(|e| Error::Io { path: "(stdout)".into(), source: e })?;
+        }
+        Command::Bench { runs } => bench::run(&store, runs)?,
+    }
+    Ok(())
+}

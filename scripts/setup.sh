@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what Sotay needs on Debian 12, skipping whatever is already there.
+#   scripts/setup.sh run    — to build and start the window
+#   scripts/setup.sh test   — also what the real-window tests need (WebKitWebDriver, Xvfb, tauri-driver)
+set -euo pipefail
+
+want=(build-essential pkg-config curl libwebkit2gtk-4.1-dev librsvg2-dev libssl-dev)
+if [[ "${1:-run}" == "test" ]]; then
+  want+=(webkit2gtk-driver xvfb xauth)
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null; then
+  [[ -f "$HOME/.cargo/env" ]] && source "$HOME/.cargo/env"
+fi
+if ! command -v cargo >/dev/null; then
+  echo "setup: installing the Rust toolchain (rustup)"
+  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+  source "$HOME/.cargo/env"
+fi
+
+if [[ "${1:-run}" == "test" ]] && ! command -v tauri-driver >/dev/null && [[ ! -x "$HOME/.cargo/bin/tauri-driver" ]]; then
+  echo "setup: installing tauri-driver 2.1.0"
+  cargo install tauri-driver --locked --version 2.1.0
+fi

@@ -1,0 +1,23 @@
+// The app's own commands are declared here so that capabilities gate them like plugin commands:
+// a command not allowed in capabilities/ cannot be called from the page.
+fn main() {
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&[
+            "app_status",
+            "set_lang",
+            "setup_unit",
+            "setup_demo",
+            "list_records",
+            "get_record",
+            "save_record",
+            "delete_record",
+            "dashboard",
+            "options",
+            "event_defaults",
+            "draft_save",
+            "draft_load",
+            "draft_clear",
+        ]),
+    ))
+    .expect("tauri build configuration is valid");
+}

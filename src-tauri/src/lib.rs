@@ -1,0 +1,203 @@
+//! The Sotay desktop shell: a thin Tauri 2 layer. Each command parses its argument, calls sotay-core and
+//! maps the error to `{code, message, field}` (docs/ipc.md). Commands touch disk, so they are async:
+//! a plain command runs on the main thread and would freeze the window.
+
+mod wire;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sotay_core::{Kind, Lang, ListQuery, Period, Store};
+use tauri::{Manager, State};
+
+pub use wire::WireError;
+
+/// The open store, or why it could not be opened (a newer or foreign file): the page shows that.
+pub struct AppState {
+    store: Mutex<Result<Store, WireError>>,
+    lang: Mutex<Lang>,
+    db_path: PathBuf,
+}
+
+impl AppState {
+    pub fn open(db_path: PathBuf) -> AppState {
+        let store = Store::open(&db_path).map_err(|e| WireError::from_core(&e, Lang::Vi));
+        AppState { store: Mutex::new(store), lang: Mutex::new(Lang::Vi), db_path }
+    }
+
+    fn lang(&self) -> Lang {
+        self.lang.lock().map(|l| *l).unwrap_or_default()
+    }
+
+    /// Runs `f` on the store, mapping its error into the page's language.
+    fn with<T>(&self, f: impl FnOnce(&mut Store) -> sotay_core::Result<T>) -> Result<T, WireError> {
+        let lang = self.lang();
+        let mut guard = self.store.lock().map_err(|_| WireError::internal("store lock poisoned"))?;
+        let store = guard.as_mut().map_err(|e| e.clone())?;
+        f(store).map_err(|e| WireError::from_core(&e, lang))
+    }
+}
+
+fn kind(s: &str) -> Result<Kind, WireError> {
+    Kind::parse(s).map_err(|e| WireError::from_core(&e, Lang::Vi))
+}
+
+#[tauri::command(async)]
+fn app_status(state: State<'_, AppState>) -> Result<Value, WireError> {
+    let lang = state.lang();
+    let db_path = state.db_path.display().to_string();
+    state.with(|s| {
+        let inst = s.installation()?;
+        let unit = match &inst {
+            Some(i) => Some(s.get(Kind::Unit, &i.unit_id)?),
+            None => None,
+        };
+        let mut counts = serde_json::Map::new();
+        for k in Kind::ALL {
+            let mut q = ListQuery::new(k);
+            q.page_size = 1;
+            counts.insert(k.as_str().into(), json!(s.list(&q)?.total));
+        }
+        Ok(json!({"initialized": inst.is_some(), "lang": if lang == Lang::En { "en" } else { "vi" },
+                  "db_path": db_path, "unit": unit, "counts": counts}))
+    })
+}
+
+#[tauri::command(async)]
+fn set_lang(state: State<'_, AppState>, lang: String) -> Result<(), WireError> {
+    let mut l = state.lang.lock().map_err(|_| WireError::internal("lang lock poisoned"))?;
+    *l = Lang::parse(&lang);
+    Ok(())
+}
+
+#[tauri::command(async)]
+fn setup_unit(state: State<'_, AppState>, unit: Value) -> Result<Value, WireError> {
+    state.with(|s| s.init(&unit))
+}
+
+#[tauri::command(async)]
+fn setup_demo(state: State<'_, AppState>) -> Result<Value, WireError> {
+    state.with(|s| {
+        let summary = sotay_core::seed::seed_demo(s)?;
+        let unit = s.get(Kind::Unit, &summary.unit_id)?;
+        Ok(json!({"unit": unit, "events": summary.events}))
+    })
+}
+
+#[tauri::command(async)]
+fn list_records(state: State<'_, AppState>, query: Value) -> Result<Value, WireError> {
+    let query: ListQuery = serde_json::from_value(query).map_err(|e| WireError::bad_json(&e, state.lang()))?;
+    state.with(|s| Ok(serde_json::to_value(s.list(&query)?).unwrap_or_default()))
+}
+
+#[tauri::command(async)]
+fn get_record(state: State<'_, AppState>, kind: String, id: String) -> Result<Value, WireError> {
+    let k = self::kind(&kind)?;
+    state.with(|s| s.get(k, &id))
+}
+
+#[tauri::command(async)]
+fn save_record(state: State<'_, AppState>, kind: String, id: Option<String>, data: Value) -> Result<Value, WireError> {
+    let k = self::kind(&kind)?;
+    state.with(|s| match id.as_deref().filter(|i| !i.is_empty()) {
+        Some(id) => s.update(k, id, &data),
+        None => s.create(k, &data),
+    })
+}
+
+#[tauri::command(async)]
+fn delete_record(state: State<'_, AppState>, kind: String, id: String) -> Result<(), WireError> {
+    let k = self::kind(&kind)?;
+    state.with(|s| s.delete(k, &id))
+}
+
+#[derive(Deserialize)]
+struct DashboardArgs {
+    period: Option<String>,
+    unit_id: Option<String>,
+}
+
+#[tauri::command(async)]
+fn dashboard(state: State<'_, AppState>, period: Option<String>, unit_id: Option<String>) -> Result<Value, WireError> {
+    let args = DashboardArgs { period, unit_id };
+    state.with(|s| {
+        let period = match args.period.as_deref().filter(|p| !p.is_empty()) {
+            Some(code) => Period::parse(code)?,
+            None => Period::quarter_of(sotay_core::clock::today_vn()),
+        };
+        Ok(serde_json::to_value(s.dashboard(args.unit_id.as_deref(), &period)?).unwrap_or_default())
+    })
+}
+
+#[tauri::command(async)]
+fn options(state: State<'_, AppState>) -> Result<Value, WireError> {
+    state.with(|s| Ok(serde_json::to_value(s.options()?).unwrap_or_default()))
+}
+
+#[tauri::command(async)]
+fn event_defaults(state: State<'_, AppState>) -> Result<Value, WireError> {
+    state.with(|s| s.event_defaults())
+}
+
+#[tauri::command(async)]
+fn draft_save(state: State<'_, AppState>, key: String, data: Value) -> Result<(), WireError> {
+    state.with(|s| s.save_draft(&key, &data))
+}
+
+#[tauri::command(async)]
+fn draft_load(state: State<'_, AppState>, key: String) -> Result<Option<Value>, WireError> {
+    state.with(|s| s.load_draft(&key))
+}
+
+#[tauri::command(async)]
+fn draft_clear(state: State<'_, AppState>, key: String) -> Result<(), WireError> {
+    state.with(|s| s.clear_draft(&key))
+}
+
+/// Where the window keeps its data: `SOTAY_DB` if set (tests, a second installation), else the app data
+/// dir, which is the CLI's default folder too.
+fn db_path(app: &tauri::App) -> PathBuf {
+    if let Some(p) = std::env::var_os("SOTAY_DB") {
+        return PathBuf::from(p);
+    }
+    match app.path().app_data_dir() {
+        Ok(dir) => dir.join("sotay.db"),
+        Err(_) => sotay_core::store::default_db_path(),
+    }
+}
+
+/// The builder with every command registered; tests build it on the mock runtime.
+pub fn builder<R: tauri::Runtime>() -> tauri::Builder<R> {
+    tauri::Builder::<R>::new().invoke_handler(tauri::generate_handler![
+        app_status,
+        set_lang,
+        setup_unit,
+        setup_demo,
+        list_records,
+        get_record,
+        save_record,
+        delete_record,
+        dashboard,
+        options,
+        event_defaults,
+        draft_save,
+        draft_load,
+        draft_clear
+    ])
+}
+
+pub fn run() {
+    let result = builder::<tauri::Wry>()
+        .setup(|app| {
+            let path = db_path(app);
+            app.manage(AppState::open(path));
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("Sotay could not start: {e}");
+        std::process::exit(1);
+    }
+}

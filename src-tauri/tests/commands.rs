@@ -1,0 +1,115 @@
+//! The shell's commands on Tauri's mock runtime, built with the real tauri.conf.json and capability
+//! files: what the page sends, what it gets back, and that capabilities gate the commands.
+
+use serde_json::{json, Value};
+use sotay_desktop::{builder, AppState};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindow};
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    _app: tauri::App<MockRuntime>,
+    main: WebviewWindow<MockRuntime>,
+    other: WebviewWindow<MockRuntime>,
+}
+
+fn harness() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sotay.db");
+    let app = builder::<MockRuntime>()
+        .setup(move |app| {
+            app.manage(AppState::open(db.clone()));
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .expect("the app builds on the mock runtime");
+    let main = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    let other = tauri::WebviewWindowBuilder::new(&app, "other", Default::default()).build().unwrap();
+    Harness { _dir: dir, _app: app, main, other }
+}
+
+fn invoke(w: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "http://tauri.localhost".parse().unwrap(),
+        body: InvokeBody::Json(body),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(w, request).map(|b| b.deserialize::<Value>().unwrap())
+}
+
+#[test]
+fn first_run_then_log_an_event_and_see_it_counted() {
+    let h = harness();
+    let status = invoke(&h.main, "app_status", json!({})).unwrap();
+    assert_eq!(status["initialized"], false);
+
+    let unit = invoke(&h.main, "setup_unit", json!({"unit": {"name": "Đoàn xã Đông Hưng", "code": "XA-DH", "level": "grassroots"}}))
+        .unwrap();
+    assert_eq!(unit["name"], "Đoàn xã Đông Hưng");
+    let status = invoke(&h.main, "app_status", json!({})).unwrap();
+    assert_eq!(status["initialized"], true);
+
+    let today = today_vn();
+    let ev = invoke(&h.main, "save_record", json!({"kind": "event", "data": {
+        "title": "Tuyên truyền tại thôn Đông", "start_at": format!("{today}T08:00"),
+        "participants": {"members": 12, "non_members": 3}}}))
+    .unwrap();
+    assert_eq!(ev["kind"], "event");
+
+    let page = invoke(&h.main, "list_records", json!({"query": {"kind": "event", "search": "thon dong"}})).unwrap();
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["rows"][0]["title"], "Tuyên truyền tại thôn Đông");
+
+    let d = invoke(&h.main, "dashboard", json!({})).unwrap();
+    assert_eq!(d["events"], 1);
+    assert_eq!(d["participants"], 15);
+
+    let defaults = invoke(&h.main, "event_defaults", json!({})).unwrap();
+    assert_eq!(defaults["event_type"], "propaganda_session");
+    assert!(defaults.get("title").is_none());
+}
+
+#[test]
+fn errors_cross_as_code_message_field_in_the_chosen_language() {
+    let h = harness();
+    invoke(&h.main, "setup_unit", json!({"unit": {"name": "Đoàn xã A", "code": "XA-A", "level": "grassroots"}})).unwrap();
+    let bad = json!({"kind": "event", "data": {"title": "A", "start_at": "2026-11-01T08:00", "participants": {"members": -2}}});
+    let err = invoke(&h.main, "save_record", bad.clone()).unwrap_err();
+    assert_eq!(err, json!({"code": "invalid", "field": "participants.members", "message": "Số đoàn viên: không được là số âm"}));
+
+    invoke(&h.main, "set_lang", json!({"lang": "en"})).unwrap();
+    let err = invoke(&h.main, "save_record", bad).unwrap_err();
+    assert_eq!(err["message"], "Members: must not be negative");
+
+    let err = invoke(&h.main, "get_record", json!({"kind": "event", "id": "khong-co"})).unwrap_err();
+    assert_eq!(err["code"], "not_found");
+    let err = invoke(&h.main, "list_records", json!({"query": {"kind": "event", "sql": "DROP TABLE records"}})).unwrap_err();
+    assert_eq!(err["code"], "bad_json");
+}
+
+#[test]
+fn drafts_survive_until_cleared() {
+    let h = harness();
+    invoke(&h.main, "draft_save", json!({"key": "quick-event", "data": {"title": "Đang gõ dở"}})).unwrap();
+    assert_eq!(invoke(&h.main, "draft_load", json!({"key": "quick-event"})).unwrap()["title"], "Đang gõ dở");
+    invoke(&h.main, "draft_clear", json!({"key": "quick-event"})).unwrap();
+    assert_eq!(invoke(&h.main, "draft_load", json!({"key": "quick-event"})).unwrap(), Value::Null);
+}
+
+#[test]
+fn a_window_without_a_capability_cannot_call_the_commands() {
+    let h = harness();
+    assert!(invoke(&h.main, "app_status", json!({})).is_ok());
+    let refused = invoke(&h.other, "app_status", json!({})).unwrap_err();
+    assert!(refused.to_string().contains("not allowed"), "{refused}");
+}
+
+fn today_vn() -> String {
+    sotay_core::clock::today_vn().to_string()
+}

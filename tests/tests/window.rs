@@ -1,0 +1,130 @@
+//! The real window: the debug `sotay-desktop` binary driven by tauri-driver + WebKitWebDriver under
+//! Xvfb (the README test command runs this under `xvfb-run`). Starts on an empty database, creates a
+//! unit and a plan, logs an event, finds it by searching without accents, sees it counted on the
+//! dashboard, and saves a screenshot to tests/artifacts/.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use sotay_tests::support::{bin, sotay};
+use sotay_tests::webdriver::{free_port, wait_for_port, Session};
+
+/// Stops tauri-driver (and with it the app) however the test ends.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(p) = std::env::var_os("TAURI_DRIVER") {
+        return PathBuf::from(p);
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let cargo_bin = home.join(".cargo/bin/tauri-driver");
+    if cargo_bin.exists() { cargo_bin } else { PathBuf::from("tauri-driver") }
+}
+
+const LONG: Duration = Duration::from_secs(30);
+
+#[test]
+fn log_an_event_in_the_field_and_see_it_on_the_dashboard() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("window.db");
+    let port = free_port();
+    let native = free_port();
+    let child = Command::new(tauri_driver())
+        .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+        .env("SOTAY_DB", &db)
+        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("tauri-driver starts (cargo install tauri-driver --locked --version 2.1.0)");
+    let _driver = Driver(child);
+    assert!(wait_for_port(port, LONG), "tauri-driver did not listen on {port}");
+    assert!(wait_for_port(native, LONG), "WebKitWebDriver did not listen on {native}");
+
+    let s = Session::start(port, &bin("sotay-desktop")).expect("a WebDriver session on the app");
+    let result = drive(&s);
+    let shot = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/window-dashboard.png");
+    let saved = s.screenshot(&shot);
+    s.end();
+    result.unwrap();
+    let bytes = saved.expect("screenshot saved");
+    assert!(bytes > 10_000, "screenshot is {bytes} bytes");
+    assert_eq!(&std::fs::read(&shot).unwrap()[..4], b"\x89PNG");
+
+    // The window wrote to the same store the CLI reads.
+    let dump = sotay(&db, &["dump"], None);
+    assert_eq!(dump.code, 0, "{}", dump.stderr);
+    assert!(dump.stdout.contains("Tuyên truyền Nghị quyết Đại hội Đoàn tại thôn Đông"));
+    assert!(dump.stdout.contains("Kế hoạch tuyên truyền quý IV"));
+    assert_eq!(sotay(&db, &["check"], None).code, 0);
+}
+
+fn drive(s: &Session) -> Result<(), String> {
+    // First run: create the unit.
+    s.wait("#setup-name", LONG)?;
+    s.type_text("#setup-name", "Đoàn xã Đông Hưng")?;
+    s.type_text("#setup-code", "XA-DONG-HUNG")?;
+    s.click("#setup-submit")?;
+    s.wait("[data-nav=plans]", LONG)?;
+
+    // A plan.
+    s.click("[data-nav=plans]")?;
+    s.click("#new-record")?;
+    s.type_text("[name=title]", "Kế hoạch tuyên truyền quý IV")?;
+    let today = s.execute(
+        "const d = new Date(); const p = n => String(n).padStart(2, '0');
+         return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate());",
+        json!([]),
+    )?;
+    let today = today.as_str().unwrap_or_default().to_string();
+    s.set_value("[name=start_on]", &today)?;
+    s.click("#form-save")?;
+    s.wait_until(
+        "return Array.from(document.querySelectorAll('.record-row')).some(r => r.textContent.includes('quý IV'))",
+        LONG,
+    )?;
+
+    // The quick field log.
+    s.click("#log-event")?;
+    s.wait("#quick-log", LONG)?;
+    s.type_text("#quick-log [name=title]", "Tuyên truyền Nghị quyết Đại hội Đoàn tại thôn Đông")?;
+    s.set_value("#quick-log [name=start_at]", &format!("{today}T08:00"))?;
+    s.set_value("#quick-log [name='participants.members']", "42")?;
+    s.set_value("#quick-log [name='participants.non_members']", "8")?;
+    s.click("#quick-save")?;
+    s.wait_until("const t = document.querySelector('#toast'); return t && t.textContent.length > 0", LONG)?;
+
+    // Found without accents: "doan" finds "Đoàn".
+    s.click("[data-nav=events]")?;
+    s.type_text("#list-search", "doan")?;
+    s.wait_until(
+        "return Array.from(document.querySelectorAll('.record-row')).some(r => r.textContent.includes('Đại hội Đoàn'))",
+        LONG,
+    )?;
+
+    // Counted on the dashboard.
+    s.click("[data-nav=dashboard]")?;
+    let events = s.wait_until(
+        "const e = document.querySelector('#dash-events'); return e && e.textContent.trim() === '1' ? e.textContent : null",
+        LONG,
+    )?;
+    assert_eq!(events, Value::from("1"));
+    let tt01 = s.text("#dashboard-table tr[data-indicator='TT-01'] .actual")?;
+    if tt01.trim() != "1" {
+        return Err(format!("TT-01 shows {tt01:?}, expected 1"));
+    }
+    let members = s.text("#dash-participants")?;
+    if members.trim() != "50" {
+        return Err(format!("participants show {members:?}, expected 50"));
+    }
+    Ok(())
+}
