@@ -4,9 +4,10 @@
 use serde_json::{json, Value};
 use sotay_desktop::{builder, AppState};
 use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, MockRuntime, INVOKE_KEY};
+use tauri::test::{get_ipc_response, MockRuntime};
 use tauri::webview::InvokeRequest;
 use tauri::{Manager, WebviewWindow};
+
 
 struct Harness {
     _dir: tempfile::TempDir,
@@ -19,10 +20,7 @@ fn harness() -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sotay.db");
     let app = builder::<MockRuntime>()
-        .setup(move |app| {
-            app.manage(AppState::open(db.clone()));
-            Ok(())
-        })
+        .manage(AppState::open(db))
         .build(tauri::generate_context!())
         .expect("the app builds on the mock runtime");
     let main = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
@@ -35,10 +33,11 @@ fn invoke(w: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Result<Valu
         cmd: cmd.into(),
         callback: CallbackFn(0),
         error: CallbackFn(1),
-        url: "http://tauri.localhost".parse().unwrap(),
+        url: "tauri://localhost".parse().unwrap(),
         body: InvokeBody::Json(body),
         headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
+        // generate_context! makes its own key; the request must carry it.
+        invoke_key: w.app_handle().invoke_key().to_string(),
     };
     get_ipc_response(w, request).map(|b| b.deserialize::<Value>().unwrap())
 }

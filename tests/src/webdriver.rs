@@ -73,7 +73,9 @@ impl Session {
 
     pub fn find(&self, css: &str) -> Result<String, String> {
         let v = self.post("/element", json!({"using": "css selector", "value": css}))?;
-        v[ELEMENT_KEY].as_str().map(str::to_string).ok_or(format!("no element {css}: {v}"))
+        // The W3C key, or the single key WebKitWebDriver uses ("element-6066-11e4-a52e-…").
+        let id = v.get(ELEMENT_KEY).or_else(|| v.as_object().filter(|o| o.len() == 1).and_then(|o| o.values().next()));
+        id.and_then(Value::as_str).map(str::to_string).ok_or(format!("no element {css}: {v}"))
     }
 
     /// Waits until `css` matches an element (the page renders asynchronously).

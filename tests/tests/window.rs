@@ -4,6 +4,7 @@
 //! dashboard, and saves a screenshot to tests/artifacts/.
 
 use std::path::PathBuf;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -11,11 +12,15 @@ use serde_json::{json, Value};
 use sotay_tests::support::{bin, sotay};
 use sotay_tests::webdriver::{free_port, wait_for_port, Session};
 
-/// Stops tauri-driver (and with it the app) however the test ends.
+/// Stops tauri-driver, WebKitWebDriver and the app however the test ends: tauri-driver runs in a
+/// process group of its own, and the whole group is killed (killing tauri-driver alone leaves
+/// WebKitWebDriver behind, holding the test's output open).
 struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -44,6 +49,7 @@ fn log_an_event_in_the_field_and_see_it_on_the_dashboard() {
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
+        .process_group(0)
         .spawn()
         .expect("tauri-driver starts (cargo install tauri-driver --locked --version 2.1.0)");
     let _driver = Driver(child);
@@ -72,9 +78,15 @@ fn drive(s: &Session) -> Result<(), String> {
     // First run: create the unit.
     s.wait("#setup-name", LONG)?;
     s.type_text("#setup-name", "Đoàn xã Đông Hưng")?;
-    s.type_text("#setup-code", "XA-DONG-HUNG")?;
+    s.set_value("#setup-code", "XA-DONG-HUNG")?;
     s.click("#setup-submit")?;
-    s.wait("[data-nav=plans]", LONG)?;
+    s.wait_until("return !document.body.classList.contains('no-unit')", LONG).map_err(|e| {
+        let shown = s.execute(
+            "return Array.from(document.querySelectorAll('.banner, .field-error')).map(e => e.textContent).join(' | ')",
+            json!([]),
+        );
+        format!("{e}; the page shows: {shown:?}")
+    })?;
 
     // A plan.
     s.click("[data-nav=plans]")?;
@@ -88,6 +100,9 @@ fn drive(s: &Session) -> Result<(), String> {
     let today = today.as_str().unwrap_or_default().to_string();
     s.set_value("[name=start_on]", &today)?;
     s.click("#form-save")?;
+    // Saved: the form becomes the plan's own page.
+    s.wait_until("return /^#\\/plans\\/[0-9a-f-]{36}$/.test(location.hash)", LONG)?;
+    s.click("[data-nav=plans]")?;
     s.wait_until(
         "return Array.from(document.querySelectorAll('.record-row')).some(r => r.textContent.includes('quý IV'))",
         LONG,

@@ -2,7 +2,7 @@
 
 import { h, fieldId } from './dom.js';
 import { t, fieldLabel, enumLabel, enumValues } from './i18n.js';
-import { fmtDate, toDateInput, toLocalInput } from './format.js';
+import { fmtDate, fmtLocal, toDateInput, toLocalInput, parseTypedDate } from './format.js';
 import { PLATFORMS } from './schema.js';
 
 /** Reads a dotted path from an object: get(rec, 'participants.members'). */
@@ -67,9 +67,9 @@ export function makeInput(field, name, id, value, ctx) {
     case 'lines':
       return h('textarea', { ...base, rows: 3, value: Array.isArray(value) ? value.join('\n') : (value || '') });
     case 'date':
-      return h('input', { ...base, type: 'date', value: toDateInput(value) });
+      return dateInput(base, 'date', value);
     case 'datetime':
-      return h('input', { ...base, type: 'datetime-local', value: toLocalInput(value) });
+      return dateInput(base, 'datetime', value);
     case 'number':
       return h('input', {
         ...base, type: 'number', min: '0', step: field.int ? '1' : (field.step || 'any'),
@@ -89,6 +89,33 @@ export function makeInput(field, name, id, value, ctx) {
         list: field.list === 'platforms' ? 'dl-platforms' : null, autocomplete: 'off',
       });
   }
+}
+
+/**
+ * <input type=date> or datetime-local. Where the engine has no such input it stays a text box that
+ * shows and takes dd/mm/yyyy [HH:mm] (marked data-fallback); readInput turns that back into ISO.
+ */
+export function dateInput(attrs, type, iso) {
+  const el = h('input', { ...attrs, type: type === 'datetime' ? 'datetime-local' : 'date' });
+  if (el.type === 'text') {
+    el.dataset.fallback = type;
+    el.placeholder = type === 'datetime' ? 'dd/mm/yyyy HH:mm' : 'dd/mm/yyyy';
+  }
+  setDateValue(el, iso);
+  return el;
+}
+
+/** Puts an ISO date or local date-time into a date input, whichever kind it turned out to be. */
+export function setDateValue(el, iso) {
+  const fb = el.dataset.fallback;
+  if (fb) el.value = fb === 'datetime' ? fmtLocal(iso || '') : fmtDate(iso || '');
+  else el.value = el.type === 'datetime-local' ? toLocalInput(iso) : toDateInput(iso);
+}
+
+/** The ISO value of a date input ('' when empty). */
+export function readDateValue(el) {
+  const fb = el.dataset.fallback;
+  return fb ? parseTypedDate(el.value, fb === 'datetime') : String(el.value).trim();
 }
 
 /** A labelled field: <div class="field" data-field=name><label/><input/></div>. */

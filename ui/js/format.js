@@ -91,3 +91,19 @@ export function percent(actual, target) {
   if (t <= 0) return null;
   return (a / t) * 100;
 }
+
+/**
+ * What a person typed in a date field of an engine without a date picker (it falls back to text):
+ * "28/11/2026" or "28/11/2026 08:30" → ISO; ISO passes through; anything else is returned as typed,
+ * for Rust to refuse with a field error.
+ */
+export function parseTypedDate(s, withTime = false) {
+  const v = String(s || '').trim();
+  if (!v) return '';
+  if (/^\d{4}-\d{2}-\d{2}/.test(v)) return withTime ? toLocalInput(v) : toDateInput(v);
+  const m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[\sT,]+(\d{1,2})[:h](\d{2}))?$/.exec(v);
+  if (!m) return v;
+  const date = `${m[3]}-${pad(m[2])}-${pad(m[1])}`;
+  if (!withTime) return date;
+  return `${date}T${pad(m[4] || 0)}:${m[5] || '00'}`;
+}

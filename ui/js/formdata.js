@@ -2,6 +2,7 @@
 
 import { h } from './dom.js';
 import { t } from './i18n.js';
+import { readDateValue } from './fields.js';
 
 export const META_FIELDS = ['id', 'kind', 'owner_unit', 'created_at', 'updated_at', 'deleted'];
 
@@ -54,6 +55,11 @@ export function readInput(el, field) {
     case 'lines': {
       const items = String(el.value).split('\n').map((s) => s.trim()).filter(Boolean);
       return { value: items.length ? items : undefined };
+    }
+    case 'date':
+    case 'datetime': {
+      const v = readDateValue(el);
+      return { value: v === '' ? undefined : v };
     }
     case 'textarea': {
       const v = String(el.value).replace(/\s+$/, '').replace(/^\s*\n/, '');
@@ -165,6 +171,23 @@ export function setRawValues(form, values) {
     if (el.type === 'checkbox') el.checked = !!v;
     else if (v !== null && v !== undefined) el.value = String(v);
   }
+}
+
+/** Removes a field's error as soon as the person edits that field. */
+export function watchErrors(root) {
+  const onEdit = (e) => clearFieldError(e.target);
+  root.addEventListener('input', onEdit);
+  root.addEventListener('change', onEdit);
+}
+
+/** Removes the error shown for one input, if any. */
+export function clearFieldError(input) {
+  const wrap = input && input.closest ? input.closest('.field.has-error') : null;
+  if (!wrap) return;
+  wrap.classList.remove('has-error');
+  for (const err of wrap.querySelectorAll('.field-error')) err.remove();
+  input.removeAttribute('aria-invalid');
+  input.removeAttribute('aria-describedby');
 }
 
 export function clearErrors(root) {

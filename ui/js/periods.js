@@ -13,10 +13,10 @@ export function periodChoices(today = new Date()) {
   const pq = q === 1 ? 4 : q - 1;
   const py = q === 1 ? y - 1 : y;
   return [
-    { key: 'month', code: `${y}M${pad(m)}`, label: t('period.this_month', { name: monthName(y, m) }) },
-    { key: 'quarter', code: `${y}Q${q}`, label: t('period.this_quarter', { name: quarterName(y, q) }) },
-    { key: 'year', code: `${y}`, label: t('period.this_year', { name: String(y) }) },
-    { key: 'prev_quarter', code: `${py}Q${pq}`, label: t('period.prev_quarter', { name: quarterName(py, pq) }) },
+    { key: 'month', code: `${y}M${pad(m)}`, label: t('period.this_month', { m: pad(m), y }) },
+    { key: 'quarter', code: `${y}Q${q}`, label: t('period.this_quarter', { q: ROMAN[q - 1], qn: q, y }) },
+    { key: 'year', code: `${y}`, label: t('period.this_year', { y }) },
+    { key: 'prev_quarter', code: `${py}Q${pq}`, label: t('period.prev_quarter', { q: ROMAN[pq - 1], qn: pq, y: py }) },
   ];
 }
 
@@ -25,7 +25,7 @@ export function monthName(y, m) {
 }
 
 export function quarterName(y, q) {
-  return t('period.quarter_name', { q: ROMAN[q - 1], y: String(y) });
+  return t('period.quarter_name', { q: ROMAN[q - 1], qn: q, y: String(y) });
 }
 
 /** A human name for any code the dashboard returns: 2026M11, 2026Q4, 2026S1, 2026. */

@@ -76,12 +76,12 @@ export const strings = {
   'dash.empty': 'No indicators to show.',
   'dash.caption': 'Indicators in the period',
 
-  'period.this_month': 'This month ({name})',
-  'period.this_quarter': 'This quarter ({name})',
-  'period.this_year': 'This year ({name})',
-  'period.prev_quarter': 'Previous quarter ({name})',
-  'period.month_name': '{m}/{y}',
-  'period.quarter_name': 'Q{q} {y}',
+  'period.this_month': 'This month ({m}/{y})',
+  'period.this_quarter': 'This quarter (Q{qn} {y})',
+  'period.this_year': 'This year ({y})',
+  'period.prev_quarter': 'Previous quarter (Q{qn} {y})',
+  'period.month_name': 'Month {m}/{y}',
+  'period.quarter_name': 'Q{qn} {y}',
   'period.half_name': 'Half {h} of {y}',
   'period.year_name': 'Year {y}',
 
@@ -221,7 +221,7 @@ export const fields = {
   },
   inspection: {
     content: 'Content', held_on: 'Held on', decision_number: 'Decision no.', team: 'Team',
-    inspected_unit_ids: 'Units inspected', period_from: 'Period inspected: from', period_to: 'to',
+    inspected_unit_ids: 'Units inspected', period_from: 'Period inspected from', period_to: 'Period inspected to',
     findings: 'Findings per item', 'findings.item': 'Item', 'findings.met': 'Met', 'findings.note': 'Note',
     recommendations: 'Recommendations', deadline: 'Remediation deadline', remediation: 'Remediation',
     closing_report_number: 'Closing report no.',
@@ -242,7 +242,7 @@ export const fields = {
 export const enums = {
   unit_kind: {
     central: 'Central Union', province: 'Province / city Union', district: 'District Union',
-    grassroots: 'Grassroots Union (commune, ward, school, agency, enterprise)', bloc: 'Bloc Union',
+    grassroots: 'Grassroots Union', bloc: 'Bloc Union',
     branch: 'Branch', other: 'Other',
   },
   event_type: {

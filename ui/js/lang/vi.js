@@ -76,10 +76,10 @@ export const strings = {
   'dash.empty': 'Chưa có chỉ tiêu nào để hiển thị.',
   'dash.caption': 'Kết quả thực hiện các chỉ tiêu trong kỳ',
 
-  'period.this_month': 'Tháng này ({name})',
-  'period.this_quarter': 'Quý này ({name})',
-  'period.this_year': 'Năm nay ({name})',
-  'period.prev_quarter': 'Quý trước ({name})',
+  'period.this_month': 'Tháng này ({m}/{y})',
+  'period.this_quarter': 'Quý này ({q}/{y})',
+  'period.this_year': 'Năm nay ({y})',
+  'period.prev_quarter': 'Quý trước ({q}/{y})',
   'period.month_name': 'Tháng {m}/{y}',
   'period.quarter_name': 'Quý {q}/{y}',
   'period.half_name': '6 tháng ({h}) năm {y}',
@@ -223,7 +223,7 @@ export const fields = {
   },
   inspection: {
     content: 'Nội dung kiểm tra', held_on: 'Ngày kiểm tra', decision_number: 'Số quyết định', team: 'Đoàn kiểm tra',
-    inspected_unit_ids: 'Đơn vị được kiểm tra', period_from: 'Thời kỳ kiểm tra: từ ngày', period_to: 'đến ngày',
+    inspected_unit_ids: 'Đơn vị được kiểm tra', period_from: 'Thời kỳ kiểm tra từ ngày', period_to: 'Thời kỳ kiểm tra đến ngày',
     findings: 'Kết quả theo từng nội dung', 'findings.item': 'Nội dung', 'findings.met': 'Đạt',
     'findings.note': 'Ghi chú', recommendations: 'Kiến nghị', deadline: 'Hạn khắc phục',
     remediation: 'Tình hình khắc phục', closing_report_number: 'Số báo cáo kết thúc',
@@ -246,7 +246,7 @@ export const fields = {
 export const enums = {
   unit_kind: {
     central: 'Trung ương Đoàn', province: 'Tỉnh đoàn, Thành đoàn', district: 'Huyện đoàn, Quận đoàn, Thị đoàn',
-    grassroots: 'Đoàn cơ sở (xã, phường, trường học, cơ quan, doanh nghiệp)', bloc: 'Đoàn khối',
+    grassroots: 'Đoàn cơ sở', bloc: 'Đoàn khối',
     branch: 'Chi đoàn', other: 'Khác',
   },
   event_type: {

@@ -6,7 +6,7 @@ import { t } from '../i18n.js';
 import { fmtTimestamp, nowLocalInput, todayInput } from '../format.js';
 import { SCHEMAS, KIND_NAV, fieldsOf, newRecordDefaults } from '../schema.js';
 import { buildField, platformList, getPath } from '../fields.js';
-import { readForm, clearErrors, showFieldError } from '../formdata.js';
+import { readForm, clearErrors, showFieldError, watchErrors } from '../formdata.js';
 import { recordTitle } from './columns.js';
 
 export async function render(root, params, app, restore) {
@@ -83,6 +83,7 @@ export async function render(root, params, app, restore) {
     bannerBox.scrollIntoView({ block: 'nearest' });
   };
 
+  watchErrors(form);
   let current = record;
   let busy = false;
 

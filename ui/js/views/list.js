@@ -6,6 +6,7 @@ import { t, enumLabel, enumValues } from '../i18n.js';
 import { fmtNumber } from '../format.js';
 import { KIND_NAV, STATUS_ENUM } from '../schema.js';
 import { COLUMNS } from './columns.js';
+import { dateInput, readDateValue } from '../fields.js';
 
 export const PAGE_SIZE = 50;
 
@@ -39,8 +40,8 @@ export async function render(root, params, app) {
     type: 'search', id: 'list-search', value: s.search, placeholder: t('list.search_ph'),
     autocomplete: 'off', 'aria-label': t('list.search'),
   });
-  const from = h('input', { type: 'date', id: 'list-from', value: s.from });
-  const to = h('input', { type: 'date', id: 'list-to', value: s.to });
+  const from = dateInput({ id: 'list-from' }, 'date', s.from);
+  const to = dateInput({ id: 'list-to' }, 'date', s.to);
   const all = { value: '', label: t('list.all') };
   const statusEnum = STATUS_ENUM[kind];
   const statusF = select('list-status', t('list.status'),
@@ -65,6 +66,7 @@ export async function render(root, params, app) {
   const rangeEl = h('span', { id: 'list-range', class: 'range' });
   const prev = h('button', { type: 'button', id: 'list-prev', text: t('list.prev') });
   const next = h('button', { type: 'button', id: 'list-next', text: t('list.next') });
+  const pager = h('div', { class: 'pager' }, prev, rangeEl, next);
 
   root.append(
     h('div', { class: 'view-head' },
@@ -83,7 +85,7 @@ export async function render(root, params, app) {
     bannerBox,
     h('div', { class: 'table-wrap' }, table),
     emptyMsg,
-    h('div', { class: 'pager' }, prev, rangeEl, next));
+    pager);
 
   const unitSel = unitF.querySelector('select');
   try {
@@ -140,6 +142,7 @@ export async function render(root, params, app) {
     const first = rows.length ? page * size + 1 : 0;
     const last = rows.length ? first + rows.length - 1 : 0;
     rangeEl.textContent = t('list.range', { from: fmtNumber(first), to: fmtNumber(last), total: fmtNumber(total) });
+    pager.hidden = total === 0;
     prev.disabled = page <= 0;
     next.disabled = (page + 1) * size >= total;
   };
@@ -149,8 +152,8 @@ export async function render(root, params, app) {
   search.addEventListener('input', debounced);
   search.addEventListener('keydown', (e) => { if (e.key === 'Enter') debounced.flush(); });
   const bind = (el, key, map = (v) => v) => el.addEventListener('change', () => { s[key] = map(el.value); changed(); });
-  bind(from, 'from');
-  bind(to, 'to');
+  bind(from, 'from', () => readDateValue(from));
+  bind(to, 'to', () => readDateValue(to));
   bind(statusF.querySelector('select'), 'status');
   if (typeF) bind(typeF.querySelector('select'), 'event_type');
   bind(unitSel, 'unit_id');

@@ -4,8 +4,8 @@ import * as ipc from '../ipc.js';
 import { h, debounce, toast } from '../dom.js';
 import { t } from '../i18n.js';
 import { fmtLocal, fmtNumber, nowLocalInput } from '../format.js';
-import { buildField } from '../fields.js';
-import { readForm, rawValues, setRawValues, clearErrors, showFieldError } from '../formdata.js';
+import { buildField, setDateValue } from '../fields.js';
+import { readForm, rawValues, setRawValues, clearErrors, showFieldError, watchErrors } from '../formdata.js';
 
 export const DRAFT_KEY = 'quick-event';
 
@@ -122,6 +122,7 @@ export async function render(root, params, app, restore) {
     if (next) next.focus();
   });
 
+  watchErrors(form);
   let busy = false;
   const submit = async () => {
     if (busy) return;
@@ -159,7 +160,8 @@ export async function render(root, params, app, restore) {
         if (keep[f.name] !== undefined) el.value = String(keep[f.name]);
         continue;
       }
-      el.value = f.name === 'start_at' ? nowLocalInput() : '';
+      if (f.name === 'start_at') setDateValue(el, nowLocalInput());
+      else el.value = '';
     }
     updateTotal();
     titleInput.focus();

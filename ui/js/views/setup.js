@@ -3,7 +3,7 @@
 import * as ipc from '../ipc.js';
 import { h } from '../dom.js';
 import { t, enumLabel, enumValues } from '../i18n.js';
-import { clearErrors, showFieldError, rawValues, setRawValues } from '../formdata.js';
+import { clearErrors, showFieldError, rawValues, setRawValues, watchErrors, clearFieldError } from '../formdata.js';
 
 /** "Đoàn xã Đông Hưng" → "DOAN-XA-DONG-HUNG": a code suggestion while the code is untouched. */
 export function suggestCode(name) {
@@ -37,17 +37,20 @@ export function render(root, params, app, restore) {
   const demo = h('button', { type: 'button', id: 'setup-demo', class: 'big', text: t('setup.demo') });
 
   let codeTouched = false;
-  name.addEventListener('input', () => { if (!codeTouched) code.value = suggestCode(name.value); });
+  name.addEventListener('input', () => {
+    if (!codeTouched) { code.value = suggestCode(name.value); clearFieldError(code); }
+  });
   code.addEventListener('input', () => { codeTouched = code.value !== ''; });
 
   const form = h('form', { id: 'setup-form', class: 'card form-grid', novalidate: true },
     row('setup-name', 'name', 'setup.name', name, null, true),
     row('setup-code', 'code', 'setup.code', code, 'setup.code_hint'),
-    row('setup-kind', 'kind', 'setup.kind', kind),
+    row('setup-kind', 'level', 'setup.kind', kind),
     row('setup-upper', 'upper_body', 'setup.upper', upper),
     row('setup-place', 'place', 'setup.place', place),
     h('div', { class: 'actions wide' }, submit));
 
+  watchErrors(form);
   const busy = (on) => { submit.disabled = on; demo.disabled = on; };
 
   const fail = (err) => {
@@ -69,7 +72,7 @@ export function render(root, params, app, restore) {
     ev.preventDefault();
     clearErrors(form);
     bannerBox.replaceChildren();
-    const unit = { name: name.value.trim(), code: code.value.trim(), kind: kind.value };
+    const unit = { name: name.value.trim(), code: code.value.trim(), level: kind.value };
     if (upper.value.trim()) unit.upper_body = upper.value.trim();
     if (place.value.trim()) unit.place = place.value.trim();
     busy(true);
