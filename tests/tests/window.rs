@@ -99,6 +99,9 @@ fn drive(s: &Session) -> Result<(), String> {
     )?;
     let today = today.as_str().unwrap_or_default().to_string();
     s.set_value("[name=start_on]", &today)?;
+    s.click("button[data-add=targets]")?;
+    s.set_value("[name='targets[0].indicator']", "TT-01")?;
+    s.set_value("[name='targets[0].value']", "4")?;
     s.click("#form-save")?;
     // Saved: the form becomes the plan's own page.
     s.wait_until("return /^#\\/plans\\/[0-9a-f-]{36}$/.test(location.hash)", LONG)?;
@@ -134,8 +137,9 @@ fn drive(s: &Session) -> Result<(), String> {
     )?;
     assert_eq!(events, Value::from("1"));
     let tt01 = s.text("#dashboard-table tr[data-indicator='TT-01'] .actual")?;
-    if tt01.trim() != "1" {
-        return Err(format!("TT-01 shows {tt01:?}, expected 1"));
+    let target = s.text("#dashboard-table tr[data-indicator='TT-01'] .target")?;
+    if (tt01.trim(), target.trim()) != ("1", "4") {
+        return Err(format!("TT-01 shows {tt01:?} of {target:?}, expected 1 of 4"));
     }
     let members = s.text("#dash-participants")?;
     if members.trim() != "50" {
