@@ -94,7 +94,7 @@ fn drive(s: &Session) -> Result<(), String> {
     s.type_text("[name=title]", "Kế hoạch tuyên truyền quý IV")?;
     let today = s.execute(
         "const d = new Date(); const p = n => String(n).padStart(2, '0');
-         return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate());",
+         return p(d.getDate()) + '/' + p(d.getMonth() + 1) + '/' + d.getFullYear();",
         json!([]),
     )?;
     let today = today.as_str().unwrap_or_default().to_string();
@@ -115,7 +115,7 @@ fn drive(s: &Session) -> Result<(), String> {
     s.click("#log-event")?;
     s.wait("#quick-log", LONG)?;
     s.type_text("#quick-log [name=title]", "Tuyên truyền Nghị quyết Đại hội Đoàn tại thôn Đông")?;
-    s.set_value("#quick-log [name=start_at]", &format!("{today}T08:00"))?;
+    s.set_value("#quick-log [name=start_at]", &format!("{today} 08:00"))?;
     s.set_value("#quick-log [name='participants.members']", "42")?;
     s.set_value("#quick-log [name='participants.non_members']", "8")?;
     s.click("#quick-save")?;

@@ -66,6 +66,33 @@ export function debounce(fn, ms) {
   return wrapped;
 }
 
+/**
+ * Shows `message` in <div class="field-error" data-for=NAME> at the end of the input's .field (or list
+ * .filter), marks the input invalid, and leaves the focus where it is. Replaces an error already there.
+ */
+export function markFieldError(input, message) {
+  clearFieldError(input);
+  const wrap = input.closest('.field, .filter') || input.parentElement;
+  const key = input.name || input.id;
+  const id = `err-${input.id || key.replace(/[^A-Za-z0-9_-]+/g, '-')}`;
+  const err = h('div', { class: 'field-error', id, role: 'alert', dataset: { for: key }, text: message });
+  wrap.classList.add('has-error');
+  wrap.appendChild(err);
+  input.setAttribute('aria-invalid', 'true');
+  input.setAttribute('aria-describedby', id);
+  return err;
+}
+
+/** Removes the error shown for one input, if any. */
+export function clearFieldError(input) {
+  const wrap = input && input.closest ? input.closest('.has-error') : null;
+  if (!wrap) return;
+  wrap.classList.remove('has-error');
+  for (const err of wrap.querySelectorAll('.field-error')) err.remove();
+  input.removeAttribute('aria-invalid');
+  input.removeAttribute('aria-describedby');
+}
+
 let toastTimer = null;
 
 /** A short message at the bottom of the window (#toast). kind: 'ok' | 'error'. */

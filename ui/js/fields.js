@@ -1,8 +1,9 @@
 // Inputs for schema fields (see schema.js), including the repeatable-row editor.
 
-import { h, fieldId } from './dom.js';
+import { h, fieldId, markFieldError, clearFieldError } from './dom.js';
 import { t, fieldLabel, enumLabel, enumValues } from './i18n.js';
-import { fmtDate, fmtLocal, toDateInput, toLocalInput, parseTypedDate } from './format.js';
+import { fmtDate, fmtLocal, toDateInput, toLocalInput, parseTyped } from './format.js';
+import { attachPicker } from './datepicker.js';
 import { PLATFORMS } from './schema.js';
 
 /** Reads a dotted path from an object: get(rec, 'participants.members'). */
@@ -56,7 +57,8 @@ function selectEl(attrs, choices, value, withEmpty) {
 }
 
 /**
- * The bare input for a field. `name` is the full path ("targets[0].indicator"), `sub` the row field name.
+ * The input for a field (for a date: the input in its .date-control with the calendar button).
+ * `name` is the full path ("targets[0].indicator"), `sub` the row field name.
  */
 export function makeInput(field, name, id, value, ctx) {
   const base = { id, name, dataset: { sub: field.sub || null } };
@@ -67,9 +69,8 @@ export function makeInput(field, name, id, value, ctx) {
     case 'lines':
       return h('textarea', { ...base, rows: 3, value: Array.isArray(value) ? value.join('\n') : (value || '') });
     case 'date':
-      return dateInput(base, 'date', value);
     case 'datetime':
-      return dateInput(base, 'datetime', value);
+      return dateControl(dateInput(base, field.type, value));
     case 'number':
       return h('input', {
         ...base, type: 'number', min: '0', step: field.int ? '1' : (field.step || 'any'),
@@ -91,31 +92,91 @@ export function makeInput(field, name, id, value, ctx) {
   }
 }
 
+// ---------- date fields ----------
+//
+// Not <input type=date>: that one follows the system's locale (11/28/2026 on an English Windows). A text
+// input shows and takes dd/mm/yyyy (dd/mm/yyyy HH:mm for a date-time); data-date says which, data-iso
+// holds the ISO value it stands for ('' when empty or not a date). See parseTyped in format.js.
+
+const lastTime = new WeakMap(); // date-time input → "HH:mm" of its last good value
+
+function timeOf(iso) {
+  const m = /T(\d{2}:\d{2})/.exec(iso || '');
+  return m ? m[1] : null;
+}
+
+/** Parses the input's text; '' when empty, null when it is not a date. Updates data-iso. */
+function parseEl(el) {
+  const withTime = el.dataset.date === 'datetime';
+  const iso = parseTyped(el.value, withTime, { time: withTime ? lastTime.get(el) || null : null });
+  el.dataset.iso = iso || '';
+  return iso;
+}
+
+function remember(el, iso) {
+  if (el.dataset.date === 'datetime' && iso) lastTime.set(el, timeOf(iso));
+}
+
+/** The text a date input shows for an ISO value. */
+function display(el, iso) {
+  return el.dataset.date === 'datetime' ? fmtLocal(toLocalInput(iso)) : fmtDate(toDateInput(iso));
+}
+
 /**
- * <input type=date> or datetime-local. Where the engine has no such input it stays a text box that
- * shows and takes dd/mm/yyyy [HH:mm] (marked data-fallback); readInput turns that back into ISO.
+ * A text input for a date ('date') or local date-time ('datetime') showing `iso` as dd/mm/yyyy [HH:mm].
+ * On change it rewrites what was typed the standard way, or shows a field error when it is no date.
  */
 export function dateInput(attrs, type, iso) {
-  const el = h('input', { ...attrs, type: type === 'datetime' ? 'datetime-local' : 'date' });
-  if (el.type === 'text') {
-    el.dataset.fallback = type;
-    el.placeholder = type === 'datetime' ? 'dd/mm/yyyy HH:mm' : 'dd/mm/yyyy';
-  }
+  const withTime = type === 'datetime';
+  const el = h('input', {
+    ...attrs, type: 'text', autocomplete: 'off', spellcheck: 'false', class: `date-input${withTime ? ' datetime' : ''}`,
+    placeholder: withTime ? 'dd/mm/yyyy HH:mm' : 'dd/mm/yyyy', maxlength: '24',
+    dataset: { ...(attrs.dataset || {}), date: type },
+  });
   setDateValue(el, iso);
+  el.addEventListener('input', () => { parseEl(el); });
+  el.addEventListener('change', () => {
+    clearFieldError(el);
+    const v = parseEl(el);
+    if (v === null) {
+      markFieldError(el, t(withTime ? 'form.bad_datetime' : 'form.bad_date'));
+      return;
+    }
+    remember(el, v);
+    if (v !== '') {
+      const shown = display(el, v);
+      if (el.value !== shown) el.value = shown;
+    } else if (el.value !== '') {
+      el.value = '';
+    }
+  });
   return el;
 }
 
-/** Puts an ISO date or local date-time into a date input, whichever kind it turned out to be. */
+/** Puts an ISO date or local date-time into a date input. */
 export function setDateValue(el, iso) {
-  const fb = el.dataset.fallback;
-  if (fb) el.value = fb === 'datetime' ? fmtLocal(iso || '') : fmtDate(iso || '');
-  else el.value = el.type === 'datetime-local' ? toLocalInput(iso) : toDateInput(iso);
+  const v = el.dataset.date === 'datetime' ? toLocalInput(iso) : toDateInput(iso);
+  el.value = v ? display(el, v) : '';
+  el.dataset.iso = v;
+  remember(el, v);
 }
 
-/** The ISO value of a date input ('' when empty). */
+/** Puts text (a draft, or a value kept across a language switch) into a date input, tidied when it is a date. */
+export function setDateText(el, text) {
+  el.value = String(text ?? '');
+  const v = parseEl(el);
+  if (v) { el.value = display(el, v); remember(el, v); }
+  else if (v === null) markFieldError(el, t(el.dataset.date === 'datetime' ? 'form.bad_datetime' : 'form.bad_date'));
+}
+
+/** The ISO value of a date input: '' when empty, null when what it holds is not a date. */
 export function readDateValue(el) {
-  const fb = el.dataset.fallback;
-  return fb ? parseTypedDate(el.value, fb === 'datetime') : String(el.value).trim();
+  return parseEl(el);
+}
+
+/** The date input with its calendar button (datepicker.js), as one inline block. */
+export function dateControl(input) {
+  return attachPicker(input);
 }
 
 /** A labelled field: <div class="field" data-field=name><label/><input/></div>. */

@@ -59,17 +59,17 @@ export function fmtRange(a, b, f = fmtDate) {
   return f(a || b || '');
 }
 
-/** The value for <input type=datetime-local>: "YYYY-MM-DDTHH:mm" for now, local time. */
+/** Now as an ISO local date-time "YYYY-MM-DDTHH:mm" (the value a date-time field sends). */
 export function nowLocalInput(d = new Date()) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-/** The value for <input type=date>: "YYYY-MM-DD" in local time. */
+/** Today as an ISO date "YYYY-MM-DD" in local time. */
 export function todayInput(d = new Date()) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
-/** Cuts a stored local date-time down to what datetime-local accepts ("YYYY-MM-DDTHH:mm"). */
+/** Cuts a stored local date-time down to "YYYY-MM-DDTHH:mm" ('' when it is not one). */
 export function toLocalInput(s) {
   if (!s) return '';
   const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}))?/.exec(String(s));
@@ -77,7 +77,7 @@ export function toLocalInput(s) {
   return `${m[1]}T${m[2] || '00:00'}`;
 }
 
-/** Cuts a stored date down to what <input type=date> accepts. */
+/** Cuts a stored date down to "YYYY-MM-DD" ('' when it is not one). */
 export function toDateInput(s) {
   if (!s) return '';
   const m = /^(\d{4}-\d{2}-\d{2})/.exec(String(s));
@@ -92,18 +92,56 @@ export function percent(actual, target) {
   return (a / t) * 100;
 }
 
+// ---------- typed dates ----------
+
+const TODAY_WORDS = ['hôm nay', 'hom nay', 'today', 'nay'];
+const NOW_WORDS = ['bây giờ', 'bay gio', 'bây h', 'now'];
+
+const DATE_RE = '(\\d{4})-(\\d{1,2})-(\\d{1,2})|(\\d{1,2})\\s*[/.-]\\s*(\\d{1,2})(?:\\s*[/.-]\\s*(\\d{4}))?|([^\\d\\s,][^\\d,]*?)';
+const TIME_RE = '(\\d{1,2})(?:(?::|h|\\.)(\\d{2})?(?::\\d{2}(?:\\.\\d+)?)?)?';
+const TYPED = new RegExp(`^(?:${DATE_RE})(?:(?:\\s*[T,]\\s*|\\s+)${TIME_RE})?$`, 'i');
+
+function daysIn(y, m) {
+  return new Date(y, m, 0).getDate();
+}
+
 /**
- * What a person typed in a date field of an engine without a date picker (it falls back to text):
- * "28/11/2026" or "28/11/2026 08:30" → ISO; ISO passes through; anything else is returned as typed,
- * for Rust to refuse with a field error.
+ * What a person typed in a date (or date-time) field, as ISO: "2025-07-12" (or "2025-07-12T08:00").
+ * Takes dd/mm/yyyy, d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy, a bare dd/mm (this year), "hôm nay"/"today",
+ * "bây giờ"/"now", ISO, and for date-times a time after a space: 8:00, 08:30, 8h30, 8h.
+ * Returns '' for an empty field and null for something that is not a date.
+ * `time` ("HH:mm") is the time a date-time takes when none was typed: the field's previous time, else
+ * the time now for "hôm nay", else 00:00. `now` is for tests.
  */
-export function parseTypedDate(s, withTime = false) {
-  const v = String(s || '').trim();
+export function parseTyped(s, withTime = false, { time = null, now = new Date() } = {}) {
+  const v = String(s ?? '').trim().replace(/\s+/g, ' ').toLowerCase();
   if (!v) return '';
-  if (/^\d{4}-\d{2}-\d{2}/.test(v)) return withTime ? toLocalInput(v) : toDateInput(v);
-  const m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[\sT,]+(\d{1,2})[:h](\d{2}))?$/.exec(v);
-  if (!m) return v;
-  const date = `${m[3]}-${pad(m[2])}-${pad(m[1])}`;
+  const m = TYPED.exec(v);
+  if (!m) return null;
+  const typedTime = m[8] !== undefined;
+  let y;
+  let mo;
+  let d;
+  let clock = null; // [hours, minutes] when the text fixes them
+  if (m[1]) { y = +m[1]; mo = +m[2]; d = +m[3]; }
+  else if (m[4]) { d = +m[4]; mo = +m[5]; y = m[6] ? +m[6] : now.getFullYear(); }
+  else {
+    const word = m[7].trim();
+    const isNow = NOW_WORDS.includes(word);
+    if (!isNow && !TODAY_WORDS.includes(word)) return null;
+    if (isNow && typedTime) return null; // "now 08:00" means nothing
+    y = now.getFullYear(); mo = now.getMonth() + 1; d = now.getDate();
+    // "bây giờ" is the time now; "hôm nay" keeps the field's time, else the time now.
+    if (isNow || !time) clock = [now.getHours(), now.getMinutes()];
+  }
+  if (y < 1900 || y > 2199 || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo)) return null;
+  const date = `${y}-${pad(mo)}-${pad(d)}`;
+  if (typedTime) {
+    clock = [+m[8], m[9] !== undefined ? +m[9] : 0];
+    if (clock[0] > 23 || clock[1] > 59) return null;
+  }
   if (!withTime) return date;
-  return `${date}T${pad(m[4] || 0)}:${m[5] || '00'}`;
+  if (clock) return `${date}T${pad(clock[0])}:${pad(clock[1])}`;
+  const tm = /^(\d{2}):(\d{2})$/.exec(time || '');
+  return `${date}T${tm ? `${tm[1]}:${tm[2]}` : '00:00'}`;
 }

@@ -1,8 +1,10 @@
 // From a form to the data object save_record wants, and server errors back onto the inputs.
 
-import { h } from './dom.js';
+import { markFieldError, clearFieldError } from './dom.js';
 import { t } from './i18n.js';
-import { readDateValue } from './fields.js';
+import { readDateValue, setDateText } from './fields.js';
+
+export { clearFieldError };
 
 export const META_FIELDS = ['id', 'kind', 'owner_unit', 'created_at', 'updated_at', 'deleted'];
 
@@ -58,7 +60,9 @@ export function readInput(el, field) {
     }
     case 'date':
     case 'datetime': {
+      // dd/mm/yyyy [HH:mm] as typed → ISO; what is not a date never reaches Rust.
       const v = readDateValue(el);
+      if (v === null) return { error: t(field.type === 'datetime' ? 'form.bad_datetime' : 'form.bad_date') };
       return { value: v === '' ? undefined : v };
     }
     case 'textarea': {
@@ -162,32 +166,26 @@ export function rawValues(form) {
   return out;
 }
 
-/** Puts raw values back (the inverse of rawValues). */
+/** Puts raw values back (the inverse of rawValues); a date field takes its text through setDateText. */
 export function setRawValues(form, values) {
   if (!values || typeof values !== 'object') return;
   for (const [name, v] of Object.entries(values)) {
     const el = byName(form, name);
     if (!el) continue;
     if (el.type === 'checkbox') el.checked = !!v;
-    else if (v !== null && v !== undefined) el.value = String(v);
+    else if (v === null || v === undefined) continue;
+    else if (el.dataset.date) setDateText(el, String(v));
+    else el.value = String(v);
   }
 }
 
-/** Removes a field's error as soon as the person edits that field. */
+/**
+ * Removes a field's error as soon as the person edits that field. A date field checks itself when it
+ * changes (fields.js), so its change event is left to it.
+ */
 export function watchErrors(root) {
-  const onEdit = (e) => clearFieldError(e.target);
-  root.addEventListener('input', onEdit);
-  root.addEventListener('change', onEdit);
-}
-
-/** Removes the error shown for one input, if any. */
-export function clearFieldError(input) {
-  const wrap = input && input.closest ? input.closest('.field.has-error') : null;
-  if (!wrap) return;
-  wrap.classList.remove('has-error');
-  for (const err of wrap.querySelectorAll('.field-error')) err.remove();
-  input.removeAttribute('aria-invalid');
-  input.removeAttribute('aria-describedby');
+  root.addEventListener('input', (e) => clearFieldError(e.target));
+  root.addEventListener('change', (e) => { if (!(e.target.dataset && e.target.dataset.date)) clearFieldError(e.target); });
 }
 
 export function clearErrors(root) {
@@ -222,14 +220,8 @@ export function findInput(root, field, rowMaps = {}) {
 export function showFieldError(root, field, message, rowMaps) {
   const input = findInput(root, field, rowMaps);
   if (!input) return false;
-  const wrap = input.closest('.field') || input.parentElement;
-  const id = `err-${input.id || input.name.replace(/[^A-Za-z0-9_-]+/g, '-')}`;
-  const err = h('div', { class: 'field-error', id, role: 'alert', dataset: { for: input.name }, text: message });
+  const err = markFieldError(input, message);
   if (input.name !== field) err.dataset.field = field;
-  wrap.classList.add('has-error');
-  wrap.appendChild(err);
-  input.setAttribute('aria-invalid', 'true');
-  input.setAttribute('aria-describedby', id);
   const section = input.closest('details');
   if (section) section.open = true;
   input.focus();

@@ -50,6 +50,9 @@ pub struct ListQuery {
     pub page_size: u32,
 }
 
+/// How far a search counts its matches before it says "at least".
+pub const SEARCH_COUNT_CAP: u64 = 1_000;
+
 fn default_page_size() -> u32 {
     50
 }
@@ -76,6 +79,8 @@ impl ListQuery {
 pub struct Page {
     pub rows: Vec<Value>,
     pub total: u64,
+    /// True when a search stopped counting at [`SEARCH_COUNT_CAP`]: there are at least `total` matches.
+    pub total_capped: bool,
     pub page: u32,
     pub page_size: u32,
 }
@@ -144,11 +149,14 @@ impl Store {
         let page_size = q.page_size.clamp(1, 500);
         let offset = u64::from(q.page) * u64::from(page_size);
         let filters = Filters::build(self, q)?;
-        let (rows, total) = match q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let (rows, total, total_capped) = match q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(search) => self.search_page(search, &filters, offset, page_size)?,
-            None => self.plain_page(q, &filters, offset, page_size)?,
+            None => {
+                let (rows, total) = self.plain_page(q, &filters, offset, page_size)?;
+                (rows, total, false)
+            }
         };
-        Ok(Page { rows, total, page: q.page, page_size })
+        Ok(Page { rows, total, total_capped, page: q.page, page_size })
     }
 
     fn plain_page(&self, q: &ListQuery, f: &Filters, offset: u64, limit: u32) -> Result<(Vec<Value>, u64)> {
@@ -171,49 +179,66 @@ impl Store {
         Ok((rows, total as u64))
     }
 
-    fn search_page(&self, search: &str, f: &Filters, offset: u64, limit: u32) -> Result<(Vec<Value>, u64)> {
+    fn search_page(&self, search: &str, f: &Filters, offset: u64, limit: u32) -> Result<(Vec<Value>, u64, bool)> {
         let Some((exact_q, folded_q)) = fts_queries(search) else {
-            return Ok((Vec::new(), 0));
+            return Ok((Vec::new(), 0, false));
         };
-        // Pass 1: matches as typed. Pass 2: matches without accents that pass 1 did not already give.
+        let n = f.params.len();
+        // Pass 1: matches as typed, newest first: an index walk that stops after one page.
         let exact_sql = format!(
             "SELECT {COLUMNS} FROM search_exact s JOIN records r ON r.rowid = s.rowid
-             WHERE search_exact MATCH ?{n} AND {w} ORDER BY s.rowid DESC",
-            n = f.params.len() + 1,
+             WHERE search_exact MATCH ?{m} AND {w} ORDER BY s.rowid DESC",
+            m = n + 1,
             w = f.sql
         );
+        // Pass 2: matches without accents that pass 1 did not give. The per-row check costs one FTS
+        // lookup, and pass 2 only runs past the end of pass 1, so its cost grows with the page asked for,
+        // not with the number of matches.
         let folded_sql = format!(
             "SELECT {COLUMNS} FROM search_folded s JOIN records r ON r.rowid = s.rowid
-             WHERE search_folded MATCH ?{n} AND {w}
-               AND NOT EXISTS (SELECT 1 FROM search_exact x WHERE search_exact MATCH ?{m} AND x.rowid = s.rowid)
+             WHERE search_folded MATCH ?{m} AND {w}
+               AND NOT EXISTS (SELECT 1 FROM search_exact x WHERE search_exact MATCH ?{e} AND x.rowid = s.rowid)
              ORDER BY s.rowid DESC",
-            n = f.params.len() + 1,
-            m = f.params.len() + 2,
+            m = n + 1,
+            e = n + 2,
             w = f.sql
         );
-        let count = |sql: &str, extra: &[&str]| -> Result<u64> {
-            let mut p: Vec<&dyn ToSql> = f.params.iter().map(|b| b.as_ref() as &dyn ToSql).collect();
-            for e in extra {
-                p.push(e);
-            }
-            let n: i64 = self.conn().query_row(&format!("SELECT count(*) FROM ({sql})"), p.as_slice(), |r| r.get(0))?;
-            Ok(n as u64)
-        };
-        let exact_total = count(&exact_sql, &[&exact_q])?;
-        let folded_total = count(&folded_sql, &[&folded_q, &exact_q])?;
-
-        let mut rows = Vec::new();
-        if offset < exact_total {
-            let sql = format!("{exact_sql} LIMIT {limit} OFFSET {offset}");
-            rows = self.query_records_with(&sql, &f.params, &[&exact_q])?;
-        }
-        let still = u64::from(limit) - rows.len() as u64;
-        if still > 0 {
+        let mut rows = self.query_records_with(&format!("{exact_sql} LIMIT {limit} OFFSET {offset}"), &f.params, &[&exact_q])?;
+        if rows.len() < limit as usize {
+            // Where pass 1 ended: known from this page, or counted (at most `offset` rows) when the page
+            // starts past it.
+            let exact_total = if !rows.is_empty() || offset == 0 {
+                offset + rows.len() as u64
+            } else {
+                self.count_capped(&exact_sql, &f.params, &[&exact_q], offset)?
+            };
             let skip = offset.saturating_sub(exact_total);
+            let still = u64::from(limit) - rows.len() as u64;
             let sql = format!("{folded_sql} LIMIT {still} OFFSET {skip}");
             rows.extend(self.query_records_with(&sql, &f.params, &[&folded_q, &exact_q])?);
         }
-        Ok((rows, exact_total + folded_total))
+        // Every exact match is also a folded match, so the folded count is the total. Counting stops at a
+        // cap: past it the list says "1,000+" rather than walk every match of a common word.
+        let cap = SEARCH_COUNT_CAP.max(offset + u64::from(limit));
+        let folded_all = format!(
+            "SELECT r.rowid FROM search_folded s JOIN records r ON r.rowid = s.rowid
+             WHERE search_folded MATCH ?{m} AND {w}",
+            m = n + 1,
+            w = f.sql
+        );
+        let total = self.count_capped(&folded_all, &f.params, &[&folded_q], cap + 1)?;
+        Ok((rows, total.min(cap), total > cap))
+    }
+
+    /// `count(*)` of a query, counting no further than `cap`.
+    fn count_capped(&self, sql: &str, p: &[Box<dyn ToSql>], extra: &[&str], cap: u64) -> Result<u64> {
+        let mut all: Vec<&dyn ToSql> = p.iter().map(|b| b.as_ref() as &dyn ToSql).collect();
+        for e in extra {
+            all.push(e);
+        }
+        let n: i64 =
+            self.conn().query_row(&format!("SELECT count(*) FROM ({sql} LIMIT {cap})"), all.as_slice(), |r| r.get(0))?;
+        Ok(n as u64)
     }
 
     fn query_records(&self, sql: &str, p: &[Box<dyn ToSql>]) -> Result<Vec<Value>> {
@@ -379,6 +404,26 @@ mod tests {
         let mut q = ListQuery::new(Kind::Event);
         q.sort = Sort::Title;
         assert_eq!(titles(&s.list(&q).unwrap()), vec!["An toàn giao thông", "Ăn tết", "Dọn vệ sinh", "Đêm văn nghệ"]);
+    }
+
+    #[test]
+    fn search_counts_stop_at_the_cap() {
+        let titles: Vec<String> = (0..(SEARCH_COUNT_CAP + 5)).map(|i| format!("Đoàn {i}")).collect();
+        let mut s = Store::open_in_memory().unwrap();
+        s.init(&json!({"code": "XA-A", "name": "Xã A", "level": "grassroots"})).unwrap();
+        let items: Vec<_> = titles
+            .iter()
+            .map(|t| (Kind::Event, json!({"title": t, "start_at": "2025-07-01T08:00"}), None))
+            .collect();
+        s.create_many(&items, crate::store::WriteCtx::now()).unwrap();
+        let mut q = ListQuery::new(Kind::Event);
+        q.search = Some("doan".into());
+        let p = s.list(&q).unwrap();
+        assert_eq!((p.total, p.total_capped, p.rows.len()), (SEARCH_COUNT_CAP, true, 50));
+        q.search = Some("đoàn 7".into());
+        let p = s.list(&q).unwrap();
+        // "7" is the last word, so a prefix: 7, 70–79, 700–799.
+        assert_eq!((p.total, p.total_capped), (111, false));
     }
 
     #[test]

@@ -88,7 +88,7 @@ impl Store {
         self.with_tx(|tx| {
             let (rowid, owner, old_body, created_at) = existing(tx, kind, id)?;
             if owner != inst.unit_id && owner != STANDARD_OWNER {
-                return Err(Error::NotOwner { kind: kind.as_str().into(), id: id.into(), owner });
+                return Err(not_owner(tx, kind, id, &owner));
             }
             let prepared = model::prepare(kind, input, &TxKnown(tx))?;
             if kind == Kind::Unit {
@@ -128,13 +128,23 @@ impl Store {
         self.with_tx(|tx| {
             let (rowid, owner, _, _) = existing(tx, kind, id)?;
             if owner != inst.unit_id {
-                return Err(Error::NotOwner { kind: kind.as_str().into(), id: id.into(), owner });
+                return Err(not_owner(tx, kind, id, &owner));
             }
             tx.execute("UPDATE records SET deleted = 1, updated_at = ?2 WHERE rowid = ?1", params![rowid, ctx.rfc3339()])?;
             append_change(tx, &inst, ctx, kind, id, "delete", &owner, &serde_json::json!({"deleted": true}))?;
             Ok(())
         })
     }
+}
+
+/// The refusal names the owning unit by name, as people know it.
+fn not_owner(tx: &Connection, kind: Kind, id: &str, owner: &str) -> Error {
+    let name: Option<String> = tx
+        .query_row("SELECT title FROM records WHERE id = ?1 AND kind = 'unit'", [owner], |r| r.get(0))
+        .optional()
+        .ok()
+        .flatten();
+    Error::NotOwner { kind: kind.as_str().into(), id: id.into(), owner: name.unwrap_or_else(|| owner.to_string()) }
 }
 
 fn existing(tx: &Transaction, kind: Kind, id: &str) -> Result<(i64, String, Value, String)> {
@@ -346,4 +356,86 @@ pub fn standard_indicator_id(code: &str) -> String {
     bytes[8..].copy_from_slice(&(code.len() as u16).to_be_bytes());
     let millis = 1_683_244_800_000u64; // 2023-05-05, the date of công văn 856
     uuid::Builder::from_unix_timestamp_millis(millis, &bytes).into_uuid().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn province() -> (Store, String) {
+        let mut s = Store::open_in_memory().unwrap();
+        let p = s.init(&json!({"code": "T", "name": "Tỉnh đoàn Hưng Yên", "level": "province"})).unwrap();
+        let c = s
+            .create(Kind::Unit, &json!({"code": "X", "name": "Đoàn xã Đông Hưng", "level": "grassroots", "parent_id": p["id"]}))
+            .unwrap();
+        (s, c["id"].as_str().unwrap().to_string())
+    }
+
+    fn log(s: &Store) -> Vec<(i64, String, String, Value)> {
+        let mut stmt = s.conn().prepare("SELECT seq, op, entity, fields FROM change_log ORDER BY seq").unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?)))
+            .unwrap()
+            .map(|r| {
+                let (a, b, c, d) = r.unwrap();
+                (a, b, c, serde_json::from_str(&d).unwrap())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_write_appends_one_dense_change_with_only_what_changed() {
+        let (mut s, _) = province();
+        let e = s.create(Kind::Event, &json!({"title": "Buổi 1", "start_at": "2025-07-01T08:00"})).unwrap();
+        let id = e["id"].as_str().unwrap();
+        s.update(Kind::Event, id, &json!({"title": "Buổi 1 (sửa)", "start_at": "2025-07-01T08:00"})).unwrap();
+        // An update that changes nothing writes nothing.
+        s.update(Kind::Event, id, &json!({"title": "Buổi 1 (sửa)", "start_at": "2025-07-01T08:00"})).unwrap();
+        s.delete(Kind::Event, id).unwrap();
+        let log = log(&s);
+        let seqs: Vec<i64> = log.iter().map(|l| l.0).collect();
+        assert_eq!(seqs, vec![1, 2, 3, 4, 5]);
+        assert_eq!(log[3].1, "update");
+        assert_eq!(log[3].3, json!({"title": "Buổi 1 (sửa)"}));
+        assert_eq!(log[4].3, json!({"deleted": true}));
+        assert!(s.check().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_refused_write_leaves_no_trace() {
+        let (mut s, _) = province();
+        let before = log(&s).len();
+        let bad = json!({"title": "X", "start_at": "2025-07-01T08:00", "participants": {"members": -1}});
+        assert!(s.create(Kind::Event, &bad).is_err());
+        assert_eq!(log(&s).len(), before);
+        let mut q = crate::ListQuery::new(Kind::Event);
+        q.page_size = 1;
+        assert_eq!(s.list(&q).unwrap().total, 0);
+    }
+
+    #[test]
+    fn records_of_another_unit_are_read_only_here() {
+        let (mut s, commune) = province();
+        let e = s
+            .create_at(Kind::Event, &json!({"title": "Ở xã", "start_at": "2025-07-01T08:00"}), Some(&commune), WriteCtx::now())
+            .unwrap();
+        let id = e["id"].as_str().unwrap();
+        let err = s.update(Kind::Event, id, &json!({"title": "Sửa", "start_at": "2025-07-01T08:00"})).unwrap_err();
+        assert_eq!(err.code(), "not_owner");
+        assert!(err.message(crate::Lang::Vi).contains("Đoàn xã Đông Hưng"), "{}", err.message(crate::Lang::Vi));
+        assert_eq!(s.delete(Kind::Event, id).unwrap_err().code(), "not_owner");
+    }
+
+    #[test]
+    fn the_standard_catalogue_has_the_same_ids_everywhere() {
+        let a = Store::open_in_memory().unwrap();
+        let b = Store::open_in_memory().unwrap();
+        let (mut da, mut db) = (Vec::new(), Vec::new());
+        a.dump(&mut da).unwrap();
+        b.dump(&mut db).unwrap();
+        assert_eq!(da, db);
+        assert_eq!(String::from_utf8(da).unwrap().lines().count(), crate::model::standard_catalogue().len());
+        let id = standard_indicator_id("TT-01");
+        assert_eq!(uuid::Uuid::parse_str(&id).unwrap().get_version_num(), 7);
+    }
 }

@@ -138,6 +138,7 @@ export const strings = {
   'col.category': 'Category',
   'col.anonymous': '(anonymous)',
   'col.sensitive': 'Sensitive',
+  'col.unit': 'Unit',
 
   'form.save': 'Save',
   'form.delete': 'Delete',
@@ -161,6 +162,18 @@ export const strings = {
   'form.confirm_yes': 'Delete the record',
   'form.shortcuts': 'Ctrl+Enter: save',
   'form.yes': 'Yes',
+  'form.bad_date': 'Invalid date, type it as dd/mm/yyyy',
+  'form.bad_datetime': 'Invalid date and time, type them as dd/mm/yyyy HH:mm',
+  'form.readonly': 'Record of {unit} — only that unit can change it.',
+
+  'date.pick': 'Pick a date on the calendar',
+  'date.today': 'Today',
+  'date.now': 'Now',
+  'date.prev_month': 'Previous month',
+  'date.next_month': 'Next month',
+  'date.month_title': '{name} {y}',
+  'date.month_names': 'January,February,March,April,May,June,July,August,September,October,November,December',
+  'date.weekdays': 'Mo,Tu,We,Th,Fr,Sa,Su',
 
   'sec.general': 'General',
   'sec.content': 'Content',

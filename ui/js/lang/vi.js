@@ -138,6 +138,7 @@ export const strings = {
   'col.category': 'Phân loại',
   'col.anonymous': '(ẩn danh)',
   'col.sensitive': 'Nhạy cảm',
+  'col.unit': 'Đơn vị',
 
   'form.save': 'Lưu',
   'form.delete': 'Xóa',
@@ -161,6 +162,18 @@ export const strings = {
   'form.confirm_yes': 'Xóa bản ghi',
   'form.shortcuts': 'Ctrl+Enter: lưu',
   'form.yes': 'Có',
+  'form.bad_date': 'Ngày không hợp lệ, nhập theo dạng dd/mm/yyyy',
+  'form.bad_datetime': 'Ngày giờ không hợp lệ, nhập theo dạng dd/mm/yyyy HH:mm',
+  'form.readonly': 'Bản ghi của {unit} — chỉ đơn vị đó được sửa.',
+
+  'date.pick': 'Chọn ngày trên lịch',
+  'date.today': 'Hôm nay',
+  'date.now': 'Bây giờ',
+  'date.prev_month': 'Tháng trước',
+  'date.next_month': 'Tháng sau',
+  'date.month_title': 'Tháng {m}/{y}',
+  'date.month_names': '1,2,3,4,5,6,7,8,9,10,11,12',
+  'date.weekdays': 'T2,T3,T4,T5,T6,T7,CN',
 
   'sec.general': 'Thông tin chung',
   'sec.content': 'Nội dung',

@@ -24,11 +24,12 @@ function shorten(s, n = 120) {
   return v.length > n ? `${v.slice(0, n - 1)}…` : v;
 }
 
-/** [{ label, cls?, get(row) → string }] per kind. */
+/** [{ label, cls?, get(row, ctx) → string }] per kind; ctx.unitName(id) names a unit. */
 export const COLUMNS = {
   event: [
     { label: 'col.time', cls: 'nowrap', get: (r) => fmtLocal(r.start_at) },
     { label: 'col.title', cls: 'title', get: (r) => r.title },
+    { label: 'col.unit', cls: 'unit', get: (r, c) => c.unitName(r.owner_unit) },
     { label: 'col.type', get: (r) => enumLabel('event_type', r.event_type || 'propaganda_session') },
     { label: 'col.mode', get: (r) => enumLabel('mode', r.mode || 'in_person') },
     { label: 'col.members', cls: 'num', get: (r) => num(part(r, 'members')) },

@@ -5,7 +5,7 @@ import { h, replace, toast } from '../dom.js';
 import { t } from '../i18n.js';
 import { fmtTimestamp, nowLocalInput, todayInput } from '../format.js';
 import { SCHEMAS, KIND_NAV, fieldsOf, newRecordDefaults } from '../schema.js';
-import { buildField, platformList, getPath } from '../fields.js';
+import { buildField, platformList, getPath, setDateText } from '../fields.js';
 import { readForm, clearErrors, showFieldError, watchErrors } from '../formdata.js';
 import { recordTitle } from './columns.js';
 
@@ -24,7 +24,7 @@ export async function render(root, params, app, restore) {
     [opts, record, events] = await Promise.all([
       app.getOptions(true),
       id ? ipc.getRecord(kind, id) : Promise.resolve(null),
-      needEvents ? ipc.listRecords({ kind: 'event', sort: 'date', desc: true, page: 1, page_size: 200 })
+      needEvents ? ipc.listRecords({ kind: 'event', sort: 'date', desc: true, page: 0, page_size: 200 })
         .then((r) => r.rows || []) : Promise.resolve([]),
     ]);
   } catch (err) {
@@ -40,6 +40,16 @@ export async function render(root, params, app, restore) {
   const base = record || newRecordDefaults(kind, todayInput(), nowLocalInput());
   const values = restore && restore.values ? restore.values : base;
   const ctx = { options: opts, events, selfId: id };
+
+  // A record of another unit (synced up from a commune, say) is shown but not changed: Rust would
+  // refuse with not_owner. Records of the standard catalogue are no unit's.
+  const ownUnit = app.status && app.status.unit ? app.status.unit.id : null;
+  const owner = record && record.owner_unit;
+  const readonly = !!(owner && ownUnit && owner !== ownUnit && owner !== 'standard');
+  const ownerName = () => {
+    const u = (opts.units || []).find((x) => x.id === owner);
+    return (u && u.name) || owner;
+  };
 
   const titleEl = h('h1');
   const setTitle = (rec) => {
@@ -58,7 +68,14 @@ export async function render(root, params, app, restore) {
   setMeta(record);
 
   const bannerBox = h('div', { id: 'form-banner', class: 'banner-box' });
-  const form = h('form', { id: 'record-form', class: 'record-form', dataset: { kind }, novalidate: true, autocomplete: 'off' },
+  const notice = readonly
+    ? h('div', { id: 'form-readonly', class: 'banner info readonly-notice', role: 'status', dataset: { owner },
+      text: t('form.readonly', { unit: ownerName() }) })
+    : null;
+  const form = h('form', {
+    id: 'record-form', class: readonly ? 'record-form readonly' : 'record-form',
+    dataset: { kind, readonly: readonly ? 'true' : null }, novalidate: true, autocomplete: 'off',
+  },
     platformList(),
     (SCHEMAS[kind] || []).map((sec) => h('fieldset', { class: 'section' },
       h('legend', { text: t(sec.section) }),
@@ -72,11 +89,26 @@ export async function render(root, params, app, restore) {
     h('button', { type: 'button', id: 'delete-confirm', class: 'danger', text: t('form.confirm_yes') }),
     h('button', { type: 'button', id: 'delete-cancel', text: t('form.cancel') }));
 
-  root.append(
+  if (readonly) {
+    for (const el of form.querySelectorAll('input, select, textarea, button')) el.disabled = true;
+  }
+  // Text typed in a date field that is not a date, kept across a language switch.
+  if (restore && restore.dates) {
+    for (const [name, text] of Object.entries(restore.dates)) {
+      const el = form.querySelector(`[name="${CSS.escape(name)}"]`);
+      if (el && el.dataset.date) setDateText(el, text);
+    }
+  }
+
+  root.append(...[
     h('div', { class: 'view-head' }, h('div', null, titleEl, meta), h('div', { class: 'controls' }, back)),
+    notice,
     bannerBox,
     form,
-    h('div', { class: 'form-actions' }, save, del, confirmBox, h('span', { class: 'hint', text: t('form.shortcuts') })));
+    readonly
+      ? null
+      : h('div', { class: 'form-actions' }, save, del, confirmBox, h('span', { class: 'hint', text: t('form.shortcuts') })),
+  ].filter(Boolean));
 
   const showBanner = (msg) => {
     bannerBox.replaceChildren(h('div', { class: 'banner error', role: 'alert', text: msg }));
@@ -88,7 +120,7 @@ export async function render(root, params, app, restore) {
   let busy = false;
 
   const submit = async () => {
-    if (busy) return;
+    if (busy || readonly) return;
     clearErrors(form);
     bannerBox.replaceChildren();
     const { data, rowMaps, errors } = readForm(form, fields, current || {});
@@ -165,6 +197,10 @@ export async function render(root, params, app, restore) {
   if (first && !id) first.focus();
 
   return {
-    snapshot: () => ({ values: readForm(form, fields, current || {}).data }),
+    snapshot: () => {
+      const dates = {};
+      for (const el of form.querySelectorAll('[data-date][name]')) if (el.name && el.dataset.iso === '' && el.value.trim()) dates[el.name] = el.value;
+      return { values: readForm(form, fields, current || {}).data, dates };
+    },
   };
 }

@@ -1,12 +1,12 @@
 // A list of records of one kind (list_records): search, filters, sort and pages of 50.
 
 import * as ipc from '../ipc.js';
-import { h, replace, debounce } from '../dom.js';
+import { h, replace, debounce, clearFieldError } from '../dom.js';
 import { t, enumLabel, enumValues } from '../i18n.js';
 import { fmtNumber } from '../format.js';
 import { KIND_NAV, STATUS_ENUM } from '../schema.js';
 import { COLUMNS } from './columns.js';
-import { dateInput, readDateValue } from '../fields.js';
+import { dateInput, dateControl, readDateValue, setDateValue } from '../fields.js';
 
 export const PAGE_SIZE = 50;
 
@@ -28,6 +28,11 @@ function select(id, label, choices, value) {
   const sel = h('select', { id }, choices.map((c) => h('option', { value: c.value, text: c.label })));
   sel.value = value;
   return h('label', { class: 'filter', for: id }, h('span', { text: label }), sel);
+}
+
+/** A date filter: dd/mm/yyyy typed (or picked), its error shown under it. */
+function dateFilter(input, label) {
+  return h('div', { class: 'filter date-filter' }, h('label', { for: input.id, text: label }), dateControl(input));
 }
 
 export async function render(root, params, app) {
@@ -79,8 +84,8 @@ export async function render(root, params, app) {
         h('label', { class: 'filter search', for: 'list-search' }, h('span', { text: t('list.search') }), search),
         sortF, orderF, clearBtn),
       h('div', { class: 'filters-row' },
-        h('label', { class: 'filter', for: 'list-from' }, h('span', { text: t('list.from') }), from),
-        h('label', { class: 'filter', for: 'list-to' }, h('span', { text: t('list.to') }), to),
+        dateFilter(from, t('list.from')),
+        dateFilter(to, t('list.to')),
         statusF, typeF, unitF)),
     bannerBox,
     h('div', { class: 'table-wrap' }, table),
@@ -88,9 +93,15 @@ export async function render(root, params, app) {
     pager);
 
   const unitSel = unitF.querySelector('select');
+  const unitNames = new Map();
+  const ownUnit = app.status && app.status.unit ? app.status.unit.id : null;
+  const cellCtx = { unitName: (id) => (id ? unitNames.get(id) || id : '') };
   try {
     const opts = await app.getOptions();
-    for (const u of opts.units || []) unitSel.appendChild(h('option', { value: u.id, text: u.name }));
+    for (const u of opts.units || []) {
+      unitNames.set(u.id, u.name);
+      unitSel.appendChild(h('option', { value: u.id, text: u.name }));
+    }
     unitSel.value = s.unit_id;
     if (unitSel.value !== s.unit_id) s.unit_id = '';
   } catch (err) {
@@ -132,10 +143,12 @@ export async function render(root, params, app) {
       return;
     }
     replace(tbody, rows.map((r) => h('tr', {
-      class: 'record-row', tabindex: '0', dataset: { id: r.id },
+      class: 'record-row', tabindex: '0',
+      // data-owner: the unit that may change the record; data-foreign when that is not this one.
+      dataset: { id: r.id, owner: r.owner_unit || null, foreign: ownUnit && r.owner_unit && r.owner_unit !== ownUnit ? 'true' : null },
       onclick: () => open(r.id),
       onkeydown: (e) => { if (e.key === 'Enter') open(r.id); },
-    }, columns.map((c) => h('td', { class: c.cls || null, text: c.get(r) })))));
+    }, columns.map((c) => h('td', { class: c.cls || null, text: c.get(r, cellCtx) })))));
     table.hidden = rows.length === 0;
     emptyMsg.hidden = rows.length > 0;
     emptyMsg.textContent = filtered(s) ? t('list.empty_filtered') : t('list.empty');
@@ -152,8 +165,15 @@ export async function render(root, params, app) {
   search.addEventListener('input', debounced);
   search.addEventListener('keydown', (e) => { if (e.key === 'Enter') debounced.flush(); });
   const bind = (el, key, map = (v) => v) => el.addEventListener('change', () => { s[key] = map(el.value); changed(); });
-  bind(from, 'from', () => readDateValue(from));
-  bind(to, 'to', () => readDateValue(to));
+  // A date that is not one shows its error under the filter (fields.js) and is not applied.
+  for (const [el, key] of [[from, 'from'], [to, 'to']]) {
+    el.addEventListener('change', () => {
+      const v = readDateValue(el);
+      if (v === null || v === s[key]) return;
+      s[key] = v;
+      changed();
+    });
+  }
   bind(statusF.querySelector('select'), 'status');
   if (typeF) bind(typeF.querySelector('select'), 'event_type');
   bind(unitSel, 'unit_id');
@@ -169,7 +189,8 @@ export async function render(root, params, app) {
   next.addEventListener('click', () => { if ((s.page + 1) * PAGE_SIZE < total) { s.page += 1; load(); } });
   clearBtn.addEventListener('click', () => {
     Object.assign(s, { search: '', from: '', to: '', status: '', event_type: '', unit_id: '', page: 0 });
-    search.value = ''; from.value = ''; to.value = ''; unitSel.value = '';
+    search.value = ''; unitSel.value = '';
+    for (const el of [from, to]) { setDateValue(el, ''); clearFieldError(el); }
     statusF.querySelector('select').value = '';
     if (typeF) typeF.querySelector('select').value = '';
     load();
