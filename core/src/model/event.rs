@@ -284,3 +284,46 @@ mod tests {
         assert_eq!(prepare(Kind::Event, &e, &world()).err().unwrap().field(), Some("title"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::super::testing::world;
+    use super::super::{prepare, Kind};
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn text() -> impl Strategy<Value = String> {
+        // Vietnamese letters in NFC and NFD, spaces and a few symbols.
+        proptest::string::string_regex("[a-zA-Z àáảãạăắằẳẵặâấầẩẫậđĐèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵ\u{300}\u{301}\u{303}\u{309}\u{323}0-9,.-]{1,80}")
+            .expect("valid regex")
+    }
+
+    proptest! {
+        /// Whatever a form sends, the store either refuses it naming a field, or keeps a canonical form
+        /// that reads back to itself (so `dump` is stable and `check` passes).
+        #[test]
+        fn prepare_refuses_with_a_field_or_is_idempotent(
+            title in text(),
+            members in -5i64..500,
+            non_members in -5i64..500,
+            day in 1u32..31,
+            end_hour in proptest::option::of(0u32..24),
+            mode in prop_oneof![Just("in_person"), Just("online"), Just("hybrid"), Just("by_pigeon")],
+            points in proptest::option::of(-1i64..20),
+        ) {
+            let mut e = json!({"title": title, "start_at": format!("2025-07-{day:02}T08:00"), "mode": mode,
+                               "participants": {"members": members, "non_members": non_members}});
+            if let Some(h) = end_hour { e["end_at"] = json!(format!("2025-07-{day:02}T{h:02}:00")); }
+            if let Some(p) = points { e["connection_points"] = json!(p); }
+            match prepare(Kind::Event, &e, &world()) {
+                Err(err) => prop_assert!(err.field().is_some(), "{err:?}"),
+                Ok(p) => {
+                    let again = prepare(Kind::Event, &p.body, &world()).unwrap();
+                    prop_assert_eq!(&again.body, &p.body);
+                    let t = p.body["title"].as_str().unwrap();
+                    prop_assert_eq!(crate::text::nfc(t), t.to_string());
+                }
+            }
+        }
+    }
+}

@@ -179,54 +179,62 @@ impl Store {
         Ok((rows, total as u64))
     }
 
+    /// Search results come in tiers, each newest first: (1) the words as typed, tones included;
+    /// (2) the words without accents; (3) the last word as the start of a longer word ("tuyen tru").
+    /// Each tier leaves out what an earlier one gave. A tier is an FTS walk in rowid order that stops after
+    /// one page, so a page costs about the same at 1,000 or 1,000,000 matches; the prefix tier, whose
+    /// doclist SQLite must merge in full, runs only when the whole-word tiers cannot fill the page.
     fn search_page(&self, search: &str, f: &Filters, offset: u64, limit: u32) -> Result<(Vec<Value>, u64, bool)> {
-        let Some((exact_q, folded_q)) = fts_queries(search) else {
+        let Some(q) = fts_queries(search) else {
             return Ok((Vec::new(), 0, false));
         };
         let n = f.params.len();
-        // Pass 1: matches as typed, newest first: an index walk that stops after one page.
-        let exact_sql = format!(
-            "SELECT {COLUMNS} FROM search_exact s JOIN records r ON r.rowid = s.rowid
-             WHERE search_exact MATCH ?{m} AND {w} ORDER BY s.rowid DESC",
-            m = n + 1,
-            w = f.sql
-        );
-        // Pass 2: matches without accents that pass 1 did not give. The per-row check costs one FTS
-        // lookup, and pass 2 only runs past the end of pass 1, so its cost grows with the page asked for,
-        // not with the number of matches.
-        let folded_sql = format!(
-            "SELECT {COLUMNS} FROM search_folded s JOIN records r ON r.rowid = s.rowid
-             WHERE search_folded MATCH ?{m} AND {w}
-               AND NOT EXISTS (SELECT 1 FROM search_exact x WHERE search_exact MATCH ?{e} AND x.rowid = s.rowid)
-             ORDER BY s.rowid DESC",
-            m = n + 1,
-            e = n + 2,
-            w = f.sql
-        );
-        let mut rows = self.query_records_with(&format!("{exact_sql} LIMIT {limit} OFFSET {offset}"), &f.params, &[&exact_q])?;
-        if rows.len() < limit as usize {
-            // Where pass 1 ended: known from this page, or counted (at most `offset` rows) when the page
-            // starts past it.
-            let exact_total = if !rows.is_empty() || offset == 0 {
-                offset + rows.len() as u64
-            } else {
-                self.count_capped(&exact_sql, &f.params, &[&exact_q], offset)?
-            };
-            let skip = offset.saturating_sub(exact_total);
-            let still = u64::from(limit) - rows.len() as u64;
-            let sql = format!("{folded_sql} LIMIT {still} OFFSET {skip}");
-            rows.extend(self.query_records_with(&sql, &f.params, &[&folded_q, &exact_q])?);
+        let tier_sql = |table: &str, without: Option<&str>| {
+            let exclude = without
+                .map(|t| format!("AND NOT EXISTS (SELECT 1 FROM {t} x WHERE {t} MATCH ?{e} AND x.rowid = s.rowid)", e = n + 2))
+                .unwrap_or_default();
+            format!(
+                "SELECT {COLUMNS} FROM {table} s JOIN records r ON r.rowid = s.rowid
+                 WHERE {table} MATCH ?{m} AND {w} {exclude} ORDER BY s.rowid DESC",
+                m = n + 1,
+                w = f.sql
+            )
+        };
+        let tiers = [
+            (tier_sql("search_exact", None), vec![q.exact_words.as_str()]),
+            (tier_sql("search_folded", Some("search_exact")), vec![q.folded_words.as_str(), q.exact_words.as_str()]),
+            (tier_sql("search_folded", Some("search_folded")), vec![q.folded_prefix.as_str(), q.folded_words.as_str()]),
+        ];
+        let mut rows = Vec::new();
+        let mut before = 0u64; // how many matches the tiers already passed hold
+        for (sql, args) in &tiers {
+            let wanted = u64::from(limit) - rows.len() as u64;
+            if wanted == 0 {
+                break;
+            }
+            let start = offset.saturating_sub(before);
+            let got = self.query_records_with(&format!("{sql} LIMIT {wanted} OFFSET {start}"), &f.params, args)?;
+            let full = got.len() as u64 == wanted;
+            let got_len = got.len() as u64;
+            rows.extend(got);
+            if full {
+                break;
+            }
+            // This tier ran out: its size is known from this page, or counted (up to `start`).
+            before += if got_len > 0 || start == 0 { start + got_len } else { self.count_capped(sql, &f.params, args, start)? };
         }
-        // Every exact match is also a folded match, so the folded count is the total. Counting stops at a
-        // cap: past it the list says "1,000+" rather than walk every match of a common word.
+        // The total counts whole-word matches, and prefix matches only when there are few of those.
+        // Counting stops at a cap: past it the list says "1,000+" rather than walk every match.
         let cap = SEARCH_COUNT_CAP.max(offset + u64::from(limit));
-        let folded_all = format!(
-            "SELECT r.rowid FROM search_folded s JOIN records r ON r.rowid = s.rowid
-             WHERE search_folded MATCH ?{m} AND {w}",
+        let count_sql = format!(
+            "SELECT r.rowid FROM search_folded s JOIN records r ON r.rowid = s.rowid WHERE search_folded MATCH ?{m} AND {w}",
             m = n + 1,
             w = f.sql
         );
-        let total = self.count_capped(&folded_all, &f.params, &[&folded_q], cap + 1)?;
+        let mut total = self.count_capped(&count_sql, &f.params, &[&q.folded_words], cap + 1)?;
+        if total <= cap {
+            total = self.count_capped(&count_sql, &f.params, &[&q.folded_prefix], cap + 1)?;
+        }
         Ok((rows, total.min(cap), total > cap))
     }
 
@@ -303,27 +311,39 @@ impl Filters {
     }
 }
 
-/// FTS5 queries for the words typed: one as typed (lower case, tones kept) and one folded; the last
-/// word matches as a prefix so results come while typing. Every word is quoted, so no FTS syntax from
-/// the user gets through.
-fn fts_queries(search: &str) -> Option<(String, String)> {
+/// The FTS5 queries for what was typed. Every word is quoted, so no FTS syntax from the user gets
+/// through.
+struct FtsQueries {
+    /// The words as typed (lower case, tones kept).
+    exact_words: String,
+    /// The words folded (no marks, đ→d).
+    folded_words: String,
+    /// The words folded, the last one as a prefix: results while typing.
+    folded_prefix: String,
+}
+
+fn fts_queries(search: &str) -> Option<FtsQueries> {
     let words = text::words(&text::nfc(search));
     if words.is_empty() {
         return None;
     }
-    let build = |f: &dyn Fn(&str) -> String| {
+    let build = |f: &dyn Fn(&str) -> String, prefix: bool| {
         let last = words.len() - 1;
         words
             .iter()
             .enumerate()
             .map(|(i, w)| {
                 let w = f(w).replace('"', "");
-                if i == last { format!("\"{w}\"*") } else { format!("\"{w}\"") }
+                if prefix && i == last { format!("\"{w}\"*") } else { format!("\"{w}\"") }
             })
             .collect::<Vec<_>>()
             .join(" ")
     };
-    Some((build(&text::exact), build(&text::fold)))
+    Some(FtsQueries {
+        exact_words: build(&text::exact, false),
+        folded_words: build(&text::fold, false),
+        folded_prefix: build(&text::fold, true),
+    })
 }
 
 #[cfg(test)]
@@ -374,6 +394,13 @@ mod tests {
         let s = store_with_events(&["Tuyên truyền Nghị quyết", "Hội thao"]);
         assert_eq!(search(&s, "tuyen tru"), vec!["Tuyên truyền Nghị quyết"]);
         assert!(search(&s, "\" OR * NEAR(").is_empty());
+    }
+
+    #[test]
+    fn whole_words_rank_before_longer_words_that_start_with_them() {
+        // "Doanh nghiệp" is newer, but "doan" is a whole word of the older title.
+        let s = store_with_events(&["Sinh hoạt Đoàn", "Doanh nghiệp trẻ"]);
+        assert_eq!(search(&s, "doan"), vec!["Sinh hoạt Đoàn", "Doanh nghiệp trẻ"]);
     }
 
     #[test]
@@ -440,5 +467,34 @@ mod tests {
             seen.extend(titles(&p));
         }
         assert_eq!(seen, vec!["má 5", "má 3", "má 1", "ma 4", "ma 2"]);
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// Any Vietnamese title is found by its words typed without accents, and by its words as written.
+        #[test]
+        fn every_title_is_found_with_and_without_accents(
+            words in proptest::collection::vec("[a-zđ]{0,2}[àáảãạăắằẳẵặâấầẩẫậèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵđ][a-z]{0,3}", 1..5)
+        ) {
+            let title = words.join(" ");
+            let mut s = Store::open_in_memory().unwrap();
+            s.init(&json!({"code": "XA-A", "name": "Xã A", "level": "grassroots"})).unwrap();
+            s.create(Kind::Event, &json!({"title": title, "start_at": "2025-07-01T08:00"})).unwrap();
+            s.create(Kind::Event, &json!({"title": "zzz khác", "start_at": "2025-07-01T08:00"})).unwrap();
+            for q in [crate::text::fold(&title), title.clone(), title.to_uppercase()] {
+                let mut lq = ListQuery::new(Kind::Event);
+                lq.search = Some(q.clone());
+                let p = s.list(&lq).unwrap();
+                prop_assert_eq!(p.rows.len(), 1, "query {:?} for title {:?}", q, title);
+                prop_assert_eq!(p.rows[0]["title"].as_str().unwrap(), title.as_str());
+            }
+        }
     }
 }

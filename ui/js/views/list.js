@@ -110,6 +110,7 @@ export async function render(root, params, app) {
 
   let seq = 0;
   let total = 0;
+  let capped = false; // a search stopped counting: at least `total` matches
   const load = async () => {
     const mine = ++seq;
     root.dataset.loading = 'true';
@@ -134,6 +135,7 @@ export async function render(root, params, app) {
   const show = (res) => {
     const rows = res.rows || [];
     total = Number(res.total) || 0;
+    capped = Boolean(res.total_capped);
     const page = Number.isInteger(res.page) ? res.page : s.page;
     const size = Number(res.page_size) || PAGE_SIZE;
     if (!rows.length && total > 0 && s.page > 0) {
@@ -154,10 +156,10 @@ export async function render(root, params, app) {
     emptyMsg.textContent = filtered(s) ? t('list.empty_filtered') : t('list.empty');
     const first = rows.length ? page * size + 1 : 0;
     const last = rows.length ? first + rows.length - 1 : 0;
-    rangeEl.textContent = t('list.range', { from: fmtNumber(first), to: fmtNumber(last), total: fmtNumber(total) });
+    rangeEl.textContent = t('list.range', { from: fmtNumber(first), to: fmtNumber(last), total: fmtNumber(total) + (capped ? '+' : '') });
     pager.hidden = total === 0;
     prev.disabled = page <= 0;
-    next.disabled = (page + 1) * size >= total;
+    next.disabled = !capped && (page + 1) * size >= total;
   };
 
   const changed = () => { s.page = 0; load(); };
@@ -186,7 +188,7 @@ export async function render(root, params, app) {
   });
   bind(orderF.querySelector('select'), 'desc', (v) => v === 'desc');
   prev.addEventListener('click', () => { if (s.page > 0) { s.page -= 1; load(); } });
-  next.addEventListener('click', () => { if ((s.page + 1) * PAGE_SIZE < total) { s.page += 1; load(); } });
+  next.addEventListener('click', () => { if (capped || (s.page + 1) * PAGE_SIZE < total) { s.page += 1; load(); } });
   clearBtn.addEventListener('click', () => {
     Object.assign(s, { search: '', from: '', to: '', status: '', event_type: '', unit_id: '', page: 0 });
     search.value = ''; unitSel.value = '';
