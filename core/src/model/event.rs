@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::unit::serde_plain;
 use super::validate::*;
-use super::{EventFacts, IndexFields, Kind, Known, Record};
+use super::{join_present, EventFacts, IndexFields, Kind, Known, Record};
 use crate::error::{Error, Problem, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -204,11 +204,7 @@ impl Record for Event {
             subtype: Some(serde_plain(&self.event_type)),
             link_id: self.plan_id.clone(),
             facts: Some(facts),
-            search_text: [self.place.clone(), self.task.clone(), self.organisers.clone(), self.notes.clone()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" "),
+            search_text: join_present(&[&self.place, &self.task, &self.organisers, &self.notes]),
         }
     }
 }

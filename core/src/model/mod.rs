@@ -118,6 +118,11 @@ pub struct IndexFields {
     pub search_text: String,
 }
 
+/// The given texts that are present, joined by spaces: the extra words a record is found by.
+pub(crate) fn join_present(parts: &[&Option<String>]) -> String {
+    parts.iter().filter_map(|p| p.as_deref()).collect::<Vec<_>>().join(" ")
+}
+
 pub trait Record: Serialize + DeserializeOwned {
     const KIND: Kind;
     fn validate(&self, known: &dyn Known) -> Result<()>;

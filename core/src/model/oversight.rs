@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::unit::serde_plain;
 use super::validate::*;
-use super::{IndexFields, Kind, Known, Record};
+use super::{join_present, IndexFields, Kind, Known, Record};
 use crate::error::{Error, Problem, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -80,11 +80,7 @@ impl Record for Inspection {
             start: Some(self.held_on.clone()),
             end: self.deadline.clone(),
             status: Some(serde_plain(&self.remediation)),
-            search_text: [self.decision_number.clone(), self.team.clone(), self.recommendations.clone()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" "),
+            search_text: join_present(&[&self.decision_number, &self.team, &self.recommendations]),
             ..Default::default()
         }
     }
@@ -158,11 +154,7 @@ impl Record for Supervision {
             end: self.period_to.clone(),
             status: Some(serde_plain(&self.role)),
             subtype: Some(serde_plain(&self.kind)),
-            search_text: [self.partners.clone(), self.findings.clone(), self.recommendations.clone()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" "),
+            search_text: join_present(&[&self.partners, &self.findings, &self.recommendations]),
             ..Default::default()
         }
     }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::event::Mode;
 use super::unit::serde_plain;
 use super::validate::*;
-use super::{IndexFields, Kind, Known, Record};
+use super::{join_present, IndexFields, Kind, Known, Record};
 use crate::error::{Error, Problem, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -114,11 +114,7 @@ impl Record for Plan {
             end: self.end_on.clone(),
             status: Some(serde_plain(&self.status)),
             link_id: self.parent_plan_id.clone(),
-            search_text: [self.number.clone(), self.purpose.clone(), self.content.clone()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" "),
+            search_text: join_present(&[&self.number, &self.purpose, &self.content]),
             ..Default::default()
         }
     }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::validate::*;
-use super::{IndexFields, Kind, Known, Record};
+use super::{join_present, IndexFields, Kind, Known, Record};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,11 +86,7 @@ impl Record for Practice {
             start: self.started_on.clone(),
             status: Some(if top.is_some() { "recognised" } else { "new" }.into()),
             subtype: self.field.clone(),
-            search_text: [self.field.clone(), self.problem.clone(), self.approach.clone(), self.results.clone()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" "),
+            search_text: join_present(&[&self.field, &self.problem, &self.approach, &self.results]),
             ..Default::default()
         }
     }

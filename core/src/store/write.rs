@@ -184,28 +184,32 @@ fn insert(
         check_indicator_code_free(tx, &prepared.body)?;
     }
     let now = ctx.rfc3339();
-    tx.execute(
+    insert_row(tx, &id, kind, &owner, &now, &prepared)?;
+    append_change(tx, inst, ctx, kind, &id, "create", &owner, &prepared.body)?;
+    Ok(super::read::assemble(kind.as_str(), &id, &owner, &now, &now, false, prepared.body))
+}
+
+/// Writes a new record row and its index rows.
+fn insert_row(conn: &Connection, id: &str, kind: Kind, owner: &str, created: &str, prepared: &model::Prepared) -> Result<()> {
+    conn.prepare_cached(
         r#"INSERT INTO records (id, kind, owner_unit, created_at, updated_at, deleted, title, start, "end",
                                 status, subtype, link_id, body)
            VALUES (?1, ?2, ?3, ?4, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"#,
-        params![
-            id,
-            kind.as_str(),
-            owner,
-            now,
-            prepared.index.title,
-            prepared.index.start,
-            prepared.index.end,
-            prepared.index.status,
-            prepared.index.subtype,
-            prepared.index.link_id,
-            prepared.body.to_string()
-        ],
-    )?;
-    let rowid = tx.last_insert_rowid();
-    write_index(tx, rowid, &prepared.index, false)?;
-    append_change(tx, inst, ctx, kind, &id, "create", &owner, &prepared.body)?;
-    Ok(super::read::assemble(kind.as_str(), &id, &owner, &now, &now, false, prepared.body))
+    )?
+    .execute(params![
+        id,
+        kind.as_str(),
+        owner,
+        created,
+        prepared.index.title,
+        prepared.index.start,
+        prepared.index.end,
+        prepared.index.status,
+        prepared.index.subtype,
+        prepared.index.link_id,
+        prepared.body.to_string()
+    ])?;
+    write_index(conn, conn.last_insert_rowid(), &prepared.index, false)
 }
 
 /// The search rows and event numbers that sit beside a record.
@@ -324,22 +328,7 @@ pub(super) fn seed_standard_indicators(conn: &Connection) -> Result<()> {
     for ind in model::standard_catalogue() {
         let value = serde_json::to_value(&ind).map_err(Error::from_json)?;
         let prepared = model::prepare(Kind::Indicator, &value, &TxKnown(conn))?;
-        let id = standard_indicator_id(&ind.code);
-        conn.execute(
-            r#"INSERT INTO records (id, kind, owner_unit, created_at, updated_at, deleted, title, start, "end",
-                                    status, subtype, link_id, body)
-               VALUES (?1, 'indicator', ?2, ?3, ?3, 0, ?4, NULL, NULL, ?5, ?6, NULL, ?7)"#,
-            params![
-                id,
-                STANDARD_OWNER,
-                STANDARD_CREATED,
-                prepared.index.title,
-                prepared.index.status,
-                prepared.index.subtype,
-                prepared.body.to_string()
-            ],
-        )?;
-        write_index(conn, conn.last_insert_rowid(), &prepared.index, false)?;
+        insert_row(conn, &standard_indicator_id(&ind.code), Kind::Indicator, STANDARD_OWNER, STANDARD_CREATED, &prepared)?;
     }
     Ok(())
 }
