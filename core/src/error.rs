@@ -27,6 +27,27 @@ pub enum Error {
     Integrity(String),
     #[error("{kind} {id} belongs to unit {owner}; only that unit can change it")]
     NotOwner { kind: String, id: String, owner: String },
+    /// A bundle, receipt or enrolment file refused before anything was written.
+    #[error("{file}: refused: {refusal:?}")]
+    Refused { file: String, refusal: Refusal },
+}
+
+/// Why a file from another installation was refused. `line` is 1-based in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    NotOurFormat,
+    NewerFormat { found: i64, known: i64 },
+    Malformed { line: usize, detail: String },
+    TooLarge { line: usize, max: usize },
+    Truncated,
+    DigestMismatch,
+    BadSignature,
+    UnknownKey { fingerprint: String },
+    NotForThisInstallation,
+    OutOfScope { line: usize, owner_unit: String },
+    NotNfc { line: usize },
+    OutOfRange { line: usize },
+    OwnChanges,
 }
 
 /// What is wrong with a field. Kept apart from the text so that each language words it its own way.
@@ -67,6 +88,7 @@ impl Error {
             Error::Io { .. } => "io",
             Error::Integrity(_) => "integrity",
             Error::NotOwner { .. } => "not_owner",
+            Error::Refused { .. } => "refused",
         }
     }
 

@@ -1,6 +1,6 @@
 //! Words shown to people: Vietnamese first, English second.
 
-use crate::error::{Error, Problem};
+use crate::error::{Error, Problem, Refusal};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -130,9 +130,49 @@ pub fn error_message(e: &Error, lang: Lang) -> String {
                 format!("{kind} {id} belongs to unit {owner}; only that unit can change it")
             }
         }
+        Error::Refused { file, refusal } => {
+            let why = refusal_text(refusal, lang);
+            if vi { format!("Từ chối tệp {file}: {why}; không có gì được ghi") } else { format!("Refused {file}: {why}; nothing was written") }
+        }
         Error::Integrity(what) => {
             if vi { format!("Kiểm tra toàn vẹn thất bại: {what}") } else { format!("Integrity check failed: {what}") }
         }
+    }
+}
+
+fn refusal_text(r: &Refusal, lang: Lang) -> String {
+    let vi = lang == Lang::Vi;
+    match r {
+        Refusal::NotOurFormat => if vi { "không phải tệp đồng bộ của Sotay".into() } else { "not a Sotay sync file".into() },
+        Refusal::NewerFormat { found, known } => {
+            if vi { format!("định dạng phiên bản {found} mới hơn bản này ({known}); hãy cập nhật Sotay") }
+            else { format!("format version {found} is newer than this Sotay knows ({known}); update Sotay") }
+        }
+        Refusal::Malformed { line, detail } => {
+            if vi { format!("dòng {line} sai cấu trúc: {detail}") } else { format!("line {line} is malformed: {detail}") }
+        }
+        Refusal::TooLarge { line, max } => {
+            if vi { format!("dòng {line} dài quá {max} byte") } else { format!("line {line} is longer than {max} bytes") }
+        }
+        Refusal::Truncated => if vi { "tệp bị cắt cụt (thiếu phần cuối)".into() } else { "the file is cut short (no ending)".into() },
+        Refusal::DigestMismatch => if vi { "mã băm không khớp: tệp đã bị sửa hoặc hỏng".into() } else { "digest mismatch: the file was altered or damaged".into() },
+        Refusal::BadSignature => if vi { "chữ ký không hợp lệ".into() } else { "bad signature".into() },
+        Refusal::UnknownKey { fingerprint } => {
+            if vi { format!("khóa {fingerprint} chưa được đăng ký (sotay enroll)") } else { format!("key {fingerprint} is not enrolled (sotay enroll)") }
+        }
+        Refusal::NotForThisInstallation => if vi { "tệp gửi cho máy khác".into() } else { "the file is addressed to another installation".into() },
+        Refusal::OutOfScope { line, owner_unit } => {
+            if vi { format!("dòng {line}: thay đổi bản ghi của đơn vị {owner_unit}, ngoài phạm vi của bên gửi") }
+            else { format!("line {line}: changes a record of unit {owner_unit}, outside the sender's scope") }
+        }
+        Refusal::NotNfc { line } => {
+            if vi { format!("dòng {line}: văn bản không ở dạng chuẩn NFC") } else { format!("line {line}: text is not in NFC form") }
+        }
+        Refusal::OutOfRange { line } => {
+            if vi { format!("dòng {line}: thay đổi nằm ngoài các khoảng đã khai báo hoặc sai thứ tự") }
+            else { format!("line {line}: change outside the declared ranges or out of order") }
+        }
+        Refusal::OwnChanges => if vi { "tệp chứa thay đổi của chính máy này".into() } else { "the file carries this installation's own changes".into() },
     }
 }
 

@@ -12,6 +12,7 @@ pub mod options;
 pub mod period;
 pub mod seed;
 pub mod store;
+pub mod sync;
 pub mod text;
 
 pub use error::{Error, Problem, Result};

@@ -2,11 +2,13 @@
 //! Every write goes through [`write`], which appends to the change log in the same transaction.
 
 mod known;
+pub(crate) mod merge;
 mod read;
 mod schema;
 mod write;
 
 pub use read::{assemble as assemble_record, ListQuery, Page, Sort};
+pub use merge::insert_foreign_unit;
 pub use write::{new_id, standard_indicator_id, WriteCtx, STANDARD_OWNER};
 
 use std::path::{Path, PathBuf};
@@ -126,6 +128,12 @@ impl Store {
     /// Validation's view of what exists, outside a write.
     pub(crate) fn known(&self) -> known::TxKnown<'_> {
         known::TxKnown(&self.conn)
+    }
+
+    /// A consistent copy of the whole database in a new file (a backup, or a test's second receiver).
+    pub fn copy_to(&self, path: &Path) -> Result<()> {
+        self.conn.execute("VACUUM INTO ?1", [path.display().to_string()])?;
+        Ok(())
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>> {

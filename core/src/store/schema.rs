@@ -86,4 +86,91 @@ pub const MIGRATIONS: &[&str] = &[
         value  TEXT NOT NULL
     );
     "#,
+    // 2: sync. Keys of this installation, Lamport clock and per-field versions for merging, peers and
+    // their keys, what each origin's log holds here, receipts, held and imported bundles, conflicts.
+    r#"
+    ALTER TABLE installation ADD COLUMN secret_key BLOB;
+    ALTER TABLE installation ADD COLUMN public_key BLOB;
+    ALTER TABLE installation ADD COLUMN lamport INTEGER NOT NULL DEFAULT 0;
+
+    ALTER TABLE change_log ADD COLUMN lamport INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE change_log ADD COLUMN prev TEXT NOT NULL DEFAULT '{}';
+
+    -- The version (Lamport time, origin) that last set each field of each record: merges compare these.
+    CREATE TABLE field_versions (
+        record_id  TEXT NOT NULL,
+        field      TEXT NOT NULL,
+        lamport    INTEGER NOT NULL,
+        origin     TEXT NOT NULL,
+        PRIMARY KEY (record_id, field)
+    ) WITHOUT ROWID;
+
+    -- Fields of records whose create has not arrived yet (another origin edited first).
+    CREATE TABLE pending_fields (
+        record_id   TEXT NOT NULL,
+        field       TEXT NOT NULL,
+        value       TEXT NOT NULL,
+        lamport     INTEGER NOT NULL,
+        origin      TEXT NOT NULL,
+        PRIMARY KEY (record_id, field)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE peers (
+        installation  TEXT PRIMARY KEY,
+        unit_id       TEXT NOT NULL,
+        public_key    BLOB NOT NULL,
+        role          TEXT NOT NULL CHECK (role IN ('lower', 'upper')),
+        enrolled_at   TEXT NOT NULL
+    );
+
+    -- For every origin whose changes this store holds: the highest sequence number applied with no gap
+    -- before it, and which peer brought it (NULL for this installation's own log).
+    CREATE TABLE origin_heads (
+        origin     TEXT PRIMARY KEY,
+        head       INTEGER NOT NULL,
+        via_peer   TEXT
+    );
+
+    -- What each peer has acknowledged by a signed receipt: origin's changes up to `acked`.
+    CREATE TABLE acks (
+        peer    TEXT NOT NULL,
+        origin  TEXT NOT NULL,
+        acked   INTEGER NOT NULL,
+        PRIMARY KEY (peer, origin)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE held_bundles (
+        bundle_id  TEXT PRIMARY KEY,
+        content    BLOB NOT NULL,
+        missing    TEXT NOT NULL,
+        held_at    TEXT NOT NULL
+    );
+
+    CREATE TABLE imported_bundles (
+        bundle_id    TEXT PRIMARY KEY,
+        digest       TEXT NOT NULL,
+        sender       TEXT NOT NULL,
+        applied      INTEGER NOT NULL,
+        imported_at  TEXT NOT NULL
+    );
+
+    CREATE TABLE conflicts (
+        id              INTEGER PRIMARY KEY,
+        record_id       TEXT NOT NULL,
+        entity          TEXT NOT NULL,
+        field           TEXT NOT NULL,
+        kept_value      TEXT NOT NULL,
+        kept_version    TEXT NOT NULL,
+        lost_value      TEXT NOT NULL,
+        lost_version    TEXT NOT NULL,
+        UNIQUE (record_id, field, lost_version)
+    );
+
+    -- The last export, import and receipt, for the Sync screen.
+    CREATE TABLE sync_events (
+        what    TEXT PRIMARY KEY,
+        at      TEXT NOT NULL,
+        detail  TEXT NOT NULL
+    );
+    "#,
 ];

@@ -45,7 +45,7 @@ impl Store {
             return Err(Error::AlreadyInitialized);
         }
         let ctx = WriteCtx::now();
-        self.with_tx(|tx| {
+        let unit = self.with_tx(|tx| {
             let unit_id = new_id();
             let origin = new_id();
             tx.execute(
@@ -54,7 +54,10 @@ impl Store {
             )?;
             let inst = Installation { origin, unit_id: unit_id.clone(), created_at: ctx.rfc3339() };
             insert(tx, &inst, ctx, Kind::Unit, unit, Some(&unit_id), Some(&unit_id))
-        })
+        })?;
+        // The key pair that signs this installation's bundles.
+        self.signing_key()?;
+        Ok(unit)
     }
 
     /// Creates a record owned by this installation's unit, or by `owner` (a unit in the store).
@@ -213,7 +216,7 @@ fn insert_row(conn: &Connection, id: &str, kind: Kind, owner: &str, created: &st
 }
 
 /// The search rows and event numbers that sit beside a record.
-fn write_index(tx: &Connection, rowid: i64, index: &IndexFields, replace: bool) -> Result<()> {
+pub(super) fn write_index(tx: &Connection, rowid: i64, index: &IndexFields, replace: bool) -> Result<()> {
     if replace {
         tx.execute("DELETE FROM search_exact WHERE rowid = ?1", [rowid])?;
         tx.execute("DELETE FROM search_folded WHERE rowid = ?1", [rowid])?;
@@ -262,20 +265,47 @@ fn append_change(
     owner: &str,
     fields: &Value,
 ) -> Result<()> {
-    let (millis, counter, last_seq): (i64, u32, i64) = tx.query_row(
-        "SELECT hlc_millis, hlc_counter, last_seq FROM installation WHERE singleton = 1",
+    let (millis, counter, last_seq, lamport): (i64, u32, i64, i64) = tx.query_row(
+        "SELECT hlc_millis, hlc_counter, last_seq, lamport FROM installation WHERE singleton = 1",
         [],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )?;
     let hlc = Hlc { millis, counter }.tick(ctx.wall_millis);
     let seq = last_seq + 1;
-    tx.prepare_cached("UPDATE installation SET hlc_millis = ?1, hlc_counter = ?2, last_seq = ?3 WHERE singleton = 1")?
-        .execute(params![hlc.millis, hlc.counter, seq])?;
+    // The Lamport time orders changes for merging: it never reads a wall clock.
+    let lamport = lamport + 1;
+    // What this write overwrites, field by field: a receiver that holds another version of a field
+    // knows the two edits were concurrent and records a conflict.
+    let mut prev = Map::new();
+    if let Value::Object(map) = fields {
+        for field in map.keys() {
+            if let Some(v) = super::merge::field_version(tx, id, field)? {
+                prev.insert(field.clone(), v.to_json());
+            }
+            super::merge::set_field_version(tx, id, field, &super::merge::Version { lamport, origin: inst.origin.clone() })?;
+        }
+    }
     tx.prepare_cached(
-        "INSERT INTO change_log (origin, seq, hlc, entity, record_id, op, owner_unit, fields, recorded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "UPDATE installation SET hlc_millis = ?1, hlc_counter = ?2, last_seq = ?3, lamport = ?4 WHERE singleton = 1",
     )?
-    .execute(params![inst.origin, seq, hlc.encode(), kind.as_str(), id, op, owner, fields.to_string(), ctx.rfc3339()])?;
+    .execute(params![hlc.millis, hlc.counter, seq, lamport])?;
+    tx.prepare_cached(
+        "INSERT INTO change_log (origin, seq, hlc, entity, record_id, op, owner_unit, fields, recorded_at, lamport, prev)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        inst.origin,
+        seq,
+        hlc.encode(),
+        kind.as_str(),
+        id,
+        op,
+        owner,
+        fields.to_string(),
+        ctx.rfc3339(),
+        lamport,
+        Value::Object(prev).to_string()
+    ])?;
     Ok(())
 }
 

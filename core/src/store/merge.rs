@@ -1,0 +1,312 @@
+//! Merging changes from other installations, field by field. Each field keeps the version that last set
+//! it — (Lamport time, origin) — and the higher version wins, whatever the order changes arrive in, so
+//! every receiver of the same changes ends in the same state. No wall clock takes part.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::model::{self, IndexFields, Kind, Known};
+
+/// Who set a field last: compared by Lamport time, then by origin id (any fixed order of origins will do).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version {
+    pub lamport: i64,
+    pub origin: String,
+}
+
+impl Version {
+    pub fn to_json(&self) -> Value {
+        Value::Array(vec![Value::from(self.lamport), Value::from(self.origin.clone())])
+    }
+
+    pub fn from_json(v: &Value) -> Option<Version> {
+        let a = v.as_array()?;
+        Some(Version { lamport: a.first()?.as_i64()?, origin: a.get(1)?.as_str()?.to_string() })
+    }
+
+    fn text(&self) -> String {
+        format!("{}@{}", self.lamport, self.origin)
+    }
+}
+
+pub(crate) fn field_version(conn: &Connection, record_id: &str, field: &str) -> Result<Option<Version>> {
+    Ok(conn
+        .prepare_cached("SELECT lamport, origin FROM field_versions WHERE record_id = ?1 AND field = ?2")?
+        .query_row(params![record_id, field], |r| Ok(Version { lamport: r.get(0)?, origin: r.get(1)? }))
+        .optional()?)
+}
+
+pub(crate) fn set_field_version(conn: &Connection, record_id: &str, field: &str, v: &Version) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO field_versions (record_id, field, lamport, origin) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (record_id, field) DO UPDATE SET lamport = excluded.lamport, origin = excluded.origin",
+    )?
+    .execute(params![record_id, field, v.lamport, v.origin])?;
+    Ok(())
+}
+
+/// A change as it travels in a bundle (docs/bundle-format.md).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    pub origin: String,
+    pub seq: i64,
+    pub lamport: i64,
+    pub hlc: String,
+    pub entity: Kind,
+    pub record_id: String,
+    pub op: Op,
+    pub owner_unit: String,
+    pub fields: Map<String, Value>,
+    #[serde(default)]
+    pub prev: Map<String, Value>,
+    pub recorded_at: String,
+}
+
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    Create,
+    Update,
+    Delete,
+}
+
+impl Op {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Create => "create",
+            Op::Update => "update",
+            Op::Delete => "delete",
+        }
+    }
+}
+
+/// Validation's view when merging: references may point at records another bundle will bring, so only
+/// types, limits and the record's own rules are checked.
+struct Permissive;
+
+impl Known for Permissive {
+    fn unit_exists(&self, _: &str) -> Result<bool> {
+        Ok(true)
+    }
+    fn plan_exists(&self, _: &str) -> Result<bool> {
+        Ok(true)
+    }
+    fn event_exists(&self, _: &str) -> Result<bool> {
+        Ok(true)
+    }
+    fn indicator_exists(&self, _: &str) -> Result<bool> {
+        Ok(true)
+    }
+}
+
+/// Where applying a change left the record.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Applied {
+    pub fields_set: usize,
+    pub conflicts: usize,
+}
+
+/// Applies one change from another installation. The caller has checked its signature, scope and place
+/// in its origin's sequence, and appends it to the change log.
+pub(crate) fn apply(conn: &Connection, c: &Change) -> Result<Applied> {
+    let incoming = Version { lamport: c.lamport, origin: c.origin.clone() };
+    let existing: Option<(i64, String, String, String, i64)> = conn
+        .prepare_cached("SELECT rowid, body, created_at, updated_at, deleted FROM records WHERE id = ?1")?
+        .query_row([&c.record_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .optional()?;
+    let mut applied = Applied::default();
+    let Some((rowid, body, created_at, updated_at, deleted)) = existing else {
+        if c.op != Op::Create {
+            // Its create has not come yet: keep the fields until it does.
+            for (field, value) in &c.fields {
+                keep_pending(conn, &c.record_id, field, value, &incoming)?;
+            }
+            return Ok(applied);
+        }
+        return create(conn, c, &incoming);
+    };
+
+    let mut body: Map<String, Value> = match serde_json::from_str(&body).map_err(Error::from_json)? {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    let mut deleted = deleted != 0;
+    for (field, value) in &c.fields {
+        let local = field_version(conn, &c.record_id, field)?;
+        let local_v = local.clone().unwrap_or(Version { lamport: 0, origin: String::new() });
+        let base = c.prev.get(field).and_then(Version::from_json);
+        let current = if field == "deleted" { Value::Bool(deleted) } else { body.get(field).cloned().unwrap_or(Value::Null) };
+        if incoming > local_v {
+            // Concurrent when the writer did not overwrite the version held here.
+            if local.is_some() && base.as_ref() != Some(&local_v) && current != *value {
+                record_conflict(conn, c, field, value, &incoming, &current, &local_v)?;
+                applied.conflicts += 1;
+            }
+            if field == "deleted" {
+                deleted = value.as_bool().unwrap_or(false);
+            } else if value.is_null() {
+                body.remove(field);
+            } else {
+                body.insert(field.clone(), value.clone());
+            }
+            set_field_version(conn, &c.record_id, field, &incoming)?;
+            applied.fields_set += 1;
+        } else if incoming < local_v && current != *value {
+            record_conflict(conn, c, field, &current, &local_v, value, &incoming)?;
+            applied.conflicts += 1;
+        }
+    }
+    let body = Value::Object(body);
+    let index = index_of(c.entity, &body);
+    // Both times follow from the set of changes, not from the order they came in.
+    let updated_at = if c.recorded_at > updated_at { c.recorded_at.clone() } else { updated_at };
+    let created_at = if c.op == Op::Create && c.recorded_at < created_at { c.recorded_at.clone() } else { created_at };
+    conn.prepare_cached(
+        r#"UPDATE records SET body = ?2, updated_at = ?3, created_at = ?4, deleted = ?5, title = ?6, start = ?7,
+           "end" = ?8, status = ?9, subtype = ?10, link_id = ?11 WHERE rowid = ?1"#,
+    )?
+    .execute(params![
+        rowid,
+        body.to_string(),
+        updated_at,
+        created_at,
+        deleted,
+        index.title,
+        index.start,
+        index.end,
+        index.status,
+        index.subtype,
+        index.link_id
+    ])?;
+    super::write::write_index(conn, rowid, &index, true)?;
+    Ok(applied)
+}
+
+fn create(conn: &Connection, c: &Change, incoming: &Version) -> Result<Applied> {
+    let mut body = c.fields.clone();
+    let mut versions: Vec<(String, Version)> = body.keys().map(|k| (k.clone(), incoming.clone())).collect();
+    let mut deleted = false;
+    // Fields that arrived before the create: the higher version of each wins.
+    let mut stmt = conn.prepare_cached("SELECT field, value, lamport, origin FROM pending_fields WHERE record_id = ?1")?;
+    let pending = stmt
+        .query_map([&c.record_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, Version { lamport: r.get(2)?, origin: r.get(3)? }))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (field, value, v) in pending {
+        if v > *incoming {
+            let value: Value = serde_json::from_str(&value).map_err(Error::from_json)?;
+            if field == "deleted" {
+                deleted = value.as_bool().unwrap_or(false);
+            } else if value.is_null() {
+                body.remove(&field);
+            } else {
+                body.insert(field.clone(), value);
+            }
+            versions.retain(|(f, _)| *f != field);
+            versions.push((field, v));
+        }
+    }
+    conn.execute("DELETE FROM pending_fields WHERE record_id = ?1", [&c.record_id])?;
+    let body = Value::Object(body);
+    let index = index_of(c.entity, &body);
+    conn.prepare_cached(
+        r#"INSERT INTO records (id, kind, owner_unit, created_at, updated_at, deleted, title, start, "end",
+                                status, subtype, link_id, body)
+           VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"#,
+    )?
+    .execute(params![
+        c.record_id,
+        c.entity.as_str(),
+        c.owner_unit,
+        c.recorded_at,
+        deleted,
+        index.title,
+        index.start,
+        index.end,
+        index.status,
+        index.subtype,
+        index.link_id,
+        body.to_string()
+    ])?;
+    super::write::write_index(conn, conn.last_insert_rowid(), &index, false)?;
+    for (field, v) in &versions {
+        set_field_version(conn, &c.record_id, field, v)?;
+    }
+    Ok(Applied { fields_set: versions.len(), conflicts: 0 })
+}
+
+fn keep_pending(conn: &Connection, record_id: &str, field: &str, value: &Value, v: &Version) -> Result<()> {
+    let held: Option<Version> = conn
+        .prepare_cached("SELECT lamport, origin FROM pending_fields WHERE record_id = ?1 AND field = ?2")?
+        .query_row(params![record_id, field], |r| Ok(Version { lamport: r.get(0)?, origin: r.get(1)? }))
+        .optional()?;
+    if held.as_ref().is_none_or(|h| v > h) {
+        conn.prepare_cached(
+            "INSERT INTO pending_fields (record_id, field, value, lamport, origin) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (record_id, field) DO UPDATE SET value = excluded.value, lamport = excluded.lamport,
+             origin = excluded.origin",
+        )?
+        .execute(params![record_id, field, value.to_string(), v.lamport, v.origin])?;
+    }
+    Ok(())
+}
+
+fn record_conflict(conn: &Connection, c: &Change, field: &str, kept: &Value, kept_v: &Version, lost: &Value, lost_v: &Version) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO conflicts (record_id, entity, field, kept_value, kept_version, lost_value, lost_version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![c.record_id, c.entity.as_str(), field, kept.to_string(), kept_v.text(), lost.to_string(), lost_v.text()])?;
+    Ok(())
+}
+
+/// The index of a merged body. A merge of two valid edits can break a rule across fields (an end moved
+/// before a start moved by someone else); the record is kept as merged — refusing it would make the
+/// outcome depend on arrival order — and indexed by what can be read from it.
+fn index_of(kind: Kind, body: &Value) -> IndexFields {
+    match model::prepare(kind, body, &Permissive) {
+        Ok(p) => p.index,
+        Err(_) => {
+            let text = |f: &str| body.get(f).and_then(Value::as_str).map(str::to_string);
+            IndexFields {
+                title: ["title", "name", "topic", "subject", "summary", "content"]
+                    .iter()
+                    .find_map(|f| text(f))
+                    .unwrap_or_default(),
+                start: ["start_at", "start_on", "given_on", "held_on", "period_from", "detected_at"].iter().find_map(|f| text(f)),
+                ..Default::default()
+            }
+        }
+    }
+}
+
+/// Stores another installation's unit record as its enrolment file shows it, without a version: the
+/// first change of it that arrives in a bundle replaces it field by field.
+pub fn insert_foreign_unit(conn: &Connection, unit: &Value) -> Result<()> {
+    let text = |f: &str| unit.get(f).and_then(Value::as_str).unwrap_or_default().to_string();
+    let prepared = model::prepare(Kind::Unit, unit, &Permissive)?;
+    let id = text("id");
+    let owner = text("owner_unit");
+    let created = text("created_at");
+    conn.execute(
+        r#"INSERT INTO records (id, kind, owner_unit, created_at, updated_at, deleted, title, start, "end",
+                                status, subtype, link_id, body)
+           VALUES (?1, 'unit', ?2, ?3, ?3, 0, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"#,
+        params![
+            id,
+            if owner.is_empty() { id.clone() } else { owner },
+            created,
+            prepared.index.title,
+            prepared.index.start,
+            prepared.index.end,
+            prepared.index.status,
+            prepared.index.subtype,
+            prepared.index.link_id,
+            prepared.body.to_string()
+        ],
+    )?;
+    super::write::write_index(conn, conn.last_insert_rowid(), &prepared.index, false)
+}

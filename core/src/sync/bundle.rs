@@ -1,0 +1,272 @@
+//! The bundle file: one JSON document laid out a line per change, so that it can be written and read
+//! as a stream with bounded memory while any JSON reader still reads it whole (docs/bundle-format.md).
+//!
+//! ```text
+//! {"format":"sotay-bundle","version":1,"header":{...},"changes":[
+//! {change 1},
+//! {change 2}
+//! ],"trailer":{"changes":2,"digest":"…","signature":"…"}}
+//! ```
+
+use std::io::{BufRead, Write};
+
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::keys;
+use crate::error::{Error, Refusal, Result};
+use crate::store::merge::Change;
+
+pub const FORMAT: &str = "sotay-bundle";
+pub const VERSION: i64 = 1;
+/// No line of a bundle may be longer: a change is a few kilobytes; this bounds memory on any input.
+pub const MAX_LINE: usize = 1 << 20;
+const CHANGES_OPEN: &str = ",\"changes\":[";
+const TRAILER_OPEN: &str = "],\"trailer\":";
+
+/// The changes of one origin a bundle covers: every change of that origin with `from <= seq <= to`
+/// that the recipient may see (upward: all of them; downward: those of the kinds sent down).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Range {
+    pub origin: String,
+    pub from: i64,
+    pub to: i64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    pub bundle_id: String,
+    pub direction: Direction,
+    /// The installation that made and signed the bundle, its unit and its public key (base64).
+    pub sender: String,
+    pub sender_unit: String,
+    pub sender_key: String,
+    /// The installation it is for.
+    pub recipient: String,
+    pub ranges: Vec<Range>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trailer {
+    pub changes: u64,
+    /// SHA-256 (hex) of every byte before the trailer line.
+    pub digest: String,
+    /// Ed25519 over `sotay-bundle-v1:` + digest, by the sender's key (base64).
+    pub signature: String,
+}
+
+#[derive(Serialize)]
+struct Opening<'a> {
+    format: &'a str,
+    version: i64,
+    header: &'a Header,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OpeningIn {
+    format: String,
+    version: i64,
+    header: serde_json::Value,
+}
+
+fn signed_message(digest: &str) -> Vec<u8> {
+    format!("sotay-bundle-v1:{digest}").into_bytes()
+}
+
+/// Writes one bundle: the opening line, then each change as it is handed over, then the signed trailer.
+pub struct BundleWriter<W: Write> {
+    out: W,
+    hash: Sha256,
+    count: u64,
+    pending: Option<String>,
+}
+
+impl<W: Write> BundleWriter<W> {
+    pub fn start(mut out: W, header: &Header) -> Result<Self> {
+        let mut opening = serde_json::to_string(&Opening { format: FORMAT, version: VERSION, header }).map_err(Error::from_json)?;
+        opening.pop(); // the closing brace: the changes array follows
+        opening.push_str(CHANGES_OPEN);
+        opening.push('\n');
+        let mut hash = Sha256::new();
+        hash.update(opening.as_bytes());
+        out.write_all(opening.as_bytes()).map_err(io)?;
+        Ok(BundleWriter { out, hash, count: 0, pending: None })
+    }
+
+    /// Each change line but the last ends with a comma, so a change is written once the next is known.
+    pub fn change(&mut self, c: &Change) -> Result<()> {
+        if let Some(line) = self.pending.take() {
+            self.emit(&format!("{line},\n"))?;
+        }
+        self.pending = Some(serde_json::to_string(c).map_err(Error::from_json)?);
+        self.count += 1;
+        Ok(())
+    }
+
+    fn emit(&mut self, text: &str) -> Result<()> {
+        self.hash.update(text.as_bytes());
+        self.out.write_all(text.as_bytes()).map_err(io)
+    }
+
+    pub fn finish(mut self, key: &SigningKey) -> Result<(W, Trailer)> {
+        if let Some(line) = self.pending.take() {
+            self.emit(&format!("{line}\n"))?;
+        }
+        let digest = format!("{:x}", self.hash.finalize_reset());
+        let trailer = Trailer { changes: self.count, signature: keys::sign(key, &signed_message(&digest)), digest };
+        let line = format!("{TRAILER_OPEN}{}}}\n", serde_json::to_string(&trailer).map_err(Error::from_json)?);
+        self.out.write_all(line.as_bytes()).map_err(io)?;
+        self.out.flush().map_err(io)?;
+        Ok((self.out, trailer))
+    }
+}
+
+fn io(e: std::io::Error) -> Error {
+    Error::Io { path: "(bundle)".into(), source: e }
+}
+
+/// Reads a bundle line by line. `verify` checks the whole file (format, every line's shape, count,
+/// digest, signature) before anything is applied; `changes` then streams it again.
+pub struct BundleReader;
+
+/// What a verified bundle says about itself.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub header: Header,
+    pub trailer: Trailer,
+}
+
+/// Reads one line of at most MAX_LINE bytes; `None` at the end of the file.
+fn read_line(r: &mut dyn BufRead, line_no: usize, buf: &mut Vec<u8>) -> std::result::Result<bool, Refusal> {
+    buf.clear();
+    let mut limited = <&mut dyn BufRead as std::io::Read>::take(&mut *r, MAX_LINE as u64 + 1);
+    let n = limited.read_until(b'\n', buf).map_err(|e| Refusal::Malformed { line: line_no, detail: e.to_string() })?;
+    if buf.len() > MAX_LINE {
+        return Err(Refusal::TooLarge { line: line_no, max: MAX_LINE });
+    }
+    Ok(n > 0)
+}
+
+impl BundleReader {
+    /// Checks the whole bundle; `key_of` returns the enrolled key of an installation, if any.
+    pub fn verify(r: &mut dyn BufRead, key_of: &dyn Fn(&str) -> Option<VerifyingKey>) -> std::result::Result<Verified, Refusal> {
+        let mut buf = Vec::new();
+        let mut hash = Sha256::new();
+        if !read_line(r, 1, &mut buf)? {
+            return Err(Refusal::NotOurFormat);
+        }
+        hash.update(&buf);
+        let header = parse_opening(&buf)?;
+        let mut count = 0u64;
+        let mut line_no = 1;
+        let mut last_had_comma = true;
+        let trailer = loop {
+            line_no += 1;
+            if !read_line(r, line_no, &mut buf)? {
+                return Err(Refusal::Truncated);
+            }
+            if buf.starts_with(TRAILER_OPEN.as_bytes()) {
+                if count > 0 && last_had_comma {
+                    return Err(Refusal::Malformed { line: line_no - 1, detail: "comma after the last change".into() });
+                }
+                // The writer ends every line with a newline: a trailer without one was cut short.
+                if !buf.ends_with(b"\n") {
+                    return Err(Refusal::Truncated);
+                }
+                break parse_trailer(&buf, line_no)?;
+            }
+            if !last_had_comma {
+                return Err(Refusal::Malformed { line: line_no - 1, detail: "missing comma between changes".into() });
+            }
+            hash.update(&buf);
+            let (_, comma) = parse_change(&buf, line_no)?;
+            last_had_comma = comma;
+            count += 1;
+        };
+        // Nothing may follow the trailer.
+        if read_line(r, line_no + 1, &mut buf)? && !buf.iter().all(u8::is_ascii_whitespace) {
+            return Err(Refusal::Malformed { line: line_no + 1, detail: "text after the end of the bundle".into() });
+        }
+        if trailer.changes != count {
+            return Err(Refusal::Truncated);
+        }
+        let digest = format!("{:x}", hash.finalize());
+        if digest != trailer.digest {
+            return Err(Refusal::DigestMismatch);
+        }
+        let declared = keys::from_b64(&header.sender_key).and_then(|b| keys::public_from_bytes(&b));
+        let enrolled = key_of(&header.sender);
+        match (declared, enrolled) {
+            (Some(d), Some(e)) if d == e => {
+                if !keys::verify(&e, &signed_message(&digest), &trailer.signature) {
+                    return Err(Refusal::BadSignature);
+                }
+            }
+            (Some(d), _) => return Err(Refusal::UnknownKey { fingerprint: keys::fingerprint(&d) }),
+            (None, _) => return Err(Refusal::Malformed { line: 1, detail: "sender_key is not an Ed25519 key".into() }),
+        }
+        Ok(Verified { header, trailer })
+    }
+
+    /// Streams the changes of a bundle that `verify` accepted, with their line numbers.
+    pub fn changes(r: &mut dyn BufRead, mut each: impl FnMut(usize, Change) -> Result<()>) -> Result<()> {
+        let mut buf = Vec::new();
+        let refused = |refusal| Error::Refused { file: "(bundle)".into(), refusal };
+        read_line(r, 1, &mut buf).map_err(refused)?;
+        let mut line_no = 1;
+        loop {
+            line_no += 1;
+            if !read_line(r, line_no, &mut buf).map_err(refused)? || buf.starts_with(TRAILER_OPEN.as_bytes()) {
+                return Ok(());
+            }
+            let (change, _) = parse_change(&buf, line_no).map_err(refused)?;
+            each(line_no, change)?;
+        }
+    }
+}
+
+fn parse_opening(buf: &[u8]) -> std::result::Result<Header, Refusal> {
+    let text = std::str::from_utf8(buf).map_err(|_| Refusal::NotOurFormat)?.trim_end();
+    let Some(head) = text.strip_suffix(CHANGES_OPEN) else {
+        return Err(Refusal::NotOurFormat);
+    };
+    let opening: OpeningIn = serde_json::from_str(&format!("{head}}}")).map_err(|_| Refusal::NotOurFormat)?;
+    if opening.format != FORMAT {
+        return Err(Refusal::NotOurFormat);
+    }
+    if opening.version > VERSION {
+        return Err(Refusal::NewerFormat { found: opening.version, known: VERSION });
+    }
+    serde_json::from_value(opening.header).map_err(|e| Refusal::Malformed { line: 1, detail: e.to_string() })
+}
+
+fn parse_change(buf: &[u8], line: usize) -> std::result::Result<(Change, bool), Refusal> {
+    let text = std::str::from_utf8(buf).map_err(|_| Refusal::Malformed { line, detail: "not UTF-8".into() })?.trim_end();
+    let (body, comma) = match text.strip_suffix(',') {
+        Some(b) => (b, true),
+        None => (text, false),
+    };
+    let change: Change = serde_json::from_str(body).map_err(|e| Refusal::Malformed { line, detail: e.to_string() })?;
+    Ok((change, comma))
+}
+
+fn parse_trailer(buf: &[u8], line: usize) -> std::result::Result<Trailer, Refusal> {
+    let text = std::str::from_utf8(buf).map_err(|_| Refusal::Malformed { line, detail: "not UTF-8".into() })?.trim_end();
+    let inner = text
+        .strip_prefix(TRAILER_OPEN)
+        .and_then(|t| t.strip_suffix('}'))
+        .ok_or(Refusal::Malformed { line, detail: "bad trailer".into() })?;
+    serde_json::from_str(inner).map_err(|e| Refusal::Malformed { line, detail: e.to_string() })
+}

@@ -1,0 +1,133 @@
+//! Enrolment: two installations, one above the other, learn each other's keys. Each side writes an
+//! enrolment file; the other imports it after a person has compared the fingerprint. The lower side
+//! imports the upper's first and so places its unit under the upper unit.
+
+use std::path::Path;
+
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::keys;
+use crate::error::{Error, Refusal, Result};
+use crate::model::Kind;
+use crate::store::Store;
+
+pub const FORMAT: &str = "sotay-enrolment";
+pub const VERSION: i64 = 1;
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The peer is the unit above this one: bundles go up to it, plans come down from it.
+    Upper,
+    /// The peer is a unit below this one.
+    Lower,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Enrolment {
+    pub format: String,
+    pub version: i64,
+    pub installation: String,
+    pub public_key: String,
+    pub fingerprint: String,
+    /// The unit record of the installation, as it stands there.
+    pub unit: Value,
+    /// Ed25519 by the same key over the canonical JSON of the other fields: proof the sender holds it.
+    pub signature: String,
+}
+
+fn signed_part(e: &Enrolment) -> Vec<u8> {
+    let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        m.remove("signature");
+    }
+    let mut s = String::new();
+    crate::dump::canonical(&v, &mut s);
+    s.into_bytes()
+}
+
+impl Store {
+    pub fn enrolment(&self) -> Result<Enrolment> {
+        let id = self.identity()?;
+        let key = self.signing_key()?;
+        let mut e = Enrolment {
+            format: FORMAT.into(),
+            version: VERSION,
+            installation: id.installation,
+            public_key: id.public_key,
+            fingerprint: id.fingerprint,
+            unit: self.get(Kind::Unit, &id.unit_id)?,
+            signature: String::new(),
+        };
+        e.signature = keys::sign(&key, &signed_part(&e));
+        Ok(e)
+    }
+
+    /// Reads an enrolment file and checks it is whole and signed by the key it carries.
+    pub fn read_enrolment(path: &Path) -> Result<Enrolment> {
+        let file = path.display().to_string();
+        let refused = |refusal| Error::Refused { file: file.clone(), refusal };
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Io { path: file.clone(), source: e })?;
+        let e: Enrolment = serde_json::from_str(&text)
+            .map_err(|err| refused(Refusal::Malformed { line: err.line(), detail: err.to_string() }))?;
+        if e.format != FORMAT {
+            return Err(refused(Refusal::NotOurFormat));
+        }
+        if e.version > VERSION {
+            return Err(refused(Refusal::NewerFormat { found: e.version, known: VERSION }));
+        }
+        let key = keys::from_b64(&e.public_key)
+            .and_then(|b| keys::public_from_bytes(&b))
+            .ok_or_else(|| refused(Refusal::Malformed { line: 1, detail: "public_key".into() }))?;
+        if keys::fingerprint(&key) != e.fingerprint || !keys::verify(&key, &signed_part(&e), &e.signature) {
+            return Err(refused(Refusal::BadSignature));
+        }
+        Ok(e)
+    }
+
+    /// Trusts the key in `e` for its unit. The unit must sit directly above or below this one; when this
+    /// unit has no parent yet, the enrolled unit becomes its parent (a logged change of this unit).
+    pub fn enroll(&mut self, e: &Enrolment) -> Result<Role> {
+        let inst = self.require_installation()?;
+        let their_unit = e.unit["id"].as_str().unwrap_or_default().to_string();
+        let their_parent = e.unit["parent_id"].as_str().map(str::to_string);
+        let mine = self.get(Kind::Unit, &inst.unit_id)?;
+        let my_parent = mine["parent_id"].as_str().map(str::to_string);
+        let role = if their_parent.as_deref() == Some(inst.unit_id.as_str()) {
+            Role::Lower
+        } else if my_parent.as_deref() == Some(their_unit.as_str()) || my_parent.is_none() {
+            Role::Upper
+        } else {
+            return Err(Error::invalid(
+                "unit",
+                crate::Problem::BadValue(format!("{} is neither directly above nor below this unit", e.unit["name"])),
+            ));
+        };
+        let key = keys::from_b64(&e.public_key).unwrap_or_default();
+        let now = crate::clock::rfc3339(crate::clock::now_utc());
+        self.with_tx(|tx| {
+            tx.execute(
+                "INSERT INTO peers (installation, unit_id, public_key, role, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (installation) DO UPDATE SET unit_id = excluded.unit_id, public_key = excluded.public_key,
+                 role = excluded.role",
+                params![e.installation, their_unit, key, if role == Role::Upper { "upper" } else { "lower" }, now],
+            )?;
+            // Their unit record, so that trees and scopes hold before their first bundle. It carries no
+            // version: the first real change of it from them replaces it.
+            let exists: bool = tx.query_row("SELECT count(*) FROM records WHERE id = ?1", [&their_unit], |r| r.get::<_, i64>(0))? > 0;
+            if !exists {
+                crate::store::insert_foreign_unit(tx, &e.unit)?;
+            }
+            Ok(())
+        })?;
+        if role == Role::Upper && my_parent.is_none() {
+            let mut body = mine.clone();
+            body["parent_id"] = Value::from(their_unit);
+            self.update(Kind::Unit, &inst.unit_id, &body)?;
+        }
+        Ok(role)
+    }
+}

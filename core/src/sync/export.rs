@@ -1,0 +1,219 @@
+//! Export: what no receipt covers yet, into signed bundle files, written so that a full or pulled stick
+//! leaves nothing half-done (a temporary name, flushed to the device, renamed, read back and verified).
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter};
+use std::path::{Path, PathBuf};
+
+use rusqlite::params;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::bundle::{BundleReader, BundleWriter, Direction, Header, Range};
+use super::enroll::Role;
+use super::Peer;
+use crate::error::{Error, Result};
+use crate::model::Kind;
+use crate::store::merge::{Change, Op};
+use crate::store::{new_id, Store};
+
+/// Kinds an upper level sends down to its subtree.
+pub const DOWNWARD_KINDS: [&str; 4] = ["unit", "plan", "indicator", "practice"];
+
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    /// The peer to export for; by default the one upper peer.
+    pub to: Option<String>,
+    /// Split bundles so that none carries more changes than this.
+    pub max_changes: usize,
+}
+
+impl Default for ExportOptions {
+    fn default() -> Self {
+        ExportOptions { to: None, max_changes: 20_000 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ExportSummary {
+    pub files: Vec<PathBuf>,
+    pub changes: u64,
+    pub ranges: Vec<Range>,
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |e| Error::Io { path: path.display().to_string(), source: e }
+}
+
+impl Store {
+    fn export_peer(&self, to: Option<&str>) -> Result<Peer> {
+        let peers = self.peers()?;
+        match to {
+            Some(id) => peers.into_iter().find(|p| p.installation == id).ok_or_else(|| Error::NotFound { kind: "peer".into(), id: id.into() }),
+            None => peers.into_iter().find(|p| p.role == Role::Upper).ok_or_else(|| Error::NotFound {
+                kind: "peer".into(),
+                id: "(upper: sotay enroll import the upper unit's enrolment first)".into(),
+            }),
+        }
+    }
+
+    /// For each origin this peer should get: (origin, first seq not acknowledged, head).
+    pub(crate) fn pending_ranges(&self, peer: &Peer) -> Result<Vec<(String, i64, i64)>> {
+        let inst = self.require_installation()?;
+        let mut origins = vec![inst.origin.clone()];
+        // Up: what came from lower peers is relayed unchanged. Down: what came from above is passed on.
+        let via_role = if peer.role == Role::Upper { "lower" } else { "upper" };
+        let mut stmt = self.conn().prepare(
+            "SELECT h.origin FROM origin_heads h JOIN peers p ON p.installation = h.via_peer
+             WHERE p.role = ?1 ORDER BY h.origin",
+        )?;
+        origins.extend(stmt.query_map([via_role], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?);
+        let mut out = Vec::new();
+        for origin in origins {
+            if origin == peer.installation {
+                continue;
+            }
+            let acked: i64 = self
+                .conn()
+                .query_row("SELECT coalesce(max(acked), 0) FROM acks WHERE peer = ?1 AND origin = ?2", params![peer.installation, origin], |r| r.get(0))?;
+            let head = self.head(&origin)?;
+            if head > acked {
+                out.push((origin, acked + 1, head));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes bundles for a peer into `dir`. Nothing in the database changes but the note of the last
+    /// export: changes stay in the outbox until a receipt covers them.
+    pub fn export(&mut self, dir: &Path, opts: &ExportOptions, progress: &mut dyn FnMut(u64)) -> Result<ExportSummary> {
+        let inst = self.require_installation()?;
+        let peer = self.export_peer(opts.to.as_deref())?;
+        let key = self.signing_key()?;
+        let identity = self.identity()?;
+        let direction = if peer.role == Role::Upper { Direction::Up } else { Direction::Down };
+        let below_peer: Vec<String> = if direction == Direction::Down { self.subtree(&peer.unit_id)? } else { Vec::new() };
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+
+        // Cut the pending ranges into bundles of at most max_changes sequence numbers each.
+        let cap = opts.max_changes.max(1) as i64;
+        let mut plans: Vec<Vec<Range>> = vec![Vec::new()];
+        let mut room = cap;
+        for (origin, mut from, to) in self.pending_ranges(&peer)? {
+            while from <= to {
+                if room == 0 {
+                    plans.push(Vec::new());
+                    room = cap;
+                }
+                let end = to.min(from + room - 1);
+                plans.last_mut().expect("one plan at least").push(Range { origin: origin.clone(), from, to: end });
+                room -= end - from + 1;
+                from = end + 1;
+            }
+        }
+        let mut summary = ExportSummary::default();
+        for ranges in plans.into_iter().filter(|r| !r.is_empty()) {
+            let header = Header {
+                bundle_id: new_id(),
+                direction,
+                sender: inst.origin.clone(),
+                sender_unit: inst.unit_id.clone(),
+                sender_key: identity.public_key.clone(),
+                recipient: peer.installation.clone(),
+                ranges: ranges.clone(),
+            };
+            let final_path = dir.join(format!("sotay-{}.bundle.json", header.bundle_id));
+            let tmp_path = dir.join(format!(".sotay-{}.bundle.json.part", header.bundle_id));
+            let written = self.write_bundle(&tmp_path, &header, &key, direction, &below_peer, &mut summary.changes, progress);
+            let finished = written.and_then(|_| {
+                std::fs::rename(&tmp_path, &final_path).map_err(io_err(&final_path))?;
+                if let Ok(d) = File::open(dir) {
+                    let _ = d.sync_all();
+                }
+                // Read back what the device holds and check it as a receiver would.
+                let mut r = BufReader::new(File::open(&final_path).map_err(io_err(&final_path))?);
+                let own = key.verifying_key();
+                BundleReader::verify(&mut r, &|s| (s == inst.origin).then_some(own))
+                    .map_err(|refusal| Error::Refused { file: final_path.display().to_string(), refusal })?;
+                Ok(())
+            });
+            if let Err(e) = finished {
+                let _ = std::fs::remove_file(&tmp_path);
+                let _ = std::fs::remove_file(&final_path);
+                return Err(e);
+            }
+            summary.files.push(final_path);
+            summary.ranges.extend(ranges);
+        }
+        self.note_sync_event(
+            "export",
+            &serde_json::json!({"peer": peer.installation, "files": summary.files.len(), "changes": summary.changes}),
+        )?;
+        Ok(summary)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn write_bundle(
+        &self,
+        path: &Path,
+        header: &Header,
+        key: &ed25519_dalek::SigningKey,
+        direction: Direction,
+        below_peer: &[String],
+        total: &mut u64,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<()> {
+        let file = File::create(path).map_err(io_err(path))?;
+        let mut w = BundleWriter::start(BufWriter::with_capacity(1 << 16, file), header)?;
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT origin, seq, lamport, hlc, entity, record_id, op, owner_unit, fields, prev, recorded_at
+             FROM change_log WHERE origin = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq",
+        )?;
+        for range in &header.ranges {
+            let mut rows = stmt.query(params![range.origin, range.from, range.to])?;
+            while let Some(r) = rows.next()? {
+                let entity: String = r.get(4)?;
+                let owner: String = r.get(7)?;
+                if direction == Direction::Down
+                    && (!DOWNWARD_KINDS.contains(&entity.as_str()) || below_peer.contains(&owner))
+                {
+                    continue;
+                }
+                let op: String = r.get(6)?;
+                let obj = |text: String| -> Result<Map<String, Value>> {
+                    match serde_json::from_str(&text).map_err(Error::from_json)? {
+                        Value::Object(m) => Ok(m),
+                        _ => Ok(Map::new()),
+                    }
+                };
+                let change = Change {
+                    origin: r.get(0)?,
+                    seq: r.get(1)?,
+                    lamport: r.get(2)?,
+                    hlc: r.get(3)?,
+                    entity: Kind::parse(&entity)?,
+                    record_id: r.get(5)?,
+                    op: match op.as_str() {
+                        "create" => Op::Create,
+                        "delete" => Op::Delete,
+                        _ => Op::Update,
+                    },
+                    owner_unit: owner,
+                    fields: obj(r.get(8)?)?,
+                    prev: obj(r.get(9)?)?,
+                    recorded_at: r.get(10)?,
+                };
+                w.change(&change)?;
+                *total += 1;
+                if total.is_multiple_of(10_000) {
+                    progress(*total);
+                }
+            }
+        }
+        let (buf, _) = w.finish(key)?;
+        let file = buf.into_inner().map_err(|e| Error::Io { path: path.display().to_string(), source: e.into_error() })?;
+        // On the device before the rename makes it visible: a pulled stick leaves only a .part file.
+        file.sync_all().map_err(io_err(path))?;
+        Ok(())
+    }
+}

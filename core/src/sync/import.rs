@@ -1,0 +1,298 @@
+//! Import: a bundle is verified whole (format, digest, signature, enrolled key, addressee), then every
+//! change is checked (in range, in the sender's scope, NFC), then the bundle is applied in one
+//! transaction — all of it or none. A bundle that would leave a gap in an origin's sequence is held and
+//! the missing range reported; it is applied by itself once the gap is filled.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Cursor, Read};
+use std::path::Path;
+
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::bundle::{BundleReader, Direction, Verified};
+use super::enroll::Role;
+use super::export::DOWNWARD_KINDS;
+use crate::error::{Error, Refusal, Result};
+use crate::store::merge::{self, Change};
+use crate::store::Store;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum ImportStatus {
+    Applied,
+    AlreadyApplied,
+    /// Not applied: changes before it are missing. (origin, from, to) for each gap.
+    Held { missing: Vec<(String, i64, i64)> },
+    /// A receipt: how many origins' acknowledgements moved forward.
+    Receipt { origins: usize },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub file: String,
+    pub bundle_id: Option<String>,
+    #[serde(flatten)]
+    pub status: ImportStatus,
+    /// Changes this store did not have.
+    pub new_changes: u64,
+    /// Changes it already had (an overlap, or the same bundle again).
+    pub already: u64,
+    pub conflicts: u64,
+    /// The installation that sent it, for the receipt.
+    pub sender: Option<String>,
+}
+
+impl Store {
+    /// Imports a bundle or a receipt file.
+    pub fn import_file(&mut self, path: &Path, dry_run: bool) -> Result<ImportReport> {
+        let name = path.display().to_string();
+        let mut head = [0u8; 64];
+        let n = File::open(path).and_then(|mut f| f.read(&mut head)).map_err(|e| Error::Io { path: name.clone(), source: e })?;
+        if String::from_utf8_lossy(&head[..n]).contains(super::receipt::FORMAT) {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::Io { path: name.clone(), source: e })?;
+            return self.import_receipt(&name, &text, dry_run);
+        }
+        let open = || -> Result<Box<dyn BufRead>> {
+            Ok(Box::new(BufReader::new(File::open(path).map_err(|e| Error::Io { path: name.clone(), source: e })?)))
+        };
+        let report = self.import_one(&name, &open, dry_run)?;
+        if report.status == ImportStatus::Applied && !dry_run {
+            self.apply_held()?;
+        }
+        Ok(report)
+    }
+
+    fn import_one(&mut self, name: &str, open: &dyn Fn() -> Result<Box<dyn BufRead>>, dry_run: bool) -> Result<ImportReport> {
+        let refused = |refusal| Error::Refused { file: name.to_string(), refusal };
+        let inst = self.require_installation()?;
+        let verified = BundleReader::verify(&mut *open()?, &|s| self.peer_key(s)).map_err(refused)?;
+        let Verified { header, .. } = &verified;
+        if header.recipient != inst.origin {
+            return Err(refused(Refusal::NotForThisInstallation));
+        }
+        let peer = self.peers()?.into_iter().find(|p| p.installation == header.sender).ok_or_else(|| {
+            refused(Refusal::UnknownKey { fingerprint: header.sender.clone() })
+        })?;
+        let expected = if peer.role == Role::Lower { Direction::Up } else { Direction::Down };
+        if header.direction != expected || header.sender_unit != peer.unit_id {
+            return Err(refused(Refusal::OutOfScope { line: 1, owner_unit: header.sender_unit.clone() }));
+        }
+        if header.ranges.iter().any(|r| r.origin == inst.origin) {
+            return Err(refused(Refusal::OwnChanges));
+        }
+        let mut report = ImportReport {
+            file: name.to_string(),
+            bundle_id: Some(header.bundle_id.clone()),
+            status: ImportStatus::Applied,
+            new_changes: 0,
+            already: 0,
+            conflicts: 0,
+            sender: Some(header.sender.clone()),
+        };
+        let seen: bool = self
+            .conn()
+            .query_row("SELECT 1 FROM imported_bundles WHERE bundle_id = ?1", [&header.bundle_id], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if seen {
+            report.status = ImportStatus::AlreadyApplied;
+            report.already = verified.trailer.changes;
+            return Ok(report);
+        }
+
+        // Every change in its declared range, in order, in scope, NFC.
+        let allowed = self.allowed_owners(&verified, open, &peer)?;
+        let mut heads: HashMap<String, i64> = HashMap::new();
+        for r in &header.ranges {
+            heads.insert(r.origin.clone(), self.head(&r.origin)?);
+        }
+        let mut last_seq: HashMap<String, i64> = HashMap::new();
+        BundleReader::changes(&mut *open()?, |line, c| {
+            let in_range = header.ranges.iter().any(|r| r.origin == c.origin && (r.from..=r.to).contains(&c.seq));
+            let ordered = last_seq.get(&c.origin).is_none_or(|l| c.seq > *l);
+            if !in_range || !ordered {
+                return Err(refused(Refusal::OutOfRange { line }));
+            }
+            last_seq.insert(c.origin.clone(), c.seq);
+            let in_scope = match header.direction {
+                Direction::Up => allowed.contains(&c.owner_unit),
+                Direction::Down => !allowed.contains(&c.owner_unit) && DOWNWARD_KINDS.contains(&c.entity.as_str()),
+            };
+            if !in_scope {
+                return Err(refused(Refusal::OutOfScope { line, owner_unit: c.owner_unit.clone() }));
+            }
+            if !all_nfc(&Value::Object(c.fields.clone())) || !crate::text::nfc(&c.record_id).eq(&c.record_id) {
+                return Err(refused(Refusal::NotNfc { line }));
+            }
+            if c.seq > heads[&c.origin] {
+                report.new_changes += 1;
+            } else {
+                report.already += 1;
+            }
+            Ok(())
+        })?;
+
+        let missing: Vec<(String, i64, i64)> = header
+            .ranges
+            .iter()
+            .filter(|r| r.from > heads[&r.origin] + 1)
+            .map(|r| (r.origin.clone(), heads[&r.origin] + 1, r.from - 1))
+            .collect();
+        if !missing.is_empty() {
+            if !dry_run {
+                let mut content = Vec::new();
+                open()?.read_to_end(&mut content).map_err(|e| Error::Io { path: name.to_string(), source: e })?;
+                let now = crate::clock::rfc3339(crate::clock::now_utc());
+                self.conn().execute(
+                    "INSERT OR IGNORE INTO held_bundles (bundle_id, content, missing, held_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![header.bundle_id, content, serde_json::to_string(&missing).unwrap_or_default(), now],
+                )?;
+            }
+            report.status = ImportStatus::Held { missing };
+            return Ok(report);
+        }
+        if dry_run {
+            return Ok(report);
+        }
+
+        let conflicts = self.apply_bundle(&verified, open)?;
+        report.conflicts = conflicts;
+        self.note_sync_event("import", &serde_json::json!({"file": name, "new": report.new_changes, "already": report.already}))?;
+        Ok(report)
+    }
+
+    /// Owners a lower peer may write for: its unit and every unit below it, including units that this
+    /// bundle itself creates under them. For an upper peer: this unit's own subtree, which it may not touch.
+    fn allowed_owners(&self, v: &Verified, open: &dyn Fn() -> Result<Box<dyn BufRead>>, peer: &super::Peer) -> Result<HashSet<String>> {
+        let inst = self.require_installation()?;
+        let root = if peer.role == Role::Lower { peer.unit_id.clone() } else { inst.unit_id.clone() };
+        let mut allowed: HashSet<String> = self.subtree(&root)?.into_iter().collect();
+        if peer.role == Role::Lower {
+            let mut parents: Vec<(String, String)> = Vec::new();
+            BundleReader::changes(&mut *open()?, |_, c| {
+                if c.entity == crate::Kind::Unit {
+                    if let Some(p) = c.fields.get("parent_id").and_then(Value::as_str) {
+                        parents.push((c.record_id.clone(), p.to_string()));
+                    }
+                }
+                Ok(())
+            })?;
+            loop {
+                let before = allowed.len();
+                for (id, parent) in &parents {
+                    if allowed.contains(parent) {
+                        allowed.insert(id.clone());
+                    }
+                }
+                if allowed.len() == before {
+                    break;
+                }
+            }
+        }
+        let _ = v;
+        Ok(allowed)
+    }
+
+    fn apply_bundle(&mut self, v: &Verified, open: &dyn Fn() -> Result<Box<dyn BufRead>>) -> Result<u64> {
+        let header = v.header.clone();
+        let digest = v.trailer.digest.clone();
+        let mut reader = open()?;
+        self.with_tx(|tx| {
+            let mut heads: HashMap<String, i64> = HashMap::new();
+            for r in &header.ranges {
+                let h: Option<i64> = tx.query_row("SELECT head FROM origin_heads WHERE origin = ?1", [&r.origin], |x| x.get(0)).optional()?;
+                heads.insert(r.origin.clone(), h.unwrap_or(0));
+            }
+            let mut conflicts = 0u64;
+            let mut max_lamport = 0i64;
+            BundleReader::changes(&mut *reader, |_, c: Change| {
+                if c.seq <= heads[&c.origin] {
+                    return Ok(());
+                }
+                conflicts += merge::apply(tx, &c)?.conflicts as u64;
+                max_lamport = max_lamport.max(c.lamport);
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO change_log (origin, seq, hlc, entity, record_id, op, owner_unit, fields,
+                                                      recorded_at, lamport, prev)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )?
+                .execute(params![
+                    c.origin,
+                    c.seq,
+                    c.hlc,
+                    c.entity.as_str(),
+                    c.record_id,
+                    c.op.as_str(),
+                    c.owner_unit,
+                    Value::Object(c.fields.clone()).to_string(),
+                    c.recorded_at,
+                    c.lamport,
+                    Value::Object(c.prev.clone()).to_string()
+                ])?;
+                Ok(())
+            })?;
+            for r in &header.ranges {
+                tx.execute(
+                    "INSERT INTO origin_heads (origin, head, via_peer) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (origin) DO UPDATE SET head = max(head, excluded.head)",
+                    params![r.origin, r.to, header.sender],
+                )?;
+            }
+            // Lamport receive rule: this installation's next change sorts after everything seen.
+            tx.execute("UPDATE installation SET lamport = max(lamport, ?1)", [max_lamport])?;
+            let now = crate::clock::rfc3339(crate::clock::now_utc());
+            tx.execute(
+                "INSERT INTO imported_bundles (bundle_id, digest, sender, applied, imported_at) VALUES (?1, ?2, ?3, 1, ?4)",
+                params![header.bundle_id, digest, header.sender, now],
+            )?;
+            tx.execute("DELETE FROM held_bundles WHERE bundle_id = ?1", [&header.bundle_id])?;
+            Ok(conflicts)
+        })
+    }
+
+    /// Applies held bundles whose gaps are now filled, until none moves.
+    fn apply_held(&mut self) -> Result<()> {
+        loop {
+            let held: Vec<(String, Vec<u8>)> = {
+                let mut stmt = self.conn().prepare("SELECT bundle_id, content FROM held_bundles ORDER BY held_at, bundle_id")?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()?
+            };
+            let mut moved = false;
+            for (id, content) in held {
+                let open = || -> Result<Box<dyn BufRead>> { Ok(Box::new(Cursor::new(content.clone()))) };
+                let report = self.import_one(&format!("(held {id})"), &open, false)?;
+                if report.status == ImportStatus::Applied || report.status == ImportStatus::AlreadyApplied {
+                    self.conn().execute("DELETE FROM held_bundles WHERE bundle_id = ?1", [&id])?;
+                    moved = true;
+                }
+            }
+            if !moved {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Gaps reported by held bundles: (origin, from, to).
+    pub fn held_gaps(&self) -> Result<Vec<(String, i64, i64)>> {
+        let mut stmt = self.conn().prepare("SELECT missing FROM held_bundles ORDER BY held_at")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.extend(serde_json::from_str::<Vec<(String, i64, i64)>>(&r?).unwrap_or_default());
+        }
+        Ok(out)
+    }
+}
+
+fn all_nfc(v: &Value) -> bool {
+    match v {
+        Value::String(s) => crate::text::nfc(s) == *s,
+        Value::Array(a) => a.iter().all(all_nfc),
+        Value::Object(m) => m.iter().all(|(k, v)| crate::text::nfc(k) == *k && all_nfc(v)),
+        _ => true,
+    }
+}

@@ -1,0 +1,161 @@
+//! Sync by files: enrolment of peers, bundles of changes going up (and plans, indicators, recognised
+//! practices going down), receipts coming back. The contract is docs/bundle-format.md and DESIGN.md §4.
+
+pub mod bundle;
+mod enroll;
+mod export;
+mod import;
+pub mod keys;
+mod receipt;
+
+pub use enroll::{Enrolment, Role};
+pub use export::{ExportOptions, ExportSummary};
+pub use import::{ImportReport, ImportStatus};
+
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// This installation as peers see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Identity {
+    pub installation: String,
+    pub unit_id: String,
+    pub public_key: String,
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Peer {
+    pub installation: String,
+    pub unit_id: String,
+    pub role: Role,
+    pub fingerprint: String,
+}
+
+/// What waits to go to a peer, per origin.
+#[derive(Debug, Clone, Serialize)]
+pub struct Waiting {
+    pub peer: String,
+    pub origin: String,
+    pub from: i64,
+    pub to: i64,
+}
+
+impl Store {
+    /// The key pair, made on first use (databases from before sync have none yet).
+    pub(crate) fn signing_key(&self) -> Result<SigningKey> {
+        let secret: Option<Vec<u8>> = self
+            .conn()
+            .query_row("SELECT secret_key FROM installation WHERE singleton = 1", [], |r| r.get(0))
+            .optional()?
+            .flatten();
+        if let Some(bytes) = secret {
+            let arr: [u8; 32] = bytes.as_slice().try_into().map_err(|_| Error::Integrity("stored key is not 32 bytes".into()))?;
+            return Ok(SigningKey::from_bytes(&arr));
+        }
+        self.require_installation()?;
+        let key = keys::generate()?;
+        self.conn().execute(
+            "UPDATE installation SET secret_key = ?1, public_key = ?2 WHERE singleton = 1",
+            params![key.to_bytes().to_vec(), key.verifying_key().to_bytes().to_vec()],
+        )?;
+        Ok(key)
+    }
+
+    pub fn identity(&self) -> Result<Identity> {
+        let inst = self.require_installation()?;
+        let key = self.signing_key()?;
+        Ok(Identity {
+            installation: inst.origin,
+            unit_id: inst.unit_id,
+            public_key: keys::b64(key.verifying_key().as_bytes()),
+            fingerprint: keys::fingerprint(&key.verifying_key()),
+        })
+    }
+
+    pub fn peers(&self) -> Result<Vec<Peer>> {
+        let mut stmt = self.conn().prepare("SELECT installation, unit_id, role, public_key FROM peers ORDER BY installation")?;
+        let rows = stmt.query_map([], |r| {
+            let key: Vec<u8> = r.get(3)?;
+            let role: String = r.get(2)?;
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, role, key))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (installation, unit_id, role, key) = row?;
+            let fingerprint = keys::public_from_bytes(&key).map(|k| keys::fingerprint(&k)).unwrap_or_default();
+            out.push(Peer { installation, unit_id, role: if role == "upper" { Role::Upper } else { Role::Lower }, fingerprint });
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn peer_key(&self, installation: &str) -> Option<VerifyingKey> {
+        let key: Option<Vec<u8>> = self
+            .conn()
+            .query_row("SELECT public_key FROM peers WHERE installation = ?1", [installation], |r| r.get(0))
+            .optional()
+            .ok()
+            .flatten();
+        key.and_then(|k| keys::public_from_bytes(&k))
+    }
+
+    /// The highest sequence number of `origin` held here with nothing missing before it.
+    pub(crate) fn head(&self, origin: &str) -> Result<i64> {
+        let inst = self.require_installation()?;
+        if origin == inst.origin {
+            return Ok(self.conn().query_row("SELECT last_seq FROM installation", [], |r| r.get(0))?);
+        }
+        Ok(self
+            .conn()
+            .query_row("SELECT head FROM origin_heads WHERE origin = ?1", [origin], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    pub(crate) fn note_sync_event(&self, what: &str, detail: &serde_json::Value) -> Result<()> {
+        let now = crate::clock::rfc3339(crate::clock::now_utc());
+        self.conn().execute(
+            "INSERT INTO sync_events (what, at, detail) VALUES (?1, ?2, ?3)
+             ON CONFLICT (what) DO UPDATE SET at = excluded.at, detail = excluded.detail",
+            params![what, now, detail.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// What waits for each peer: the ranges no receipt covers yet.
+    pub fn outbox(&self) -> Result<Vec<Waiting>> {
+        let mut out = Vec::new();
+        for peer in self.peers()? {
+            for (origin, from, to) in self.pending_ranges(&peer)? {
+                out.push(Waiting { peer: peer.installation.clone(), origin, from, to });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The last export, import and receipt, as noted.
+    pub fn sync_events(&self) -> Result<Vec<(String, String, serde_json::Value)>> {
+        let mut stmt = self.conn().prepare("SELECT what, at, detail FROM sync_events ORDER BY what")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (w, at, d) = row?;
+            out.push((w, at, serde_json::from_str(&d).unwrap_or(serde_json::Value::Null)));
+        }
+        Ok(out)
+    }
+
+    /// Conflicts found while merging: (record, field, kept value, lost value).
+    pub fn conflicts(&self) -> Result<Vec<(String, String, String, String)>> {
+        let mut stmt = self.conn().prepare("SELECT record_id, field, kept_value, lost_value FROM conflicts ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests;

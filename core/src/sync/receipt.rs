@@ -1,0 +1,140 @@
+//! Receipts: after an import the receiver signs what it now holds of each origin; the sender imports the
+//! receipt and only then do those changes leave its outbox.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::import::{ImportReport, ImportStatus};
+use super::keys;
+use crate::error::{Error, Refusal, Result};
+use crate::store::{new_id, Store};
+
+pub const FORMAT: &str = "sotay-receipt";
+pub const VERSION: i64 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Held {
+    pub origin: String,
+    /// Every change of `origin` up to this sequence number is held, with no gap.
+    pub to: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    pub format: String,
+    pub version: i64,
+    pub receipt_id: String,
+    /// The installation that signs it (the receiver of the bundles), and the one it is for.
+    pub from: String,
+    pub to: String,
+    pub heads: Vec<Held>,
+    pub signature: String,
+}
+
+fn signed_part(r: &Receipt) -> Vec<u8> {
+    let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        m.remove("signature");
+    }
+    let mut s = String::new();
+    crate::dump::canonical(&v, &mut s);
+    s.into_bytes()
+}
+
+impl Store {
+    /// A signed receipt for `peer`: every origin that peer has brought here, with its head.
+    pub fn receipt_for(&self, peer: &str) -> Result<Receipt> {
+        let inst = self.require_installation()?;
+        let mut stmt = self.conn().prepare("SELECT origin, head FROM origin_heads WHERE via_peer = ?1 ORDER BY origin")?;
+        let heads = stmt
+            .query_map([peer], |r| Ok(Held { origin: r.get(0)?, to: r.get(1)? }))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut receipt = Receipt {
+            format: FORMAT.into(),
+            version: VERSION,
+            receipt_id: new_id(),
+            from: inst.origin,
+            to: peer.to_string(),
+            heads,
+            signature: String::new(),
+        };
+        receipt.signature = keys::sign(&self.signing_key()?, &signed_part(&receipt));
+        Ok(receipt)
+    }
+
+    /// Writes the receipt for `peer` into `dir` (temporary name, flushed, renamed).
+    pub fn write_receipt(&self, dir: &Path, peer: &str) -> Result<PathBuf> {
+        let receipt = self.receipt_for(peer)?;
+        let path = dir.join(format!("sotay-{}.receipt.json", receipt.receipt_id));
+        let tmp = dir.join(format!(".sotay-{}.receipt.json.part", receipt.receipt_id));
+        let text = serde_json::to_string_pretty(&receipt).map_err(Error::from_json)?;
+        let io = |p: &Path| {
+            let p = p.display().to_string();
+            move |e| Error::Io { path: p.clone(), source: e }
+        };
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let write = || -> std::io::Result<()> {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &path)
+        };
+        if let Err(e) = write() {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(io(&path)(e));
+        }
+        self.note_sync_event("receipt_written", &serde_json::json!({"peer": peer, "file": path.display().to_string()}))?;
+        Ok(path)
+    }
+
+    pub(crate) fn import_receipt(&mut self, name: &str, text: &str, dry_run: bool) -> Result<ImportReport> {
+        let refused = |refusal| Error::Refused { file: name.to_string(), refusal };
+        let inst = self.require_installation()?;
+        let r: Receipt = serde_json::from_str(text).map_err(|e| refused(Refusal::Malformed { line: e.line(), detail: e.to_string() }))?;
+        if r.format != FORMAT {
+            return Err(refused(Refusal::NotOurFormat));
+        }
+        if r.version > VERSION {
+            return Err(refused(Refusal::NewerFormat { found: r.version, known: VERSION }));
+        }
+        let Some(key) = self.peer_key(&r.from) else {
+            return Err(refused(Refusal::UnknownKey { fingerprint: r.from.clone() }));
+        };
+        if !keys::verify(&key, &signed_part(&r), &r.signature) {
+            return Err(refused(Refusal::BadSignature));
+        }
+        if r.to != inst.origin {
+            return Err(refused(Refusal::NotForThisInstallation));
+        }
+        let mut moved = 0;
+        if !dry_run {
+            self.with_tx(|tx| {
+                for h in &r.heads {
+                    let n = tx.execute(
+                        "INSERT INTO acks (peer, origin, acked) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (peer, origin) DO UPDATE SET acked = excluded.acked WHERE excluded.acked > acked",
+                        params![r.from, h.origin, h.to],
+                    )?;
+                    moved += n;
+                }
+                Ok(())
+            })?;
+            self.note_sync_event("receipt", &serde_json::json!({"from": r.from, "origins": moved}))?;
+        }
+        Ok(ImportReport {
+            file: name.to_string(),
+            bundle_id: None,
+            status: ImportStatus::Receipt { origins: moved },
+            new_changes: 0,
+            already: 0,
+            conflicts: 0,
+            sender: Some(r.from),
+        })
+    }
+}
