@@ -4,6 +4,7 @@
 mod bench;
 mod input;
 mod output;
+mod sync_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -127,11 +128,58 @@ enum Command {
     Check,
     /// Every record as canonical JSON, one per line, in a fixed order (the same data gives the same bytes)
     Dump,
+    /// Show this installation's key fingerprint and its enrolled peers
+    Keys,
+    /// Enrolment: trust the key of the unit directly above or below (compare fingerprints first)
+    Enroll {
+        #[command(subcommand)]
+        action: EnrollAction,
+    },
+    /// Export what no receipt covers yet into signed bundle files (e.g. on a USB stick)
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+        /// The peer installation to export for [default: the upper unit]
+        #[arg(long)]
+        to: Option<String>,
+        /// Split into bundles of at most this many changes
+        #[arg(long, default_value_t = 20_000)]
+        max_changes: usize,
+    },
+    /// Import bundle or receipt files: verify, then apply each whole or not at all
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Only say what each file would do
+        #[arg(long)]
+        dry_run: bool,
+        /// Write a signed receipt for each sender into this folder
+        #[arg(long)]
+        receipt_out: Option<PathBuf>,
+    },
+    /// What waits to go up (no receipt yet) and what is missing from below
+    Outbox,
     /// Measure list, search and dashboard speed on this database
     Bench {
         /// Timed runs of each query
         #[arg(long, default_value_t = 30)]
         runs: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum EnrollAction {
+    /// Write this installation's enrolment file (its unit, public key and fingerprint)
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Trust the installation in an enrolment file
+    Import {
+        file: PathBuf,
+        /// Refuse unless the file's fingerprint is this one (as read aloud by the other side)
+        #[arg(long)]
+        fingerprint: Option<String>,
     },
 }
 
@@ -257,6 +305,16 @@ fn run(cli: Cli) -> Result<(), Error> {
             std::io::Write::flush(&mut out).map_err(|e| Error::Io { path: "(stdout)".into(), source: e })?;
         }
         Command::Bench { runs } => bench::run(&store, runs)?,
+        Command::Keys => sync_cmd::keys(&store, lang)?,
+        Command::Enroll { action: EnrollAction::Export { out } } => sync_cmd::enroll_export(&store, &out, lang)?,
+        Command::Enroll { action: EnrollAction::Import { file, fingerprint } } => {
+            sync_cmd::enroll_import(&mut store, &file, fingerprint.as_deref(), lang)?
+        }
+        Command::Export { out, to, max_changes } => sync_cmd::export(&mut store, &out, to, max_changes, lang)?,
+        Command::Import { files, dry_run, receipt_out } => {
+            sync_cmd::import(&mut store, &files, dry_run, receipt_out.as_deref(), lang)?
+        }
+        Command::Outbox => sync_cmd::outbox(&store, lang)?,
     }
     Ok(())
 }

@@ -70,7 +70,8 @@ impl Store {
     /// Writes the receipt for `peer` into `dir` (temporary name, flushed, renamed).
     pub fn write_receipt(&self, dir: &Path, peer: &str) -> Result<PathBuf> {
         let receipt = self.receipt_for(peer)?;
-        let path = dir.join(format!("sotay-{}.receipt.json", receipt.receipt_id));
+        // Named for its addressee, so that on a shared stick each installation picks its own.
+        let path = dir.join(format!("sotay-receipt-for-{}-{}.json", receipt.to, receipt.receipt_id));
         let tmp = dir.join(format!(".sotay-{}.receipt.json.part", receipt.receipt_id));
         let text = serde_json::to_string_pretty(&receipt).map_err(Error::from_json)?;
         let io = |p: &Path| {

@@ -1,0 +1,136 @@
+//! The sync commands: keys, enrolment, export, import (bundles and receipts), outbox.
+
+use std::path::{Path, PathBuf};
+
+use sotay_core::sync::{ExportOptions, ImportStatus};
+use sotay_core::{Error, Lang, Store};
+
+pub fn keys(store: &Store, lang: Lang) -> Result<(), Error> {
+    let id = store.identity()?;
+    let vi = lang == Lang::Vi;
+    println!("{}: {}", if vi { "Máy (installation)" } else { "Installation" }, id.installation);
+    println!("{}: {}", if vi { "Đơn vị" } else { "Unit" }, id.unit_id);
+    println!("{}: {}", if vi { "Dấu vân tay khóa" } else { "Key fingerprint" }, id.fingerprint);
+    for p in store.peers()? {
+        println!("{} {:?} {} {}", if vi { "Đối tác" } else { "Peer" }, p.role, p.installation, p.fingerprint);
+    }
+    Ok(())
+}
+
+pub fn enroll_export(store: &Store, out: &Path, lang: Lang) -> Result<(), Error> {
+    let e = store.enrolment()?;
+    let text = serde_json::to_string_pretty(&e).map_err(Error::from_json)?;
+    std::fs::write(out, text).map_err(|err| Error::Io { path: out.display().to_string(), source: err })?;
+    if lang == Lang::Vi {
+        println!("đã ghi tệp đăng ký {}; dấu vân tay: {}", out.display(), e.fingerprint);
+    } else {
+        println!("wrote enrolment {}; fingerprint: {}", out.display(), e.fingerprint);
+    }
+    Ok(())
+}
+
+pub fn enroll_import(store: &mut Store, file: &Path, expect: Option<&str>, lang: Lang) -> Result<(), Error> {
+    let e = Store::read_enrolment(file)?;
+    let vi = lang == Lang::Vi;
+    let name = e.unit["name"].as_str().unwrap_or_default();
+    println!("{}: {name}", if vi { "Đơn vị" } else { "Unit" });
+    println!("{}: {}", if vi { "Dấu vân tay" } else { "Fingerprint" }, e.fingerprint);
+    if let Some(fp) = expect {
+        if !fp.trim().eq_ignore_ascii_case(&e.fingerprint) {
+            return Err(Error::invalid("fingerprint", sotay_core::Problem::BadValue(format!("{fp} ≠ {}", e.fingerprint))));
+        }
+    }
+    let role = store.enroll(&e)?;
+    let role_text = match (role, vi) {
+        (sotay_core::sync::Role::Upper, true) => "cấp trên",
+        (sotay_core::sync::Role::Lower, true) => "cấp dưới",
+        (sotay_core::sync::Role::Upper, false) => "upper",
+        (sotay_core::sync::Role::Lower, false) => "lower",
+    };
+    if vi {
+        println!("đã tin cậy khóa của {name} ({role_text})");
+    } else {
+        println!("trusted the key of {name} ({role_text})");
+    }
+    Ok(())
+}
+
+pub fn export(store: &mut Store, out: &Path, to: Option<String>, max_changes: usize, lang: Lang) -> Result<(), Error> {
+    let opts = ExportOptions { to, max_changes };
+    let summary = store.export(out, &opts, &mut |n| eprint!("\r{n}"))?;
+    let vi = lang == Lang::Vi;
+    for f in &summary.files {
+        println!("{}", f.display());
+    }
+    if summary.files.is_empty() {
+        println!("{}", if vi { "không có gì mới để gửi" } else { "nothing new to send" });
+    } else if vi {
+        println!("đã xuất {} thay đổi vào {} tệp", summary.changes, summary.files.len());
+    } else {
+        println!("exported {} changes into {} file(s)", summary.changes, summary.files.len());
+    }
+    Ok(())
+}
+
+/// Imports each file in turn; a refused file is reported and the others still go in. Returns an error
+/// when any was refused, so the exit code says so.
+pub fn import(store: &mut Store, files: &[PathBuf], dry_run: bool, receipt_out: Option<&Path>, lang: Lang) -> Result<(), Error> {
+    let vi = lang == Lang::Vi;
+    let mut refused = 0;
+    let mut senders = Vec::new();
+    for f in files {
+        match store.import_file(f, dry_run) {
+            Ok(r) => {
+                let what = match (&r.status, vi) {
+                    (ImportStatus::Applied, true) => format!("đã nhập {} thay đổi mới ({} đã có, {} xung đột)", r.new_changes, r.already, r.conflicts),
+                    (ImportStatus::Applied, false) => format!("applied {} new changes ({} already held, {} conflicts)", r.new_changes, r.already, r.conflicts),
+                    (ImportStatus::AlreadyApplied, true) => "đã nhập trước đây, không thay đổi gì".into(),
+                    (ImportStatus::AlreadyApplied, false) => "already applied, nothing changed".into(),
+                    (ImportStatus::Held { missing }, true) => format!("tạm giữ: còn thiếu {}", gaps(missing)),
+                    (ImportStatus::Held { missing }, false) => format!("held: missing {}", gaps(missing)),
+                    (ImportStatus::Receipt { origins }, true) => format!("biên nhận: {origins} nguồn được xác nhận"),
+                    (ImportStatus::Receipt { origins }, false) => format!("receipt: {origins} origins acknowledged"),
+                };
+                let prefix = if dry_run { if vi { "(thử) " } else { "(dry run) " } } else { "" };
+                println!("{}: {prefix}{what}", f.display());
+                if let (Some(s), ImportStatus::Applied | ImportStatus::AlreadyApplied) = (r.sender, &r.status) {
+                    if !senders.contains(&s) {
+                        senders.push(s);
+                    }
+                }
+            }
+            Err(e) => {
+                refused += 1;
+                eprintln!("{}", e.message(lang));
+            }
+        }
+    }
+    if let (Some(dir), false) = (receipt_out, dry_run) {
+        for s in senders {
+            let path = store.write_receipt(dir, &s)?;
+            println!("{}: {}", if vi { "biên nhận" } else { "receipt" }, path.display());
+        }
+    }
+    if refused > 0 {
+        return Err(Error::Integrity(if vi { format!("{refused} tệp bị từ chối") } else { format!("{refused} file(s) refused") }));
+    }
+    Ok(())
+}
+
+fn gaps(missing: &[(String, i64, i64)]) -> String {
+    missing.iter().map(|(o, a, b)| format!("{o} #{a}–{b}")).collect::<Vec<_>>().join(", ")
+}
+
+pub fn outbox(store: &Store, lang: Lang) -> Result<(), Error> {
+    let vi = lang == Lang::Vi;
+    let waiting = store.outbox()?;
+    let total: i64 = waiting.iter().map(|w| w.to - w.from + 1).sum();
+    for w in &waiting {
+        println!("{} {} #{}–{}", if vi { "chờ gửi" } else { "waiting" }, w.origin, w.from, w.to);
+    }
+    for (o, a, b) in store.held_gaps()? {
+        println!("{} {o} #{a}–{b}", if vi { "còn thiếu" } else { "missing" });
+    }
+    println!("{}: {total}", if vi { "Số thay đổi chờ biên nhận" } else { "Changes waiting for a receipt" });
+    Ok(())
+}
