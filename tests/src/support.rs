@@ -9,7 +9,7 @@ pub fn bin(name: &str) -> PathBuf {
     // target/<profile>/deps/<test> → target/<profile>/<name>
     let dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
     let path = dir.join(name);
-    assert!(path.exists(), "{} is missing: run `cargo build --workspace --bins` first", path.display());
+    assert!(path.exists(), "{} is missing: `cargo test --workspace` builds it (scripts/test.sh)", path.display());
     path
 }
 
