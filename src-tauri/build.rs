@@ -17,6 +17,11 @@ fn main() {
             "draft_save",
             "draft_load",
             "draft_clear",
+            "sync_status",
+            "sync_drives",
+            "sync_export",
+            "sync_preview",
+            "sync_import",
         ]),
     ))
     .expect("tauri build configuration is valid");

@@ -27,6 +27,8 @@ pub enum Error {
     Integrity(String),
     #[error("{kind} {id} belongs to unit {owner}; only that unit can change it")]
     NotOwner { kind: String, id: String, owner: String },
+    #[error("no upper unit is enrolled yet")]
+    NoUpperPeer,
     /// A bundle, receipt or enrolment file refused before anything was written.
     #[error("{file}: refused: {refusal:?}")]
     Refused { file: String, refusal: Refusal },
@@ -89,6 +91,7 @@ impl Error {
             Error::Integrity(_) => "integrity",
             Error::NotOwner { .. } => "not_owner",
             Error::Refused { .. } => "refused",
+            Error::NoUpperPeer => "not_found",
         }
     }
 

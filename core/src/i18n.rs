@@ -130,6 +130,13 @@ pub fn error_message(e: &Error, lang: Lang) -> String {
                 format!("{kind} {id} belongs to unit {owner}; only that unit can change it")
             }
         }
+        Error::NoUpperPeer => {
+            if vi {
+                "Chưa đăng ký đơn vị cấp trên: hãy nhập tệp đăng ký của cấp trên (sotay enroll import) trước khi xuất".into()
+            } else {
+                "No upper unit is enrolled yet: import the upper unit's enrolment file (sotay enroll import) before exporting".into()
+            }
+        }
         Error::Refused { file, refusal } => {
             let why = refusal_text(refusal, lang);
             if vi { format!("Từ chối tệp {file}: {why}; không có gì được ghi") } else { format!("Refused {file}: {why}; nothing was written") }

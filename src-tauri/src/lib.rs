@@ -157,6 +157,46 @@ fn draft_clear(state: State<'_, AppState>, key: String) -> Result<(), WireError>
     state.with(|s| s.clear_draft(&key))
 }
 
+#[tauri::command(async)]
+fn sync_status(state: State<'_, AppState>) -> Result<Value, WireError> {
+    state.with(|s| {
+        let outbox = s.outbox()?;
+        let waiting: i64 = outbox.iter().map(|w| w.to - w.from + 1).sum();
+        Ok(json!({
+            "identity": s.identity()?,
+            "peers": s.peers()?,
+            "outbox": outbox,
+            "waiting": waiting,
+            "gaps": s.held_gaps()?,
+            "events": s.sync_events()?,
+            "conflicts": s.conflicts()?.len(),
+        }))
+    })
+}
+
+#[tauri::command(async)]
+fn sync_drives() -> Vec<String> {
+    sotay_core::sync::removable_drives().iter().map(|p| p.display().to_string()).collect()
+}
+
+#[tauri::command(async)]
+fn sync_export(state: State<'_, AppState>, dir: String) -> Result<Value, WireError> {
+    let opts = sotay_core::sync::ExportOptions::default();
+    state.with(|s| Ok(serde_json::to_value(s.export(std::path::Path::new(&dir), &opts, &mut |_| {})?).unwrap_or_default()))
+}
+
+#[tauri::command(async)]
+fn sync_preview(state: State<'_, AppState>, dir: String) -> Result<Value, WireError> {
+    let lang = state.lang();
+    state.with(|s| Ok(serde_json::to_value(s.import_folder(std::path::Path::new(&dir), true, lang)?).unwrap_or_default()))
+}
+
+#[tauri::command(async)]
+fn sync_import(state: State<'_, AppState>, dir: String) -> Result<Value, WireError> {
+    let lang = state.lang();
+    state.with(|s| Ok(serde_json::to_value(s.import_folder(std::path::Path::new(&dir), false, lang)?).unwrap_or_default()))
+}
+
 /// Where the window keeps its data: `SOTAY_DB` if set (tests, a second installation), else the app data
 /// dir, which is the CLI's default folder too.
 fn db_path(app: &tauri::App) -> PathBuf {
@@ -185,7 +225,12 @@ pub fn builder<R: tauri::Runtime>() -> tauri::Builder<R> {
         event_defaults,
         draft_save,
         draft_load,
-        draft_clear
+        draft_clear,
+        sync_status,
+        sync_drives,
+        sync_export,
+        sync_preview,
+        sync_import
     ])
 }
 

@@ -93,6 +93,20 @@ fn errors_cross_as_code_message_field_in_the_chosen_language() {
 }
 
 #[test]
+fn the_sync_screen_sees_its_key_and_is_told_to_enrol_before_exporting() {
+    let h = harness();
+    invoke(&h.main, "setup_unit", json!({"unit": {"name": "Đoàn xã A", "code": "XA-A", "level": "grassroots"}})).unwrap();
+    let status = invoke(&h.main, "sync_status", json!({})).unwrap();
+    assert_eq!(status["identity"]["fingerprint"].as_str().unwrap().len(), 39);
+    assert_eq!(status["waiting"], 0, "no peer yet, nothing waits");
+    let dir = tempfile::tempdir().unwrap();
+    let err = invoke(&h.main, "sync_export", json!({"dir": dir.path()})).unwrap_err();
+    assert_eq!(err["code"], "not_found");
+    let preview = invoke(&h.main, "sync_preview", json!({"dir": dir.path()})).unwrap();
+    assert_eq!(preview["files"], json!([]));
+}
+
+#[test]
 fn drafts_survive_until_cleared() {
     let h = harness();
     invoke(&h.main, "draft_save", json!({"key": "quick-event", "data": {"title": "Đang gõ dở"}})).unwrap();

@@ -11,7 +11,11 @@ fn ok(r: Run) -> Run {
 
 fn files(dir: &Path, pattern: &str) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.display().to_string().contains(pattern)).collect())
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| {
+            // Visible files only: an unfinished export leaves a hidden `.part` file.
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            name.contains(pattern) && !name.starts_with('.')
+        }).collect())
         .unwrap_or_default();
     out.sort();
     out
@@ -97,5 +101,95 @@ fn two_communes_sync_up_to_a_province_over_a_stick() {
         assert!(r.stdout.contains("Changes waiting for a receipt: 0"), "{}", r.stdout);
         let r = ok(sotay(c, &["export", "--out", stick.join("again").to_str().unwrap()], None));
         assert!(r.stdout.contains("không có gì mới"), "{}", r.stdout);
+    }
+}
+
+/// Province and commune enrolled, the commune with `events` events; returns (province db, commune db).
+fn enrolled_pair(d: &Path, events: usize) -> (PathBuf, PathBuf) {
+    let (p, a) = (d.join("province.db"), d.join("a.db"));
+    ok(sotay(&p, &["init", "--name", "Tỉnh đoàn", "--code", "TINH", "--level", "province"], None));
+    ok(sotay(&a, &["init", "--name", "Đoàn xã Đông Hưng", "--code", "XA-DH"], None));
+    let (up, down) = (d.join("up.json"), d.join("down.json"));
+    ok(sotay(&p, &["enroll", "export", "--out", up.to_str().unwrap()], None));
+    ok(sotay(&a, &["enroll", "import", up.to_str().unwrap()], None));
+    ok(sotay(&a, &["enroll", "export", "--out", down.to_str().unwrap()], None));
+    ok(sotay(&p, &["enroll", "import", down.to_str().unwrap()], None));
+    ok(sotay(&a, &["seed", "--events", &events.to_string(), "--batch", "500"], None));
+    (p, a)
+}
+
+/// Kill `sotay import` and `sotay export` with SIGKILL at moments spread over an uninterrupted run,
+/// rerun them, and check the database is whole and ends exactly as an uninterrupted run leaves it.
+#[test]
+fn killing_import_or_export_at_any_moment_loses_and_doubles_nothing() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (p, a) = enrolled_pair(d, 3000);
+    let stick = d.join("stick");
+    ok(sotay(&a, &["export", "--out", stick.to_str().unwrap(), "--max-changes", "1000"], None));
+    let bundles = files(&stick, ".bundle.json");
+    assert!(bundles.len() >= 3);
+    let baseline = std::fs::read(&p).unwrap();
+
+    let mut import_args = vec!["import".to_string()];
+    import_args.extend(bundles.iter().map(|b| b.display().to_string()));
+    let import_args: Vec<&str> = import_args.iter().map(String::as_str).collect();
+
+    // The uninterrupted run, timed.
+    let clean = d.join("clean.db");
+    std::fs::write(&clean, &baseline).unwrap();
+    let started = Instant::now();
+    ok(sotay(&clean, &import_args, None));
+    let took = started.elapsed();
+    let expected = ok(sotay(&clean, &["dump"], None)).raw_stdout;
+
+    let bin = sotay_tests::support::bin("sotay");
+    for i in 0..12u32 {
+        let victim = d.join(format!("killed-{i}.db"));
+        std::fs::write(&victim, &baseline).unwrap();
+        let mut child = Command::new(&bin)
+            .arg("--db")
+            .arg(&victim)
+            .args(&import_args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(took.mul_f64(f64::from(i) / 12.0).max(Duration::from_millis(1)));
+        let _ = child.kill();
+        let _ = child.wait();
+        // Rerun to the end; whatever the kill left, the outcome is the same.
+        let r = sotay(&victim, &import_args, None);
+        assert_eq!(r.code, 0, "rerun after kill {i}: {}", r.stderr);
+        ok(sotay(&victim, &["check"], None));
+        assert!(ok(sotay(&victim, &["dump"], None)).raw_stdout == expected, "kill {i} changed the outcome");
+    }
+
+    // Export killed at any moment leaves no visible half bundle; a rerun exports everything.
+    for i in 0..6u32 {
+        let out = d.join(format!("stick-{i}"));
+        let mut child = Command::new(&bin)
+            .arg("--db")
+            .arg(&a)
+            .args(["export", "--out", out.to_str().unwrap(), "--max-changes", "1000"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(u64::from(i) * 40));
+        let _ = child.kill();
+        let _ = child.wait();
+        for b in files(&out, ".bundle.json") {
+            let fresh = d.join(format!("check-{i}.db"));
+            std::fs::write(&fresh, &baseline).unwrap();
+            // Every visible bundle is whole: it verifies (a gap may hold it, which is no refusal).
+            let r = sotay(&fresh, &["import", b.to_str().unwrap()], None);
+            assert_eq!(r.code, 0, "a visible bundle after kill {i} was refused: {}", r.stderr);
+        }
+        ok(sotay(&a, &["export", "--out", out.to_str().unwrap(), "--max-changes", "1000"], None));
+        ok(sotay(&a, &["check"], None));
     }
 }

@@ -1,6 +1,6 @@
 // Start-up, the top bar, the hash router and the keyboard shortcuts.
 //
-// Routes: #/dashboard, #/<nav> (a list: #/events), #/<nav>/new, #/<nav>/<id>, #/quick, #/setup.
+// Routes: #/dashboard, #/<nav> (a list: #/events), #/<nav>/new, #/<nav>/<id>, #/quick, #/sync, #/setup.
 
 import * as ipc from './ipc.js';
 import { t, getLang, setLang, LANGS } from './i18n.js';
@@ -11,6 +11,7 @@ import * as dashboardView from './views/dashboard.js';
 import * as listView from './views/list.js';
 import * as formView from './views/form.js';
 import * as quickView from './views/quicklog.js';
+import * as syncView from './views/sync.js';
 
 const FATAL = ['newer_database', 'not_a_database', 'no_backend'];
 
@@ -91,6 +92,7 @@ function parseHash() {
   if (!first || first === 'dashboard') return { view: 'dashboard', nav: 'dashboard' };
   if (first === 'quick') return { view: 'quicklog', nav: null };
   if (first === 'setup') return { view: 'setup', nav: null };
+  if (first === 'sync') return { view: 'sync', nav: 'sync' };
   if (NAV_KINDS[first]) {
     const kind = NAV_KINDS[first];
     if (!second) return { view: 'list', nav: first, kind };
@@ -99,7 +101,7 @@ function parseHash() {
   return { view: 'dashboard', nav: 'dashboard' };
 }
 
-const VIEWS = { dashboard: dashboardView, list: listView, form: formView, quicklog: quickView, setup: setupView };
+const VIEWS = { dashboard: dashboardView, list: listView, form: formView, quicklog: quickView, sync: syncView, setup: setupView };
 
 /** Shows the view of the current hash; `restore` carries unsaved input across a language switch. */
 async function route(restore = null) {

@@ -53,6 +53,18 @@ export function fmtTimestamp(s) {
   return `${pad(d.getDate())}/${pad(d.getMonth() + 1)}/${d.getFullYear()} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/**
+ * UTC RFC 3339 time → "dd/mm/yyyy HH:mm" in Vietnam's time (Asia/Ho_Chi_Minh: UTC+7, no summer time
+ * since 1975), whatever zone this computer is set to. For sync history, which people compare across units.
+ */
+export function fmtTimestampVN(s) {
+  if (!s) return '';
+  const d = new Date(s);
+  if (Number.isNaN(d.getTime())) return String(s);
+  const v = new Date(d.getTime() + 7 * 3600 * 1000);
+  return `${pad(v.getUTCDate())}/${pad(v.getUTCMonth() + 1)}/${v.getUTCFullYear()} ${pad(v.getUTCHours())}:${pad(v.getUTCMinutes())}`;
+}
+
 /** A date range "12/07/2025 – 30/07/2025", or just the start. */
 export function fmtRange(a, b, f = fmtDate) {
   if (a && b) return `${f(a)} – ${f(b)}`;

@@ -54,6 +54,12 @@ export function t(key, params) {
   return fill(s, params);
 }
 
+/** t() for a count: the `<key>.one` string when n is 1 and the language has one ("1 change"). */
+export function tn(key, n, params) {
+  const one = `${key}.one`;
+  return t(Number(n) === 1 && DICTS[current].strings[one] !== undefined ? one : key, params);
+}
+
 /** The label of a field of a kind; `path` may carry row indices: "targets[1].indicator". */
 export function fieldLabel(kind, path) {
   const plain = String(path).replace(/\[\d+\]/g, '');

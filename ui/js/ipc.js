@@ -78,3 +78,39 @@ export const eventDefaults = () => call('event_defaults', {});
 export const draftSave = (key, data) => call('draft_save', { key, data });
 export const draftLoad = (key) => call('draft_load', { key });
 export const draftClear = (key) => call('draft_clear', { key });
+
+// ---------- sync over a USB stick (folder) ----------
+
+const arr = (v) => (Array.isArray(v) ? v : []);
+
+/** { identity, peers, outbox, waiting, gaps, events, conflicts }, with every list present. */
+export async function syncStatus() {
+  const s = (await call('sync_status', {})) || {};
+  return {
+    identity: s.identity || {},
+    peers: arr(s.peers),
+    outbox: arr(s.outbox),
+    waiting: Number(s.waiting) || 0,
+    gaps: arr(s.gaps),
+    events: arr(s.events),
+    conflicts: Number(s.conflicts) || 0,
+  };
+}
+
+/** Folders where removable drives are mounted (may be empty). */
+export async function syncDrives() {
+  return arr(await call('sync_drives', {})).filter((d) => typeof d === 'string' && d);
+}
+
+/** { files, changes, ranges }: no files when nothing is new. */
+export async function syncExport(dir) {
+  const r = (await call('sync_export', { dir })) || {};
+  return { files: arr(r.files), changes: Number(r.changes) || 0, ranges: arr(r.ranges) };
+}
+
+const importResult = (r) => ({ files: arr((r || {}).files), receipts_written: arr((r || {}).receipts_written) });
+
+/** A dry run of sync_import: what each file in `dir` would do. */
+export const syncPreview = async (dir) => importResult(await call('sync_preview', { dir }));
+/** Imports every file of `dir` it can and writes the receipts back into `dir`. */
+export const syncImport = async (dir) => importResult(await call('sync_import', { dir }));

@@ -50,10 +50,7 @@ impl Store {
         let peers = self.peers()?;
         match to {
             Some(id) => peers.into_iter().find(|p| p.installation == id).ok_or_else(|| Error::NotFound { kind: "peer".into(), id: id.into() }),
-            None => peers.into_iter().find(|p| p.role == Role::Upper).ok_or_else(|| Error::NotFound {
-                kind: "peer".into(),
-                id: "(upper: sotay enroll import the upper unit's enrolment first)".into(),
-            }),
+            None => peers.into_iter().find(|p| p.role == Role::Upper).ok_or(Error::NoUpperPeer),
         }
     }
 

@@ -103,12 +103,33 @@ impl Store {
             return Ok(report);
         }
 
-        // Every change in its declared range, in order, in scope, NFC.
-        let allowed = self.allowed_owners(&verified, open, &peer)?;
         let mut heads: HashMap<String, i64> = HashMap::new();
         for r in &header.ranges {
             heads.insert(r.origin.clone(), self.head(&r.origin)?);
         }
+        // A gap first: the bundle is held whole, and checked in full when the gap is filled (its scope may
+        // rest on units that the missing bundles create).
+        let missing: Vec<(String, i64, i64)> = header
+            .ranges
+            .iter()
+            .filter(|r| r.from > heads[&r.origin] + 1)
+            .map(|r| (r.origin.clone(), heads[&r.origin] + 1, r.from - 1))
+            .collect();
+        if !missing.is_empty() {
+            if !dry_run {
+                let mut content = Vec::new();
+                open()?.read_to_end(&mut content).map_err(|e| Error::Io { path: name.to_string(), source: e })?;
+                let now = crate::clock::rfc3339(crate::clock::now_utc());
+                self.conn().execute(
+                    "INSERT OR IGNORE INTO held_bundles (bundle_id, content, missing, held_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![header.bundle_id, content, serde_json::to_string(&missing).unwrap_or_default(), now],
+                )?;
+            }
+            report.status = ImportStatus::Held { missing };
+            return Ok(report);
+        }
+        // Every change in its declared range, in order, in scope, NFC.
+        let allowed = self.allowed_owners(&verified, open, &peer)?;
         let mut last_seq: HashMap<String, i64> = HashMap::new();
         BundleReader::changes(&mut *open()?, |line, c| {
             let in_range = header.ranges.iter().any(|r| r.origin == c.origin && (r.from..=r.to).contains(&c.seq));
@@ -135,25 +156,6 @@ impl Store {
             Ok(())
         })?;
 
-        let missing: Vec<(String, i64, i64)> = header
-            .ranges
-            .iter()
-            .filter(|r| r.from > heads[&r.origin] + 1)
-            .map(|r| (r.origin.clone(), heads[&r.origin] + 1, r.from - 1))
-            .collect();
-        if !missing.is_empty() {
-            if !dry_run {
-                let mut content = Vec::new();
-                open()?.read_to_end(&mut content).map_err(|e| Error::Io { path: name.to_string(), source: e })?;
-                let now = crate::clock::rfc3339(crate::clock::now_utc());
-                self.conn().execute(
-                    "INSERT OR IGNORE INTO held_bundles (bundle_id, content, missing, held_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![header.bundle_id, content, serde_json::to_string(&missing).unwrap_or_default(), now],
-                )?;
-            }
-            report.status = ImportStatus::Held { missing };
-            return Ok(report);
-        }
         if dry_run {
             return Ok(report);
         }
@@ -264,10 +266,18 @@ impl Store {
             let mut moved = false;
             for (id, content) in held {
                 let open = || -> Result<Box<dyn BufRead>> { Ok(Box::new(Cursor::new(content.clone()))) };
-                let report = self.import_one(&format!("(held {id})"), &open, false)?;
-                if report.status == ImportStatus::Applied || report.status == ImportStatus::AlreadyApplied {
-                    self.conn().execute("DELETE FROM held_bundles WHERE bundle_id = ?1", [&id])?;
-                    moved = true;
+                match self.import_one(&format!("(held {id})"), &open, false) {
+                    Ok(report) if matches!(report.status, ImportStatus::Held { .. }) => {}
+                    Ok(_) => {
+                        self.conn().execute("DELETE FROM held_bundles WHERE bundle_id = ?1", [&id])?;
+                        moved = true;
+                    }
+                    // Refused once its turn came (out of scope after all): dropped, and said so.
+                    Err(e) => {
+                        self.conn().execute("DELETE FROM held_bundles WHERE bundle_id = ?1", [&id])?;
+                        self.note_sync_event("held_refused", &serde_json::json!({"bundle": id, "reason": e.message(crate::Lang::En)}))?;
+                        moved = true;
+                    }
                 }
             }
             if !moved {

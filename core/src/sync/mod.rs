@@ -4,12 +4,14 @@
 pub mod bundle;
 mod enroll;
 mod export;
+mod folder;
 mod import;
 pub mod keys;
 mod receipt;
 
 pub use enroll::{Enrolment, Role};
 pub use export::{ExportOptions, ExportSummary};
+pub use folder::{removable_drives, sync_files, FileOutcome, FolderImport};
 pub use import::{ImportReport, ImportStatus};
 
 use ed25519_dalek::{SigningKey, VerifyingKey};

@@ -1,0 +1,101 @@
+//! Sync with a folder standing for the USB stick: what the window's Sync screen does in one call each.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::import::ImportReport;
+use crate::error::{Error, Result};
+use crate::i18n::Lang;
+use crate::store::Store;
+
+/// One file's outcome: its report, or why it was refused.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileOutcome {
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<ImportReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FolderImport {
+    pub files: Vec<FileOutcome>,
+    pub receipts_written: Vec<String>,
+}
+
+/// Sync files in a folder: bundles first, in name order, then receipts.
+pub fn sync_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let rd = std::fs::read_dir(dir).map_err(|e| Error::Io { path: dir.display().to_string(), source: e })?;
+    let mut files: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            name.starts_with("sotay-") && name.ends_with(".json")
+        })
+        .collect();
+    files.sort_by_key(|p| (p.display().to_string().contains("receipt"), p.clone()));
+    Ok(files)
+}
+
+impl Store {
+    /// Imports (or with `dry_run`, previews) every sync file in `dir`; after a real import writes a
+    /// receipt for each sender back into `dir`. Receipts addressed to other installations are skipped.
+    pub fn import_folder(&mut self, dir: &Path, dry_run: bool, lang: Lang) -> Result<FolderImport> {
+        let me = self.require_installation()?.origin;
+        let mut out = FolderImport { files: Vec::new(), receipts_written: Vec::new() };
+        let mut senders: Vec<String> = Vec::new();
+        for f in sync_files(dir)? {
+            let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+            if name.starts_with("sotay-receipt-for-") && !name.contains(&me) {
+                continue;
+            }
+            match self.import_file(&f, dry_run) {
+                Ok(r) => {
+                    if let (Some(s), false) = (&r.sender, matches!(r.status, super::ImportStatus::Receipt { .. })) {
+                        if !senders.contains(s) {
+                            senders.push(s.clone());
+                        }
+                    }
+                    out.files.push(FileOutcome { file: name, report: Some(r), refused: None });
+                }
+                Err(e) => out.files.push(FileOutcome { file: name, report: None, refused: Some(e.message(lang)) }),
+            }
+        }
+        if !dry_run {
+            for s in senders {
+                out.receipts_written.push(self.write_receipt(dir, &s)?.display().to_string());
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Folders where removable drives are mounted (Linux: /media/<user>/*, /run/media/<user>/*; Windows:
+/// drive letters other than C:), for the Sync screen to offer.
+pub fn removable_drives() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if cfg!(windows) {
+        for letter in b'D'..=b'Z' {
+            let p = PathBuf::from(format!("{}:\\", letter as char));
+            if p.exists() {
+                out.push(p);
+            }
+        }
+        return out;
+    }
+    let user = std::env::var("USER").unwrap_or_default();
+    for base in [format!("/media/{user}"), format!("/run/media/{user}"), "/media".to_string(), "/mnt".to_string()] {
+        if let Ok(rd) = std::fs::read_dir(&base) {
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() && !out.contains(&p) && p.display().to_string() != format!("/media/{user}") {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    out
+}
