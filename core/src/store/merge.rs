@@ -121,7 +121,7 @@ pub(crate) fn apply(conn: &Connection, c: &Change) -> Result<Applied> {
         if c.op != Op::Create {
             // Its create has not come yet: keep the fields until it does.
             for (field, value) in &c.fields {
-                keep_pending(conn, &c.record_id, field, value, &incoming)?;
+                keep_pending(conn, &c.record_id, field, value, &incoming, &c.recorded_at)?;
             }
             return Ok(applied);
         }
@@ -209,13 +209,17 @@ fn create(conn: &Connection, c: &Change, incoming: &Version) -> Result<Applied> 
             versions.push((field, v));
         }
     }
+    let pending_latest: Option<String> = conn
+        .prepare_cached("SELECT max(recorded_at) FROM pending_fields WHERE record_id = ?1")?
+        .query_row([&c.record_id], |r| r.get(0))?;
+    let updated_at = pending_latest.filter(|l| *l > c.recorded_at).unwrap_or_else(|| c.recorded_at.clone());
     conn.execute("DELETE FROM pending_fields WHERE record_id = ?1", [&c.record_id])?;
     let body = Value::Object(body);
     let index = index_of(c.entity, &body);
     conn.prepare_cached(
         r#"INSERT INTO records (id, kind, owner_unit, created_at, updated_at, deleted, title, start, "end",
                                 status, subtype, link_id, body)
-           VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"#,
+           VALUES (?1, ?2, ?3, ?4, ?13, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"#,
     )?
     .execute(params![
         c.record_id,
@@ -229,7 +233,8 @@ fn create(conn: &Connection, c: &Change, incoming: &Version) -> Result<Applied> 
         index.status,
         index.subtype,
         index.link_id,
-        body.to_string()
+        body.to_string(),
+        updated_at
     ])?;
     super::write::write_index(conn, conn.last_insert_rowid(), &index, false)?;
     for (field, v) in &versions {
@@ -238,18 +243,25 @@ fn create(conn: &Connection, c: &Change, incoming: &Version) -> Result<Applied> 
     Ok(Applied { fields_set: versions.len(), conflicts: 0 })
 }
 
-fn keep_pending(conn: &Connection, record_id: &str, field: &str, value: &Value, v: &Version) -> Result<()> {
+fn keep_pending(conn: &Connection, record_id: &str, field: &str, value: &Value, v: &Version, recorded_at: &str) -> Result<()> {
+    // Every change counts towards the record's updated_at, the ones that lose included.
+    conn.prepare_cached("UPDATE pending_fields SET recorded_at = max(recorded_at, ?2) WHERE record_id = ?1")?
+        .execute(params![record_id, recorded_at])?;
+    let latest: Option<String> = conn
+        .prepare_cached("SELECT max(recorded_at) FROM pending_fields WHERE record_id = ?1")?
+        .query_row([record_id], |r| r.get(0))?;
+    let recorded_at = latest.filter(|l| l.as_str() > recorded_at).unwrap_or_else(|| recorded_at.to_string());
     let held: Option<Version> = conn
         .prepare_cached("SELECT lamport, origin FROM pending_fields WHERE record_id = ?1 AND field = ?2")?
         .query_row(params![record_id, field], |r| Ok(Version { lamport: r.get(0)?, origin: r.get(1)? }))
         .optional()?;
     if held.as_ref().is_none_or(|h| v > h) {
         conn.prepare_cached(
-            "INSERT INTO pending_fields (record_id, field, value, lamport, origin) VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO pending_fields (record_id, field, value, lamport, origin, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (record_id, field) DO UPDATE SET value = excluded.value, lamport = excluded.lamport,
-             origin = excluded.origin",
+             origin = excluded.origin, recorded_at = excluded.recorded_at",
         )?
-        .execute(params![record_id, field, value.to_string(), v.lamport, v.origin])?;
+        .execute(params![record_id, field, value.to_string(), v.lamport, v.origin, recorded_at])?;
     }
     Ok(())
 }

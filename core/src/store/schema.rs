@@ -112,6 +112,7 @@ pub const MIGRATIONS: &[&str] = &[
         value       TEXT NOT NULL,
         lamport     INTEGER NOT NULL,
         origin      TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
         PRIMARY KEY (record_id, field)
     ) WITHOUT ROWID;
 

@@ -81,7 +81,7 @@ function run(kind, dir, app) {
     .finally(() => {
       mem.op = null;
       mem.gen += 1;
-      if (mem.paint) mem.paint(kind !== 'preview');
+      if (mem.paint) mem.paint(kind !== 'preview', kind);
     });
 }
 
@@ -138,7 +138,9 @@ export async function render(root, params, app, restore) {
     peers,
     waitingLine, waitingHint, waitingDown, outbox,
     gaps, gapsHint,
-    conflictsLine, conflictsHint,
+    conflictsLine, conflictsHint);
+  const historyCard = h('section', { class: 'card sync-card sync-history', 'aria-labelledby': 'sync-history-h' },
+    h('h2', { id: 'sync-history-h', text: t('sync.history') }),
     last);
 
   // ---- the stick
@@ -200,7 +202,7 @@ export async function render(root, params, app, restore) {
   root.append(
     h('div', { class: 'view-head' },
       h('div', null, h('h1', { text: t('sync.title') }), h('p', { class: 'muted', text: t('sync.intro') }))),
-    h('div', { class: 'sync-grid' }, statusCard, usbCard),
+    h('div', { class: 'sync-grid' }, statusCard, h('div', { class: 'sync-side' }, usbCard, historyCard)),
     result,
     previewBox);
 
@@ -288,6 +290,7 @@ export async function render(root, params, app, restore) {
     };
     return [
       line('export', (at, d) => {
+        if (!count(d.files) && !count(d.changes)) return t('sync.ev_export_nothing', { at });
         const s = t('sync.ev_export', { at, changes: tn('sync.n_changes', count(d.changes), { n: fmtNumber(count(d.changes)) }), files: tn('sync.n_files', count(d.files), { n: fmtNumber(count(d.files)) }) });
         return d.peer ? `${s} · ${t('sync.ev_to', { peer: whoIs(d.peer) })}` : s;
       }),
@@ -528,11 +531,16 @@ export async function render(root, params, app, restore) {
     }
   };
 
-  const paint = (reloadStatus) => {
+  /** Repaints from `mem`; `ended` names the operation that just finished, whose outcome is scrolled to. */
+  const paint = (reloadStatus, ended = null) => {
     paintBusy();
     paintResult();
     paintPreview();
     if (reloadStatus) loadStatus();
+    if (ended) {
+      const target = ended === 'preview' && !previewBox.hidden && !mem.result ? previewBox : result;
+      if (!target.hidden) target.scrollIntoView({ block: ended === 'export' ? 'nearest' : 'start' });
+    }
   };
 
   paintStatus();
