@@ -159,6 +159,9 @@ enum Command {
     },
     /// What waits to go up (no receipt yet) and what is missing from below
     Outbox,
+    /// Benchmark baseline: insert a bundle's changes with a plain rusqlite loop into DB (docs/benchmarks.md)
+    #[command(hide = true)]
+    BenchBaseline { bundle: PathBuf, db: PathBuf },
     /// Measure list, search and dashboard speed on this database
     Bench {
         /// Timed runs of each query
@@ -315,6 +318,10 @@ fn run(cli: Cli) -> Result<(), Error> {
             sync_cmd::import(&mut store, &files, dry_run, receipt_out.as_deref(), lang)?
         }
         Command::Outbox => sync_cmd::outbox(&store, lang)?,
+        Command::BenchBaseline { bundle, db } => {
+            let (n, took) = sotay_core::sync::baseline::plain_insert(&bundle, &db)?;
+            println!("baseline: {n} rows in {:.2} s ({:.0} rows/s)", took.as_secs_f64(), n as f64 / took.as_secs_f64().max(1e-9));
+        }
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! practices going down), receipts coming back. The contract is docs/bundle-format.md and DESIGN.md §4.
 
 pub mod bundle;
+pub mod baseline;
 mod enroll;
 mod export;
 mod folder;
