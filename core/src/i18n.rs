@@ -147,7 +147,7 @@ pub fn error_message(e: &Error, lang: Lang) -> String {
     }
 }
 
-fn refusal_text(r: &Refusal, lang: Lang) -> String {
+pub(crate) fn refusal_text(r: &Refusal, lang: Lang) -> String {
     let vi = lang == Lang::Vi;
     match r {
         Refusal::NotOurFormat => if vi { "không phải tệp đồng bộ của Sotay".into() } else { "not a Sotay sync file".into() },

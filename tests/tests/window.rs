@@ -147,3 +147,88 @@ fn drive(s: &Session) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Sync from the window: the commune exports to a folder standing for the USB stick, the province (a
+/// second installation, here through the CLI) imports it and writes a receipt back, and importing the
+/// receipt in the window clears the outbox.
+#[test]
+fn export_to_the_stick_and_a_receipt_clears_the_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (p, a) = (d.join("province.db"), d.join("commune.db"));
+    let stick = d.join("USB");
+    let run = |db: &std::path::Path, args: &[&str]| {
+        let r = sotay(db, args, None);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        r
+    };
+    run(&p, &["init", "--name", "Tỉnh đoàn Hưng Yên", "--code", "TINH-HY", "--level", "province"]);
+    run(&a, &["init", "--name", "Đoàn xã Đông Hưng", "--code", "XA-DH"]);
+    let (up, down) = (d.join("up.json"), d.join("down.json"));
+    run(&p, &["enroll", "export", "--out", up.to_str().unwrap()]);
+    run(&a, &["enroll", "import", up.to_str().unwrap()]);
+    run(&a, &["enroll", "export", "--out", down.to_str().unwrap()]);
+    run(&p, &["enroll", "import", down.to_str().unwrap()]);
+    let e = r#"{"title": "Tuyên truyền tại thôn Đông", "start_at": "2026-11-20T08:00", "participants": {"members": 30}}"#;
+    assert_eq!(sotay(&a, &["add", "event", "--json", "-"], Some(e)).code, 0);
+
+    let port = free_port();
+    let native = free_port();
+    let child = Command::new(tauri_driver())
+        .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+        .env("SOTAY_DB", &a)
+        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .process_group(0)
+        .spawn()
+        .expect("tauri-driver starts");
+    let _driver = Driver(child);
+    assert!(wait_for_port(port, LONG) && wait_for_port(native, LONG));
+    let s = Session::start(port, &bin("sotay-desktop")).expect("a WebDriver session on the app");
+    let result = sync_in_window(&s, &stick, &p);
+    let shot = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/window-sync.png");
+    let saved = s.screenshot(&shot);
+    s.end();
+    result.unwrap();
+    assert!(saved.expect("screenshot saved") > 10_000);
+    let outbox = sotay(&a, &["--lang", "en", "outbox"], None);
+    assert!(outbox.stdout.contains("Changes waiting for a receipt: 0"), "{}", outbox.stdout);
+}
+
+fn sync_in_window(s: &Session, stick: &std::path::Path, province: &std::path::Path) -> Result<(), String> {
+    // The installation exists already: the app opens on the dashboard.
+    s.wait("section[data-view=dashboard][data-state=ready]", LONG)?;
+    s.click("[data-nav=sync]")?;
+    // Unit, its parent set at enrolment, and the event: three changes wait.
+    s.wait_until("const e = document.querySelector('#sync-waiting'); return e && e.textContent.trim() === '3'", LONG)?;
+    s.set_value("#sync-dir", stick.to_str().unwrap_or_default())?;
+    s.click("#sync-export")?;
+    s.wait_until("const r = document.querySelector('#sync-result'); return r && /json/.test(r.textContent)", LONG)?;
+
+    // At the province: import from the stick and write the receipt back onto it.
+    let bundles: Vec<String> = std::fs::read_dir(stick)
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().display().to_string())
+        .filter(|p| p.ends_with(".bundle.json"))
+        .collect();
+    if bundles.is_empty() {
+        return Err("the window wrote no bundle".into());
+    }
+    let mut args = vec!["import".to_string()];
+    args.extend(bundles);
+    args.extend(["--receipt-out".to_string(), stick.display().to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = sotay(province, &args, None);
+    if r.code != 0 {
+        return Err(format!("the province refused the bundle: {}", r.stderr));
+    }
+
+    // Back in the window: preview, then import the receipt.
+    s.click("#sync-preview")?;
+    s.wait_until("return document.querySelectorAll('#sync-preview-table tr[data-file]').length > 0", LONG)?;
+    s.click("#sync-apply")?;
+    s.wait_until("const e = document.querySelector('#sync-waiting'); return e && e.textContent.trim() === '0'", LONG)?;
+    Ok(())
+}

@@ -30,19 +30,26 @@ impl Version {
     }
 }
 
-pub(crate) fn field_version(conn: &Connection, record_id: &str, field: &str) -> Result<Option<Version>> {
-    Ok(conn
-        .prepare_cached("SELECT lamport, origin FROM field_versions WHERE record_id = ?1 AND field = ?2")?
-        .query_row(params![record_id, field], |r| Ok(Version { lamport: r.get(0)?, origin: r.get(1)? }))
-        .optional()?)
+/// Every field's version for one record.
+pub(crate) type Versions = std::collections::BTreeMap<String, Version>;
+
+pub(crate) fn load_versions(conn: &Connection, record_id: &str) -> Result<Versions> {
+    let text: Option<String> = conn
+        .prepare_cached("SELECT versions FROM record_versions WHERE record_id = ?1")?
+        .query_row([record_id], |r| r.get(0))
+        .optional()?;
+    let Some(text) = text else { return Ok(Versions::new()) };
+    let map: Map<String, Value> = serde_json::from_str(&text).map_err(Error::from_json)?;
+    Ok(map.into_iter().filter_map(|(k, v)| Version::from_json(&v).map(|v| (k, v))).collect())
 }
 
-pub(crate) fn set_field_version(conn: &Connection, record_id: &str, field: &str, v: &Version) -> Result<()> {
+pub(crate) fn store_versions(conn: &Connection, record_id: &str, versions: &Versions) -> Result<()> {
+    let map: Map<String, Value> = versions.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
     conn.prepare_cached(
-        "INSERT INTO field_versions (record_id, field, lamport, origin) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (record_id, field) DO UPDATE SET lamport = excluded.lamport, origin = excluded.origin",
+        "INSERT INTO record_versions (record_id, versions) VALUES (?1, ?2)
+         ON CONFLICT (record_id) DO UPDATE SET versions = excluded.versions",
     )?
-    .execute(params![record_id, field, v.lamport, v.origin])?;
+    .execute(params![record_id, Value::Object(map).to_string()])?;
     Ok(())
 }
 
@@ -133,8 +140,9 @@ pub(crate) fn apply(conn: &Connection, c: &Change) -> Result<Applied> {
         _ => Map::new(),
     };
     let mut deleted = deleted != 0;
+    let mut versions = load_versions(conn, &c.record_id)?;
     for (field, value) in &c.fields {
-        let local = field_version(conn, &c.record_id, field)?;
+        let local = versions.get(field).cloned();
         let local_v = local.clone().unwrap_or(Version { lamport: 0, origin: String::new() });
         let base = c.prev.get(field).and_then(Version::from_json);
         let current = if field == "deleted" { Value::Bool(deleted) } else { body.get(field).cloned().unwrap_or(Value::Null) };
@@ -151,13 +159,14 @@ pub(crate) fn apply(conn: &Connection, c: &Change) -> Result<Applied> {
             } else {
                 body.insert(field.clone(), value.clone());
             }
-            set_field_version(conn, &c.record_id, field, &incoming)?;
+            versions.insert(field.clone(), incoming.clone());
             applied.fields_set += 1;
         } else if incoming < local_v && current != *value {
             record_conflict(conn, c, field, &current, &local_v, value, &incoming)?;
             applied.conflicts += 1;
         }
     }
+    store_versions(conn, &c.record_id, &versions)?;
     let body = Value::Object(body);
     let index = index_of(c.entity, &body);
     // Both times follow from the set of changes, not from the order they came in.
@@ -237,10 +246,9 @@ fn create(conn: &Connection, c: &Change, incoming: &Version) -> Result<Applied> 
         updated_at
     ])?;
     super::write::write_index(conn, conn.last_insert_rowid(), &index, false)?;
-    for (field, v) in &versions {
-        set_field_version(conn, &c.record_id, field, v)?;
-    }
-    Ok(Applied { fields_set: versions.len(), conflicts: 0 })
+    let fields_set = versions.len();
+    store_versions(conn, &c.record_id, &versions.into_iter().collect())?;
+    Ok(Applied { fields_set, conflicts: 0 })
 }
 
 fn keep_pending(conn: &Connection, record_id: &str, field: &str, value: &Value, v: &Version, recorded_at: &str) -> Result<()> {

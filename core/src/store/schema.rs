@@ -96,13 +96,12 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE change_log ADD COLUMN lamport INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE change_log ADD COLUMN prev TEXT NOT NULL DEFAULT '{}';
 
-    -- The version (Lamport time, origin) that last set each field of each record: merges compare these.
-    CREATE TABLE field_versions (
-        record_id  TEXT NOT NULL,
-        field      TEXT NOT NULL,
-        lamport    INTEGER NOT NULL,
-        origin     TEXT NOT NULL,
-        PRIMARY KEY (record_id, field)
+    -- The version (Lamport time, origin) that last set each field of a record, as one JSON object
+    -- {field: [lamport, origin]} per record: merges compare these. One row per record, not per field,
+    -- because every write touches many fields at once.
+    CREATE TABLE record_versions (
+        record_id  TEXT PRIMARY KEY,
+        versions   TEXT NOT NULL
     ) WITHOUT ROWID;
 
     -- Fields of records whose create has not arrived yet (another origin edited first).

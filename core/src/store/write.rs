@@ -278,12 +278,14 @@ fn append_change(
     // knows the two edits were concurrent and records a conflict.
     let mut prev = Map::new();
     if let Value::Object(map) = fields {
+        let mut versions = super::merge::load_versions(tx, id)?;
+        let now = super::merge::Version { lamport, origin: inst.origin.clone() };
         for field in map.keys() {
-            if let Some(v) = super::merge::field_version(tx, id, field)? {
+            if let Some(v) = versions.insert(field.clone(), now.clone()) {
                 prev.insert(field.clone(), v.to_json());
             }
-            super::merge::set_field_version(tx, id, field, &super::merge::Version { lamport, origin: inst.origin.clone() })?;
         }
+        super::merge::store_versions(tx, id, &versions)?;
     }
     tx.prepare_cached(
         "UPDATE installation SET hlc_millis = ?1, hlc_counter = ?2, last_seq = ?3, lamport = ?4 WHERE singleton = 1",

@@ -191,8 +191,13 @@ impl BundleReader {
                 return Err(Refusal::Malformed { line: line_no - 1, detail: "missing comma between changes".into() });
             }
             hash.update(&buf);
-            let (_, comma) = parse_change(&buf, line_no)?;
-            last_had_comma = comma;
+            // Each change is parsed and checked when it is applied, inside the transaction that a
+            // refusal rolls back; here only the framing is checked.
+            let line = buf.strip_suffix(b"\n").ok_or(Refusal::Truncated)?;
+            if !line.starts_with(b"{") {
+                return Err(Refusal::Malformed { line: line_no, detail: "a change is a JSON object".into() });
+            }
+            last_had_comma = line.ends_with(b",");
             count += 1;
         };
         // Nothing may follow the trailer.
@@ -220,6 +225,22 @@ impl BundleReader {
         Ok(Verified { header, trailer })
     }
 
+    /// Streams the raw change lines (without the trailing comma) of a bundle that `verify` accepted.
+    pub fn raw_lines(r: &mut dyn BufRead, mut each: impl FnMut(usize, &[u8]) -> Result<()>) -> Result<()> {
+        let mut buf = Vec::new();
+        let refused = |refusal| Error::Refused { file: "(bundle)".into(), refusal };
+        read_line(r, 1, &mut buf).map_err(refused)?;
+        let mut line_no = 1;
+        loop {
+            line_no += 1;
+            if !read_line(r, line_no, &mut buf).map_err(refused)? || buf.starts_with(TRAILER_OPEN.as_bytes()) {
+                return Ok(());
+            }
+            let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
+            each(line_no, line.strip_suffix(b",").unwrap_or(line))?;
+        }
+    }
+
     /// Streams the changes of a bundle that `verify` accepted, with their line numbers.
     pub fn changes(r: &mut dyn BufRead, mut each: impl FnMut(usize, Change) -> Result<()>) -> Result<()> {
         let mut buf = Vec::new();
@@ -235,6 +256,14 @@ impl BundleReader {
             each(line_no, change)?;
         }
     }
+}
+
+/// The header of a bundle file, read from its first line only, if it looks like one.
+pub fn peek_header(path: &std::path::Path) -> Option<Header> {
+    let mut r = std::io::BufReader::new(std::fs::File::open(path).ok()?);
+    let mut buf = Vec::new();
+    read_line(&mut r, 1, &mut buf).ok()?;
+    parse_opening(&buf).ok()
 }
 
 fn parse_opening(buf: &[u8]) -> std::result::Result<Header, Refusal> {

@@ -42,7 +42,8 @@ pub fn sync_files(dir: &Path) -> Result<Vec<PathBuf>> {
 
 impl Store {
     /// Imports (or with `dry_run`, previews) every sync file in `dir`; after a real import writes a
-    /// receipt for each sender back into `dir`. Receipts addressed to other installations are skipped.
+    /// receipt for each sender back into `dir`. Files for other installations, and this installation's
+    /// own bundles, are skipped: a stick is shared.
     pub fn import_folder(&mut self, dir: &Path, dry_run: bool, lang: Lang) -> Result<FolderImport> {
         let me = self.require_installation()?.origin;
         let mut out = FolderImport { files: Vec::new(), receipts_written: Vec::new() };
@@ -51,6 +52,12 @@ impl Store {
             let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
             if name.starts_with("sotay-receipt-for-") && !name.contains(&me) {
                 continue;
+            }
+            // Bundles this installation wrote, or written for another one, are not ours to import.
+            if let Some(h) = super::bundle::peek_header(&f) {
+                if h.sender == me || h.recipient != me {
+                    continue;
+                }
             }
             match self.import_file(&f, dry_run) {
                 Ok(r) => {
@@ -61,7 +68,14 @@ impl Store {
                     }
                     out.files.push(FileOutcome { file: name, report: Some(r), refused: None });
                 }
-                Err(e) => out.files.push(FileOutcome { file: name, report: None, refused: Some(e.message(lang)) }),
+                Err(e) => {
+                    // The row already names the file: give the reason alone.
+                    let reason = match &e {
+                        Error::Refused { refusal, .. } => crate::i18n::refusal_text(refusal, lang),
+                        other => other.message(lang),
+                    };
+                    out.files.push(FileOutcome { file: name, report: None, refused: Some(reason) });
+                }
             }
         }
         if !dry_run {

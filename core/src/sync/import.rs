@@ -128,41 +128,25 @@ impl Store {
             report.status = ImportStatus::Held { missing };
             return Ok(report);
         }
-        // Every change in its declared range, in order, in scope, NFC.
-        let allowed = self.allowed_owners(&verified, open, &peer)?;
-        let mut last_seq: HashMap<String, i64> = HashMap::new();
-        BundleReader::changes(&mut *open()?, |line, c| {
-            let in_range = header.ranges.iter().any(|r| r.origin == c.origin && (r.from..=r.to).contains(&c.seq));
-            let ordered = last_seq.get(&c.origin).is_none_or(|l| c.seq > *l);
-            if !in_range || !ordered {
-                return Err(refused(Refusal::OutOfRange { line }));
-            }
-            last_seq.insert(c.origin.clone(), c.seq);
-            let in_scope = match header.direction {
-                Direction::Up => allowed.contains(&c.owner_unit),
-                Direction::Down => !allowed.contains(&c.owner_unit) && DOWNWARD_KINDS.contains(&c.entity.as_str()),
-            };
-            if !in_scope {
-                return Err(refused(Refusal::OutOfScope { line, owner_unit: c.owner_unit.clone() }));
-            }
-            if !all_nfc(&Value::Object(c.fields.clone())) || !crate::text::nfc(&c.record_id).eq(&c.record_id) {
-                return Err(refused(Refusal::NotNfc { line }));
-            }
-            if c.seq > heads[&c.origin] {
-                report.new_changes += 1;
-            } else {
-                report.already += 1;
-            }
-            Ok(())
-        })?;
-
+        let mut checker = Checker {
+            file: name.to_string(),
+            header: header.clone(),
+            allowed: self.allowed_owners(&verified, open, &peer)?,
+            heads,
+            last_seq: HashMap::new(),
+            new_changes: 0,
+            already: 0,
+        };
         if dry_run {
-            return Ok(report);
+            BundleReader::changes(&mut *open()?, |line, c| checker.check(line, &c).map(|_| ()))?;
+        } else {
+            // Checked and applied in one pass inside one transaction: a refusal on any line rolls back
+            // every line before it, so nothing of a refused bundle is written.
+            report.conflicts = self.apply_bundle(&verified, open, &mut checker)?;
+            self.note_sync_event("import", &serde_json::json!({"file": name, "new": checker.new_changes, "already": checker.already}))?;
         }
-
-        let conflicts = self.apply_bundle(&verified, open)?;
-        report.conflicts = conflicts;
-        self.note_sync_event("import", &serde_json::json!({"file": name, "new": report.new_changes, "already": report.already}))?;
+        report.new_changes = checker.new_changes;
+        report.already = checker.already;
         Ok(report)
     }
 
@@ -174,10 +158,15 @@ impl Store {
         let mut allowed: HashSet<String> = self.subtree(&root)?.into_iter().collect();
         if peer.role == Role::Lower {
             let mut parents: Vec<(String, String)> = Vec::new();
-            BundleReader::changes(&mut *open()?, |_, c| {
-                if c.entity == crate::Kind::Unit {
-                    if let Some(p) = c.fields.get("parent_id").and_then(Value::as_str) {
-                        parents.push((c.record_id.clone(), p.to_string()));
+            // Only unit changes matter here; the writer spells them `"entity":"unit"`. A line spelled
+            // otherwise adds no unit, which can only narrow the scope.
+            BundleReader::raw_lines(&mut *open()?, |_, line| {
+                const UNIT: &[u8] = b"\"entity\":\"unit\"";
+                if line.windows(UNIT.len()).any(|w| w == UNIT) {
+                    if let Ok(c) = serde_json::from_slice::<Change>(line) {
+                        if let Some(p) = c.fields.get("parent_id").and_then(Value::as_str) {
+                            parents.push((c.record_id.clone(), p.to_string()));
+                        }
                     }
                 }
                 Ok(())
@@ -198,20 +187,15 @@ impl Store {
         Ok(allowed)
     }
 
-    fn apply_bundle(&mut self, v: &Verified, open: &dyn Fn() -> Result<Box<dyn BufRead>>) -> Result<u64> {
+    fn apply_bundle(&mut self, v: &Verified, open: &dyn Fn() -> Result<Box<dyn BufRead>>, checker: &mut Checker) -> Result<u64> {
         let header = v.header.clone();
         let digest = v.trailer.digest.clone();
         let mut reader = open()?;
         self.with_tx(|tx| {
-            let mut heads: HashMap<String, i64> = HashMap::new();
-            for r in &header.ranges {
-                let h: Option<i64> = tx.query_row("SELECT head FROM origin_heads WHERE origin = ?1", [&r.origin], |x| x.get(0)).optional()?;
-                heads.insert(r.origin.clone(), h.unwrap_or(0));
-            }
             let mut conflicts = 0u64;
             let mut max_lamport = 0i64;
-            BundleReader::changes(&mut *reader, |_, c: Change| {
-                if c.seq <= heads[&c.origin] {
+            BundleReader::changes(&mut *reader, |line, c: Change| {
+                if !checker.check(line, &c)? {
                     return Ok(());
                 }
                 conflicts += merge::apply(tx, &c)?.conflicts as u64;
@@ -295,6 +279,47 @@ impl Store {
             out.extend(serde_json::from_str::<Vec<(String, i64, i64)>>(&r?).unwrap_or_default());
         }
         Ok(out)
+    }
+}
+
+/// The per-change rules: inside a declared range and in order, in the sender's scope, NFC.
+struct Checker {
+    file: String,
+    header: super::bundle::Header,
+    allowed: HashSet<String>,
+    heads: HashMap<String, i64>,
+    last_seq: HashMap<String, i64>,
+    new_changes: u64,
+    already: u64,
+}
+
+impl Checker {
+    /// Ok(true) for a change this store lacks, Ok(false) for one it holds already.
+    fn check(&mut self, line: usize, c: &Change) -> Result<bool> {
+        let refused = |refusal| Error::Refused { file: self.file.clone(), refusal };
+        let in_range = self.header.ranges.iter().any(|r| r.origin == c.origin && (r.from..=r.to).contains(&c.seq));
+        let ordered = self.last_seq.get(&c.origin).is_none_or(|l| c.seq > *l);
+        if !in_range || !ordered {
+            return Err(refused(Refusal::OutOfRange { line }));
+        }
+        self.last_seq.insert(c.origin.clone(), c.seq);
+        let in_scope = match self.header.direction {
+            Direction::Up => self.allowed.contains(&c.owner_unit),
+            Direction::Down => !self.allowed.contains(&c.owner_unit) && DOWNWARD_KINDS.contains(&c.entity.as_str()),
+        };
+        if !in_scope {
+            return Err(refused(Refusal::OutOfScope { line, owner_unit: c.owner_unit.clone() }));
+        }
+        if !c.fields.iter().all(|(k, v)| crate::text::nfc(k) == *k && all_nfc(v)) || crate::text::nfc(&c.record_id) != c.record_id {
+            return Err(refused(Refusal::NotNfc { line }));
+        }
+        let new = c.seq > self.heads.get(&c.origin).copied().unwrap_or(0);
+        if new {
+            self.new_changes += 1;
+        } else {
+            self.already += 1;
+        }
+        Ok(new)
     }
 }
 
