@@ -121,6 +121,14 @@ impl Store {
         Ok(out)
     }
 
+    /// Runs `f` inside a transaction that is always rolled back: a rehearsal (import --dry-run).
+    pub(crate) fn rehearse<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction) -> Result<T>) -> Result<T> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx);
+        tx.rollback()?;
+        out
+    }
+
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }

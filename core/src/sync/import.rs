@@ -138,11 +138,12 @@ impl Store {
             already: 0,
         };
         if dry_run {
-            BundleReader::changes(&mut *open()?, |line, c| checker.check(line, &c).map(|_| ()))?;
+            // The real apply, rolled back: the preview's counts, conflicts included, are exact.
+            report.conflicts = self.apply_bundle(&verified, open, &mut checker, true)?;
         } else {
             // Checked and applied in one pass inside one transaction: a refusal on any line rolls back
             // every line before it, so nothing of a refused bundle is written.
-            report.conflicts = self.apply_bundle(&verified, open, &mut checker)?;
+            report.conflicts = self.apply_bundle(&verified, open, &mut checker, false)?;
             self.note_sync_event("import", &serde_json::json!({"file": name, "new": checker.new_changes, "already": checker.already}))?;
         }
         report.new_changes = checker.new_changes;
@@ -187,11 +188,11 @@ impl Store {
         Ok(allowed)
     }
 
-    fn apply_bundle(&mut self, v: &Verified, open: &dyn Fn() -> Result<Box<dyn BufRead>>, checker: &mut Checker) -> Result<u64> {
+    fn apply_bundle(&mut self, v: &Verified, open: &dyn Fn() -> Result<Box<dyn BufRead>>, checker: &mut Checker, rehearse: bool) -> Result<u64> {
         let header = v.header.clone();
         let digest = v.trailer.digest.clone();
         let mut reader = open()?;
-        self.with_tx(|tx| {
+        let work = |tx: &rusqlite::Transaction| {
             let mut conflicts = 0u64;
             let mut max_lamport = 0i64;
             BundleReader::changes(&mut *reader, |line, c: Change| {
@@ -236,7 +237,8 @@ impl Store {
             )?;
             tx.execute("DELETE FROM held_bundles WHERE bundle_id = ?1", [&header.bundle_id])?;
             Ok(conflicts)
-        })
+        };
+        if rehearse { self.rehearse(work) } else { self.with_tx(work) }
     }
 
     /// Applies held bundles whose gaps are now filled, until none moves.

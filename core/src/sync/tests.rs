@@ -73,6 +73,11 @@ fn two_communes_go_up_in_either_order_and_receipts_empty_their_outboxes() {
     let stick = dir.path().join("stick");
     let fa = export(&mut a.store, &stick.join("a"), 1000);
     let fb = export(&mut b.store, &stick.join("b"), 1000);
+    // A dry run tells what would happen and writes nothing.
+    let untouched = dump(&p.store);
+    let preview = p.store.import_file(&fa[0], true).unwrap();
+    assert_eq!((preview.status.clone(), preview.new_changes, preview.already), (ImportStatus::Applied, 7, 0));
+    assert!(dump(&p.store) == untouched, "a dry run wrote something");
     for f in fb.iter().chain(&fa) {
         let r = p.store.import_file(f, false).unwrap();
         assert_eq!(r.status, ImportStatus::Applied);
