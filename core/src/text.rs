@@ -15,7 +15,20 @@ pub const MAX_LINE: usize = 300;
 
 /// Vietnamese keyboards produce NFC, NFD and mixed forms; SQLite compares bytes. Everything stored is NFC.
 pub fn nfc(s: &str) -> String {
+    // Most text arrives in NFC already; the quick check spares the full decomposition.
+    if unicode_normalization::is_nfc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+        return s.to_string();
+    }
     s.nfc().collect()
+}
+
+/// Whether a text is NFC, without building the normalised copy when the quick check can tell.
+pub fn is_nfc(s: &str) -> bool {
+    match unicode_normalization::is_nfc_quick(s.chars()) {
+        unicode_normalization::IsNormalized::Yes => true,
+        unicode_normalization::IsNormalized::No => false,
+        unicode_normalization::IsNormalized::Maybe => s.nfc().eq(s.chars()),
+    }
 }
 
 /// Lower case, tone and vowel marks removed, đ folded to d: the form search matches on.

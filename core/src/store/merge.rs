@@ -222,7 +222,7 @@ fn create(conn: &Connection, c: &Change, incoming: &Version) -> Result<Applied> 
         .prepare_cached("SELECT max(recorded_at) FROM pending_fields WHERE record_id = ?1")?
         .query_row([&c.record_id], |r| r.get(0))?;
     let updated_at = pending_latest.filter(|l| *l > c.recorded_at).unwrap_or_else(|| c.recorded_at.clone());
-    conn.execute("DELETE FROM pending_fields WHERE record_id = ?1", [&c.record_id])?;
+    conn.prepare_cached("DELETE FROM pending_fields WHERE record_id = ?1")?.execute([&c.record_id])?;
     let body = Value::Object(body);
     let index = index_of(c.entity, &body);
     conn.prepare_cached(

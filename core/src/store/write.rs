@@ -218,9 +218,13 @@ fn insert_row(conn: &Connection, id: &str, kind: Kind, owner: &str, created: &st
 /// The search rows and event numbers that sit beside a record.
 pub(super) fn write_index(tx: &Connection, rowid: i64, index: &IndexFields, replace: bool) -> Result<()> {
     if replace {
-        tx.execute("DELETE FROM search_exact WHERE rowid = ?1", [rowid])?;
-        tx.execute("DELETE FROM search_folded WHERE rowid = ?1", [rowid])?;
-        tx.execute("DELETE FROM event_facts WHERE rowid = ?1", [rowid])?;
+        for sql in [
+            "DELETE FROM search_exact WHERE rowid = ?1",
+            "DELETE FROM search_folded WHERE rowid = ?1",
+            "DELETE FROM event_facts WHERE rowid = ?1",
+        ] {
+            tx.prepare_cached(sql)?.execute([rowid])?;
+        }
     }
     let all_text = format!("{} {}", index.title, index.search_text);
     tx.prepare_cached("INSERT INTO search_exact (rowid, t) VALUES (?1, ?2)")?

@@ -312,7 +312,7 @@ impl Checker {
         if !in_scope {
             return Err(refused(Refusal::OutOfScope { line, owner_unit: c.owner_unit.clone() }));
         }
-        if !c.fields.iter().all(|(k, v)| crate::text::nfc(k) == *k && all_nfc(v)) || crate::text::nfc(&c.record_id) != c.record_id {
+        if !c.fields.iter().all(|(k, v)| crate::text::is_nfc(k) && all_nfc(v)) || !crate::text::is_nfc(&c.record_id) {
             return Err(refused(Refusal::NotNfc { line }));
         }
         let new = c.seq > self.heads.get(&c.origin).copied().unwrap_or(0);
@@ -327,9 +327,9 @@ impl Checker {
 
 fn all_nfc(v: &Value) -> bool {
     match v {
-        Value::String(s) => crate::text::nfc(s) == *s,
+        Value::String(s) => crate::text::is_nfc(s),
         Value::Array(a) => a.iter().all(all_nfc),
-        Value::Object(m) => m.iter().all(|(k, v)| crate::text::nfc(k) == *k && all_nfc(v)),
+        Value::Object(m) => m.iter().all(|(k, v)| crate::text::is_nfc(k) && all_nfc(v)),
         _ => true,
     }
 }
