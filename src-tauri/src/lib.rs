@@ -179,10 +179,21 @@ fn sync_drives() -> Vec<String> {
     sotay_core::sync::removable_drives().iter().map(|p| p.display().to_string()).collect()
 }
 
+/// Writes the bundles for the upper unit into `dir`, telling the page how far it got (`sync-progress`).
 #[tauri::command(async)]
-fn sync_export(state: State<'_, AppState>, dir: String) -> Result<Value, WireError> {
+fn sync_export(window: tauri::Window, state: State<'_, AppState>, dir: String) -> Result<Value, WireError> {
+    use tauri::Emitter;
     let opts = sotay_core::sync::ExportOptions::default();
-    state.with(|s| Ok(serde_json::to_value(s.export(std::path::Path::new(&dir), &opts, &mut |_| {})?).unwrap_or_default()))
+    state.with(|s| {
+        let peers = s.peers()?;
+        let upper: Vec<&str> =
+            peers.iter().filter(|p| p.role == sotay_core::sync::Role::Upper).map(|p| p.installation.as_str()).collect();
+        let total: i64 = s.outbox()?.iter().filter(|w| upper.contains(&w.peer.as_str())).map(|w| w.to - w.from + 1).sum();
+        let summary = s.export(std::path::Path::new(&dir), &opts, &mut |done| {
+            let _ = window.emit("sync-progress", json!({"done": done, "total": total}));
+        })?;
+        Ok(serde_json::to_value(summary).unwrap_or_default())
+    })
 }
 
 #[tauri::command(async)]

@@ -103,6 +103,13 @@ export async function syncDrives() {
 }
 
 /** { files, changes, ranges }: no files when nothing is new. */
+/** Calls `handler({done, total})` on each `sync-progress` event; resolves to a function that stops it. */
+export function onSyncProgress(handler) {
+  const ev = window.__TAURI__ && window.__TAURI__.event;
+  if (!ev) return Promise.resolve(() => {});
+  return ev.listen('sync-progress', (e) => handler(e.payload || {})).catch(() => () => {});
+}
+
 export async function syncExport(dir) {
   const r = (await call('sync_export', { dir })) || {};
   return { files: arr(r.files), changes: Number(r.changes) || 0, ranges: arr(r.ranges) };

@@ -250,6 +250,7 @@ export const strings = {
   'sync.send_title': 'Send to the upper level',
   'sync.send_hint': 'Writes every change the upper level has not acknowledged. Exporting again is harmless.',
   'sync.export': 'Export to USB',
+  'sync.progress': 'Exporting… {done} of {total} changes',
   'sync.exporting': 'Exporting…',
   'sync.receive_title': 'Take in from USB',
   'sync.receive_hint': 'Reads the bundles and receipts on the stick and shows them before anything is imported.',

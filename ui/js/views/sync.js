@@ -62,7 +62,17 @@ function run(kind, dir, app) {
   mem.result = null;
   if (kind === 'preview') mem.preview = null;
   if (mem.paint) mem.paint(false);
+  // Large exports take seconds: the Rust side reports how many changes are written so far.
+  const stopProgress = kind === 'export'
+    ? ipc.onSyncProgress((p) => {
+      if (!mem.op) return;
+      mem.op.progress = p;
+      const msg = document.querySelector('#sync-result .busy-msg');
+      if (msg) msg.textContent = t('sync.progress', { done: fmtNumber(p.done), total: fmtNumber(p.total) });
+    })
+    : Promise.resolve(() => {});
   OPS[kind](dir)
+    .finally(() => stopProgress.then((stop) => stop()).catch(() => {}))
     .then((data) => {
       if (kind === 'export') mem.result = { kind, dir, data };
       if (kind === 'preview') mem.preview = { dir, mode: 'preview', res: data };
