@@ -181,7 +181,7 @@ fn sync_drives() -> Vec<String> {
 
 /// Writes the bundles for the upper unit into `dir`, telling the page how far it got (`sync-progress`).
 #[tauri::command(async)]
-fn sync_export(window: tauri::Window, state: State<'_, AppState>, dir: String) -> Result<Value, WireError> {
+fn sync_export<R: tauri::Runtime>(window: tauri::Window<R>, state: State<'_, AppState>, dir: String) -> Result<Value, WireError> {
     use tauri::Emitter;
     let opts = sotay_core::sync::ExportOptions::default();
     state.with(|s| {
