@@ -37,26 +37,31 @@ fn tauri_driver() -> PathBuf {
 
 const LONG: Duration = Duration::from_secs(30);
 
-#[test]
-fn log_an_event_in_the_field_and_see_it_on_the_dashboard() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("window.db");
+/// tauri-driver on free ports, and a WebDriver session on the app opened on `db`.
+fn launch(db: &std::path::Path) -> (Driver, Session) {
     let port = free_port();
     let native = free_port();
     let child = Command::new(tauri_driver())
         .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-        .env("SOTAY_DB", &db)
+        .env("SOTAY_DB", db)
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .process_group(0)
         .spawn()
         .expect("tauri-driver starts (cargo install tauri-driver --locked --version 2.1.0)");
-    let _driver = Driver(child);
+    let driver = Driver(child);
     assert!(wait_for_port(port, LONG), "tauri-driver did not listen on {port}");
     assert!(wait_for_port(native, LONG), "WebKitWebDriver did not listen on {native}");
+    let session = Session::start(port, &bin("sotay-desktop")).expect("a WebDriver session on the app");
+    (driver, session)
+}
 
-    let s = Session::start(port, &bin("sotay-desktop")).expect("a WebDriver session on the app");
+#[test]
+fn log_an_event_in_the_field_and_see_it_on_the_dashboard() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("window.db");
+    let (_driver, s) = launch(&db);
     let result = drive(&s);
     let shot = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/window-dashboard.png");
     let saved = s.screenshot(&shot);
@@ -172,20 +177,7 @@ fn export_to_the_stick_and_a_receipt_clears_the_outbox() {
     let e = r#"{"title": "Tuyên truyền tại thôn Đông", "start_at": "2026-11-20T08:00", "participants": {"members": 30}}"#;
     assert_eq!(sotay(&a, &["add", "event", "--json", "-"], Some(e)).code, 0);
 
-    let port = free_port();
-    let native = free_port();
-    let child = Command::new(tauri_driver())
-        .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-        .env("SOTAY_DB", &a)
-        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .process_group(0)
-        .spawn()
-        .expect("tauri-driver starts");
-    let _driver = Driver(child);
-    assert!(wait_for_port(port, LONG) && wait_for_port(native, LONG));
-    let s = Session::start(port, &bin("sotay-desktop")).expect("a WebDriver session on the app");
+    let (_driver, s) = launch(&a);
     let result = sync_in_window(&s, &stick, &p);
     let shot = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/window-sync.png");
     let saved = s.screenshot(&shot);

@@ -309,24 +309,6 @@ pub fn insert_foreign_unit(conn: &Connection, unit: &Value) -> Result<()> {
     let text = |f: &str| unit.get(f).and_then(Value::as_str).unwrap_or_default().to_string();
     let prepared = model::prepare(Kind::Unit, unit, &Permissive)?;
     let id = text("id");
-    let owner = text("owner_unit");
-    let created = text("created_at");
-    conn.execute(
-        r#"INSERT INTO records (id, kind, owner_unit, created_at, updated_at, deleted, title, start, "end",
-                                status, subtype, link_id, body)
-           VALUES (?1, 'unit', ?2, ?3, ?3, 0, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"#,
-        params![
-            id,
-            if owner.is_empty() { id.clone() } else { owner },
-            created,
-            prepared.index.title,
-            prepared.index.start,
-            prepared.index.end,
-            prepared.index.status,
-            prepared.index.subtype,
-            prepared.index.link_id,
-            prepared.body.to_string()
-        ],
-    )?;
-    super::write::write_index(conn, conn.last_insert_rowid(), &prepared.index, false)
+    let owner = Some(text("owner_unit")).filter(|o| !o.is_empty()).unwrap_or_else(|| id.clone());
+    super::write::insert_row(conn, &id, Kind::Unit, &owner, &text("created_at"), &prepared)
 }

@@ -193,7 +193,7 @@ fn insert(
 }
 
 /// Writes a new record row and its index rows.
-fn insert_row(conn: &Connection, id: &str, kind: Kind, owner: &str, created: &str, prepared: &model::Prepared) -> Result<()> {
+pub(super) fn insert_row(conn: &Connection, id: &str, kind: Kind, owner: &str, created: &str, prepared: &model::Prepared) -> Result<()> {
     conn.prepare_cached(
         r#"INSERT INTO records (id, kind, owner_unit, created_at, updated_at, deleted, title, start, "end",
                                 status, subtype, link_id, body)

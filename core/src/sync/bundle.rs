@@ -243,18 +243,13 @@ impl BundleReader {
 
     /// Streams the changes of a bundle that `verify` accepted, with their line numbers.
     pub fn changes(r: &mut dyn BufRead, mut each: impl FnMut(usize, Change) -> Result<()>) -> Result<()> {
-        let mut buf = Vec::new();
-        let refused = |refusal| Error::Refused { file: "(bundle)".into(), refusal };
-        read_line(r, 1, &mut buf).map_err(refused)?;
-        let mut line_no = 1;
-        loop {
-            line_no += 1;
-            if !read_line(r, line_no, &mut buf).map_err(refused)? || buf.starts_with(TRAILER_OPEN.as_bytes()) {
-                return Ok(());
-            }
-            let (change, _) = parse_change(&buf, line_no).map_err(refused)?;
-            each(line_no, change)?;
-        }
+        Self::raw_lines(r, |line_no, line| {
+            let change = serde_json::from_slice(line).map_err(|e| Error::Refused {
+                file: "(bundle)".into(),
+                refusal: Refusal::Malformed { line: line_no, detail: e.to_string() },
+            })?;
+            each(line_no, change)
+        })
     }
 }
 
@@ -279,16 +274,6 @@ fn parse_opening(buf: &[u8]) -> std::result::Result<Header, Refusal> {
         return Err(Refusal::NewerFormat { found: opening.version, known: VERSION });
     }
     serde_json::from_value(opening.header).map_err(|e| Refusal::Malformed { line: 1, detail: e.to_string() })
-}
-
-fn parse_change(buf: &[u8], line: usize) -> std::result::Result<(Change, bool), Refusal> {
-    let text = std::str::from_utf8(buf).map_err(|_| Refusal::Malformed { line, detail: "not UTF-8".into() })?.trim_end();
-    let (body, comma) = match text.strip_suffix(',') {
-        Some(b) => (b, true),
-        None => (text, false),
-    };
-    let change: Change = serde_json::from_str(body).map_err(|e| Refusal::Malformed { line, detail: e.to_string() })?;
-    Ok((change, comma))
 }
 
 fn parse_trailer(buf: &[u8], line: usize) -> std::result::Result<Trailer, Refusal> {

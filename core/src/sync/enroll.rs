@@ -39,16 +39,6 @@ pub struct Enrolment {
     pub signature: String,
 }
 
-fn signed_part(e: &Enrolment) -> Vec<u8> {
-    let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
-    if let Value::Object(m) = &mut v {
-        m.remove("signature");
-    }
-    let mut s = String::new();
-    crate::dump::canonical(&v, &mut s);
-    s.into_bytes()
-}
-
 impl Store {
     pub fn enrolment(&self) -> Result<Enrolment> {
         let id = self.identity()?;
@@ -62,7 +52,7 @@ impl Store {
             unit: self.get(Kind::Unit, &id.unit_id)?,
             signature: String::new(),
         };
-        e.signature = keys::sign(&key, &signed_part(&e));
+        e.signature = keys::sign(&key, &super::signed_part(&e));
         Ok(e)
     }
 
@@ -82,7 +72,7 @@ impl Store {
         let key = keys::from_b64(&e.public_key)
             .and_then(|b| keys::public_from_bytes(&b))
             .ok_or_else(|| refused(Refusal::Malformed { line: 1, detail: "public_key".into() }))?;
-        if keys::fingerprint(&key) != e.fingerprint || !keys::verify(&key, &signed_part(&e), &e.signature) {
+        if keys::fingerprint(&key) != e.fingerprint || !keys::verify(&key, &super::signed_part(&e), &e.signature) {
             return Err(refused(Refusal::BadSignature));
         }
         Ok(e)

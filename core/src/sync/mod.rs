@@ -22,6 +22,18 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::store::Store;
 
+/// The bytes a signature covers for a JSON file that carries its own `signature` field: the canonical
+/// JSON (keys sorted, no spaces) of everything else.
+pub(crate) fn signed_part<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut v = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+    if let serde_json::Value::Object(m) = &mut v {
+        m.remove("signature");
+    }
+    let mut s = String::new();
+    crate::dump::canonical(&v, &mut s);
+    s.into_bytes()
+}
+
 /// This installation as peers see it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Identity {

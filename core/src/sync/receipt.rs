@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::import::{ImportReport, ImportStatus};
 use super::keys;
@@ -36,16 +35,6 @@ pub struct Receipt {
     pub signature: String,
 }
 
-fn signed_part(r: &Receipt) -> Vec<u8> {
-    let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
-    if let Value::Object(m) = &mut v {
-        m.remove("signature");
-    }
-    let mut s = String::new();
-    crate::dump::canonical(&v, &mut s);
-    s.into_bytes()
-}
-
 impl Store {
     /// A signed receipt for `peer`: every origin that peer has brought here, with its head.
     pub fn receipt_for(&self, peer: &str) -> Result<Receipt> {
@@ -63,7 +52,7 @@ impl Store {
             heads,
             signature: String::new(),
         };
-        receipt.signature = keys::sign(&self.signing_key()?, &signed_part(&receipt));
+        receipt.signature = keys::sign(&self.signing_key()?, &super::signed_part(&receipt));
         Ok(receipt)
     }
 
@@ -107,7 +96,7 @@ impl Store {
         let Some(key) = self.peer_key(&r.from) else {
             return Err(refused(Refusal::UnknownKey { fingerprint: r.from.clone() }));
         };
-        if !keys::verify(&key, &signed_part(&r), &r.signature) {
+        if !keys::verify(&key, &super::signed_part(&r), &r.signature) {
             return Err(refused(Refusal::BadSignature));
         }
         if r.to != inst.origin {
