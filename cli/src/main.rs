@@ -51,6 +51,9 @@ enum Command {
         /// The whole unit as JSON instead (a file, or - for standard input)
         #[arg(long, conflicts_with_all = ["name", "code"])]
         json: Option<String>,
+        /// Become a second installation of the unit in this enrolment file (another laptop of the same unit)
+        #[arg(long, conflicts_with_all = ["name", "code", "json"])]
+        join: Option<PathBuf>,
     },
     /// Fill the database: --demo for a realistic province, --events N for synthetic volume
     Seed {
@@ -159,6 +162,8 @@ enum Command {
     },
     /// What waits to go up (no receipt yet) and what is missing from below
     Outbox,
+    /// Concurrent edits of one field found while merging: the value kept and the value set aside
+    Conflicts,
     /// Benchmark baseline: insert a bundle's changes with a plain rusqlite loop into DB (docs/benchmarks.md)
     #[command(hide = true)]
     BenchBaseline { bundle: PathBuf, db: PathBuf },
@@ -211,7 +216,12 @@ fn run(cli: Cli) -> Result<(), Error> {
     let mut store = Store::open(&path)?;
     let lang = Lang::parse(&cli.lang);
     match cli.command {
-        Command::Init { name, code, level, upper_body, place, json } => {
+        Command::Init { join: Some(file), .. } => {
+            let e = Store::read_enrolment(&file)?;
+            let unit = store.init_joining(&e)?;
+            output::record_line(&unit, lang, "init");
+        }
+        Command::Init { name, code, level, upper_body, place, json, join: None } => {
             let unit = match json {
                 Some(src) => input::read_json(&src)?,
                 None => serde_json::json!({
@@ -318,6 +328,15 @@ fn run(cli: Cli) -> Result<(), Error> {
             sync_cmd::import(&mut store, &files, dry_run, receipt_out.as_deref(), lang)?
         }
         Command::Outbox => sync_cmd::outbox(&store, lang)?,
+        Command::Conflicts => {
+            for (record, field, kept, lost) in store.conflicts()? {
+                if lang == Lang::Vi {
+                    println!("{record} {field}: giữ {kept}, gác lại {lost}");
+                } else {
+                    println!("{record} {field}: kept {kept}, set aside {lost}");
+                }
+            }
+        }
         Command::BenchBaseline { bundle, db } => {
             let (n, took) = sotay_core::sync::baseline::plain_insert(&bundle, &db)?;
             println!("baseline: {n} rows in {:.2} s ({:.0} rows/s)", took.as_secs_f64(), n as f64 / took.as_secs_f64().max(1e-9));

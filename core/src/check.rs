@@ -82,7 +82,13 @@ impl Store {
                     problems.push(format!("event {id}: missing its numbers"));
                 }
             }
-            let enrolled_unit: bool = conn.query_row("SELECT count(*) FROM peers WHERE unit_id = ?1", [&id], |r| r.get::<_, i64>(0))? > 0;
+            // Units known from an enrolment file (a peer's, or this installation's own when it joined a
+            // unit) carry no change of their own until one arrives.
+            let enrolled_unit: bool = conn.query_row(
+                "SELECT (SELECT count(*) FROM peers WHERE unit_id = ?1) + (SELECT count(*) FROM installation WHERE unit_id = ?1)",
+                [&id],
+                |r| r.get::<_, i64>(0),
+            )? > 0;
             if owner != crate::store::STANDARD_OWNER && !enrolled_unit {
                 let logged: i64 = conn.query_row(
                     "SELECT count(*) FROM change_log WHERE record_id = ?1 AND op = 'create'",

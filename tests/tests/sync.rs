@@ -193,3 +193,55 @@ fn killing_import_or_export_at_any_moment_loses_and_doubles_nothing() {
         ok(sotay(&a, &["check"], None));
     }
 }
+
+/// Two laptops of one commune edit the same field of the commune's unit record; the province receives both
+/// in either order, keeps one deterministic winner, and shows the conflict.
+#[test]
+fn concurrent_edits_from_two_installations_of_one_unit_leave_a_winner_and_a_conflict() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (p, a1, a2) = (d.join("p.db"), d.join("a1.db"), d.join("a2.db"));
+    ok(sotay(&p, &["init", "--name", "Tỉnh đoàn", "--code", "TINH", "--level", "province"], None));
+    ok(sotay(&a1, &["init", "--name", "Đoàn xã Đông Hưng", "--code", "XA-DH"], None));
+    let up = d.join("up.json");
+    ok(sotay(&p, &["enroll", "export", "--out", up.to_str().unwrap()], None));
+    ok(sotay(&a1, &["enroll", "import", up.to_str().unwrap()], None));
+    let first = d.join("a1.json");
+    ok(sotay(&a1, &["enroll", "export", "--out", first.to_str().unwrap()], None));
+    // The second laptop joins the same unit, then both enrol with the province.
+    ok(sotay(&a2, &["init", "--join", first.to_str().unwrap()], None));
+    ok(sotay(&a2, &["enroll", "import", up.to_str().unwrap()], None));
+    let second = d.join("a2.json");
+    ok(sotay(&a2, &["enroll", "export", "--out", second.to_str().unwrap()], None));
+    ok(sotay(&p, &["enroll", "import", first.to_str().unwrap()], None));
+    ok(sotay(&p, &["enroll", "import", second.to_str().unwrap()], None));
+
+    let unit = ok(sotay(&a1, &["--lang", "en", "keys"], None)).stdout;
+    let unit_id = unit.lines().find_map(|l| l.strip_prefix("Unit: ")).unwrap().trim().to_string();
+    for (db, place) in [(&a1, "Thôn Đông"), (&a2, "Thôn Đoài")] {
+        let shown: serde_json::Value = serde_json::from_str(&ok(sotay(db, &["show", "unit", &unit_id], None)).stdout).unwrap();
+        let mut body = shown.clone();
+        body["place"] = serde_json::json!(place);
+        ok(sotay(db, &["edit", "unit", &unit_id, "--json", "-"], Some(&body.to_string())));
+    }
+    ok(sotay(&a1, &["export", "--out", d.join("s1").to_str().unwrap()], None));
+    ok(sotay(&a2, &["export", "--out", d.join("s2").to_str().unwrap()], None));
+    let b1 = files(&d.join("s1"), ".bundle.json");
+    let b2 = files(&d.join("s2"), ".bundle.json");
+
+    let mut outcomes = Vec::new();
+    for (name, order) in [("x.db", [&b1, &b2]), ("y.db", [&b2, &b1])] {
+        let copy = d.join(name);
+        std::fs::copy(&p, &copy).unwrap();
+        for bundles in order {
+            ok(sotay(&copy, &["import", bundles[0].to_str().unwrap()], None));
+        }
+        let shown: serde_json::Value = serde_json::from_str(&ok(sotay(&copy, &["show", "unit", &unit_id], None)).stdout).unwrap();
+        let conflicts = ok(sotay(&copy, &["conflicts"], None)).stdout;
+        assert_eq!(conflicts.lines().count(), 1, "one visible conflict: {conflicts}");
+        assert!(conflicts.contains("place"), "{conflicts}");
+        outcomes.push(shown["place"].clone());
+    }
+    assert_eq!(outcomes[0], outcomes[1], "the same winner whatever the order");
+    assert!(outcomes[0] == "Thôn Đông" || outcomes[0] == "Thôn Đoài");
+}

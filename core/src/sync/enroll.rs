@@ -78,6 +78,28 @@ impl Store {
         Ok(e)
     }
 
+    /// Makes this empty database a second installation of the unit in `e` (a second laptop of the same
+    /// commune): its own key and log, the same unit. It trusts the first installation's key as a peer of
+    /// the same unit for nothing but that; both go up to the upper unit on their own.
+    pub fn init_joining(&mut self, e: &Enrolment) -> Result<Value> {
+        if self.installation()?.is_some() {
+            return Err(Error::AlreadyInitialized);
+        }
+        let unit_id = e.unit["id"].as_str().unwrap_or_default().to_string();
+        let now = crate::clock::rfc3339(crate::clock::now_utc());
+        self.with_tx(|tx| {
+            tx.execute(
+                "INSERT INTO installation (singleton, origin, unit_id, created_at) VALUES (1, ?1, ?2, ?3)",
+                params![crate::store::new_id(), unit_id, now],
+            )?;
+            crate::store::insert_foreign_unit(tx, &e.unit)?;
+            Ok(())
+        })?;
+        self.signing_key()?;
+        // The upper unit, if the unit already hangs under one, is known from the unit's parent.
+        self.get(Kind::Unit, &unit_id)
+    }
+
     /// Trusts the key in `e` for its unit. The unit must sit directly above or below this one; when this
     /// unit has no parent yet, the enrolled unit becomes its parent (a logged change of this unit).
     pub fn enroll(&mut self, e: &Enrolment) -> Result<Role> {
