@@ -329,11 +329,11 @@ fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Outbox => sync_cmd::outbox(&store, lang)?,
         Command::Conflicts => {
-            for (record, field, kept, lost) in store.conflicts()? {
+            for c in store.conflicts()? {
                 if lang == Lang::Vi {
-                    println!("{record} {field}: giữ {kept}, gác lại {lost}");
+                    println!("{} {} «{}» {}: giữ {}, gác lại {}", c.entity, c.record_id, c.title, c.field, c.kept, c.lost);
                 } else {
-                    println!("{record} {field}: kept {kept}, set aside {lost}");
+                    println!("{} {} «{}» {}: kept {}, set aside {}", c.entity, c.record_id, c.title, c.field, c.kept, c.lost);
                 }
             }
         }

@@ -170,6 +170,7 @@ fn sync_status(state: State<'_, AppState>) -> Result<Value, WireError> {
             "gaps": s.held_gaps()?,
             "events": s.sync_events()?,
             "conflicts": s.conflicts()?.len(),
+            "conflict_list": s.conflicts()?.into_iter().rev().take(20).collect::<Vec<_>>(),
         }))
     })
 }

@@ -94,6 +94,7 @@ export async function syncStatus() {
     gaps: arr(s.gaps),
     events: arr(s.events),
     conflicts: Number(s.conflicts) || 0,
+    conflict_list: arr(s.conflict_list),
   };
 }
 

@@ -51,6 +51,17 @@ pub struct Peer {
     pub fingerprint: String,
 }
 
+/// Two concurrent edits of one field: the value kept (the higher version) and the one set aside, as JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct Conflict {
+    pub record_id: String,
+    pub entity: String,
+    pub title: String,
+    pub field: String,
+    pub kept: String,
+    pub lost: String,
+}
+
 /// What waits to go to a peer, per origin.
 #[derive(Debug, Clone, Serialize)]
 pub struct Waiting {
@@ -164,10 +175,15 @@ impl Store {
         Ok(out)
     }
 
-    /// Conflicts found while merging: (record, field, kept value, lost value).
-    pub fn conflicts(&self) -> Result<Vec<(String, String, String, String)>> {
-        let mut stmt = self.conn().prepare("SELECT record_id, field, kept_value, lost_value FROM conflicts ORDER BY id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    /// Conflicts found while merging, oldest first.
+    pub fn conflicts(&self) -> Result<Vec<Conflict>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT c.record_id, c.entity, coalesce(r.title, ''), c.field, c.kept_value, c.lost_value
+             FROM conflicts c LEFT JOIN records r ON r.id = c.record_id ORDER BY c.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Conflict { record_id: r.get(0)?, entity: r.get(1)?, title: r.get(2)?, field: r.get(3)?, kept: r.get(4)?, lost: r.get(5)? })
+        })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }

@@ -214,6 +214,7 @@ export const strings = {
   'sync.outbox_row': '{origin}: #{from}–{to} → {peer}',
   'sync.gap': 'Missing changes #{from}–{to} from {origin}',
   'sync.gaps_hint': 'Held bundles are imported by themselves once the missing part arrives.',
+  'sync.conflict_item': '“{title}” — {field}: kept {kept}, set aside {lost}',
   'sync.conflicts': 'Merge conflicts: {n}',
   'sync.conflicts_hint': 'Two places changed the same information: the later edit is kept, the other is saved for review.',
   'sync.history': 'Latest sync',

@@ -212,6 +212,7 @@ export const strings = {
   'sync.outbox_row': '{origin}: #{from}–{to} → {peer}',
   'sync.gap': 'Còn thiếu thay đổi #{from}–{to} của {origin}',
   'sync.gaps_hint': 'Các gói đang tạm giữ sẽ tự nhập khi nhận đủ phần còn thiếu.',
+  'sync.conflict_item': '«{title}» — {field}: giữ {kept}, gác lại {lost}',
   'sync.conflicts': 'Xung đột khi gộp dữ liệu: {n}',
   'sync.conflicts_hint': 'Hai nơi cùng sửa một thông tin: bản sửa sau được giữ, bản kia vẫn được lưu lại để đối chiếu.',
   'sync.history': 'Lần đồng bộ gần nhất',

@@ -136,6 +136,7 @@ export async function render(root, params, app, restore) {
   const conflicts = h('strong', { id: 'sync-conflicts' });
   const conflictsLine = h('p', { class: 'conflicts' }, withNodes(t('sync.conflicts'), { n: conflicts }));
   const conflictsHint = h('p', { class: 'hint', text: t('sync.conflicts_hint') });
+  const conflictList = h('ul', { id: 'sync-conflict-list', class: 'conflict-list' });
   const last = h('dl', { id: 'sync-last', class: 'last' });
 
   const statusCard = h('section', { class: 'card sync-card sync-status', 'aria-labelledby': 'sync-status-h' },
@@ -148,7 +149,7 @@ export async function render(root, params, app, restore) {
     peers,
     waitingLine, waitingHint, waitingDown, outbox,
     gaps, gapsHint,
-    conflictsLine, conflictsHint);
+    conflictsLine, conflictsHint, conflictList);
   const historyCard = h('section', { class: 'card sync-card sync-history', 'aria-labelledby': 'sync-history-h' },
     h('h2', { id: 'sync-history-h', text: t('sync.history') }),
     last);
@@ -262,6 +263,11 @@ export async function render(root, params, app, restore) {
     conflicts.textContent = fmtNumber(st.conflicts);
     conflictsLine.classList.toggle('some', st.conflicts > 0);
     conflictsHint.hidden = st.conflicts === 0;
+    // The latest conflicts, each with the value kept and the one set aside (as text, never as HTML).
+    replace(conflictList, ...(Array.isArray(st.conflict_list) ? st.conflict_list : []).map((c) => h('li', {
+      dataset: { record: c.record_id, field: c.field },
+      text: t('sync.conflict_item', { title: c.title || c.record_id, field: c.field, kept: c.kept, lost: c.lost }),
+    })));
 
     replace(last, lastEvents());
   };
