@@ -191,22 +191,33 @@ fn sync_export<R: tauri::Runtime>(window: tauri::Window<R>, state: State<'_, App
             peers.iter().filter(|p| p.role == sotay_core::sync::Role::Upper).map(|p| p.installation.as_str()).collect();
         let total: i64 = s.outbox()?.iter().filter(|w| upper.contains(&w.peer.as_str())).map(|w| w.to - w.from + 1).sum();
         let summary = s.export(std::path::Path::new(&dir), &opts, &mut |done| {
-            let _ = window.emit("sync-progress", json!({"done": done, "total": total}));
+            let _ = window.emit("sync-progress", json!({"done": done, "total": total, "unit": "changes"}));
         })?;
         Ok(serde_json::to_value(summary).unwrap_or_default())
     })
 }
 
 #[tauri::command(async)]
-fn sync_preview(state: State<'_, AppState>, dir: String) -> Result<Value, WireError> {
-    let lang = state.lang();
-    state.with(|s| Ok(serde_json::to_value(s.import_folder(std::path::Path::new(&dir), true, lang)?).unwrap_or_default()))
+fn sync_preview<R: tauri::Runtime>(window: tauri::Window<R>, state: State<'_, AppState>, dir: String) -> Result<Value, WireError> {
+    import_folder(&window, &state, &dir, true)
 }
 
 #[tauri::command(async)]
-fn sync_import(state: State<'_, AppState>, dir: String) -> Result<Value, WireError> {
+fn sync_import<R: tauri::Runtime>(window: tauri::Window<R>, state: State<'_, AppState>, dir: String) -> Result<Value, WireError> {
+    import_folder(&window, &state, &dir, false)
+}
+
+/// Previews or imports every sync file in `dir`, telling the page which file it is at (`sync-progress`).
+fn import_folder<R: tauri::Runtime>(window: &tauri::Window<R>, state: &AppState, dir: &str, dry_run: bool) -> Result<Value, WireError> {
+    use tauri::Emitter;
     let lang = state.lang();
-    state.with(|s| Ok(serde_json::to_value(s.import_folder(std::path::Path::new(&dir), false, lang)?).unwrap_or_default()))
+    state.with(|s| {
+        let result = s.import_folder(std::path::Path::new(dir), dry_run, lang, &mut |done, total| {
+            // Announced before each file: "file 3 of 7" while the third is read.
+            let _ = window.emit("sync-progress", json!({"done": done + 1, "total": total, "unit": "files"}));
+        })?;
+        Ok(serde_json::to_value(result).unwrap_or_default())
+    })
 }
 
 /// Where the window keeps its data: `SOTAY_DB` if set (tests, a second installation), else the app data

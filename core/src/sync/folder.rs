@@ -44,11 +44,15 @@ impl Store {
     /// Imports (or with `dry_run`, previews) every sync file in `dir`; after a real import writes a
     /// receipt for each sender back into `dir`. Files for other installations, and this installation's
     /// own bundles, are skipped: a stick is shared.
-    pub fn import_folder(&mut self, dir: &Path, dry_run: bool, lang: Lang) -> Result<FolderImport> {
+    /// `progress(done, total)` is called before each file.
+    pub fn import_folder(&mut self, dir: &Path, dry_run: bool, lang: Lang, progress: &mut dyn FnMut(usize, usize)) -> Result<FolderImport> {
         let me = self.require_installation()?.origin;
         let mut out = FolderImport { files: Vec::new(), receipts_written: Vec::new() };
         let mut senders: Vec<String> = Vec::new();
-        for f in sync_files(dir)? {
+        let files = sync_files(dir)?;
+        let total = files.len();
+        for (i, f) in files.into_iter().enumerate() {
+            progress(i, total);
             let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
             if name.starts_with("sotay-receipt-for-") && !name.contains(&me) {
                 continue;

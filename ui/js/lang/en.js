@@ -252,6 +252,8 @@ export const strings = {
   'sync.send_hint': 'Writes every change the upper level has not acknowledged. Exporting again is harmless.',
   'sync.export': 'Export to USB',
   'sync.progress': 'Exporting… {done} of {total} changes',
+  'sync.progress_files.preview': 'Reading file {done} of {total}…',
+  'sync.progress_files.import': 'Importing file {done} of {total}…',
   'sync.exporting': 'Exporting…',
   'sync.receive_title': 'Take in from USB',
   'sync.receive_hint': 'Reads the bundles and receipts on the stick and shows them before anything is imported.',

@@ -246,6 +246,8 @@ export const strings = {
   'sync.send_hint': 'Ghi vào USB mọi thay đổi cấp trên chưa xác nhận. Xuất lại nhiều lần cũng không sao.',
   'sync.export': 'Xuất ra USB',
   'sync.progress': 'Đang xuất… {done} / {total} thay đổi',
+  'sync.progress_files.preview': 'Đang đọc tệp {done} / {total}…',
+  'sync.progress_files.import': 'Đang nhập tệp {done} / {total}…',
   'sync.exporting': 'Đang xuất…',
   'sync.receive_title': 'Nhận từ USB',
   'sync.receive_hint': 'Đọc các gói dữ liệu và biên nhận trên USB, xem trước rồi mới nhập.',

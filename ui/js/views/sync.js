@@ -63,14 +63,14 @@ function run(kind, dir, app) {
   if (kind === 'preview') mem.preview = null;
   if (mem.paint) mem.paint(false);
   // Large exports take seconds: the Rust side reports how many changes are written so far.
-  const stopProgress = kind === 'export'
-    ? ipc.onSyncProgress((p) => {
-      if (!mem.op) return;
-      mem.op.progress = p;
-      const msg = document.querySelector('#sync-result .busy-msg');
-      if (msg) msg.textContent = t('sync.progress', { done: fmtNumber(p.done), total: fmtNumber(p.total) });
-    })
-    : Promise.resolve(() => {});
+  // Large exports and imports take seconds: the Rust side reports how far it got (changes or files).
+  const stopProgress = ipc.onSyncProgress((p) => {
+    if (!mem.op) return;
+    mem.op.progress = p;
+    const msg = document.querySelector('#sync-result .busy-msg');
+    const key = p.unit === 'files' ? `sync.progress_files.${kind}` : 'sync.progress';
+    if (msg) msg.textContent = t(key, { done: fmtNumber(p.done), total: fmtNumber(p.total) });
+  });
   OPS[kind](dir)
     .finally(() => stopProgress.then((stop) => stop()).catch(() => {}))
     .then((data) => {
