@@ -33,3 +33,8 @@ start=$(date +%s.%N)
 for b in "$work"/stick/*.bundle.json; do $s --db "$work/p.db" bench-baseline "$b" "$work/baseline.db" >/dev/null; done
 end=$(date +%s.%N)
 echo "  $(echo "$end - $start" | bc) s for all bundles"
+echo "== baseline 2: the same rows into Sotay's schema (records, search, event numbers, change log), plain loop"
+start=$(date +%s.%N)
+for b in "$work"/stick/*.bundle.json; do $s --db "$work/p.db" bench-baseline --schema "$b" "$work/baseline-schema.db" >/dev/null; done
+end=$(date +%s.%N)
+echo "  $(echo "$end - $start" | bc) s for all bundles"

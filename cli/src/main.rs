@@ -166,7 +166,13 @@ enum Command {
     Conflicts,
     /// Benchmark baseline: insert a bundle's changes with a plain rusqlite loop into DB (docs/benchmarks.md)
     #[command(hide = true)]
-    BenchBaseline { bundle: PathBuf, db: PathBuf },
+    BenchBaseline {
+        bundle: PathBuf,
+        db: PathBuf,
+        /// Write the same rows into Sotay's own schema (records, search, event numbers, change log)
+        #[arg(long)]
+        schema: bool,
+    },
     /// Measure list, search and dashboard speed on this database
     Bench {
         /// Timed runs of each query
@@ -337,8 +343,12 @@ fn run(cli: Cli) -> Result<(), Error> {
                 }
             }
         }
-        Command::BenchBaseline { bundle, db } => {
-            let (n, took) = sotay_core::sync::baseline::plain_insert(&bundle, &db)?;
+        Command::BenchBaseline { bundle, db, schema } => {
+            let (n, took) = if schema {
+                sotay_core::sync::baseline::plain_insert_schema(&bundle, &db)?
+            } else {
+                sotay_core::sync::baseline::plain_insert(&bundle, &db)?
+            };
             println!("baseline: {n} rows in {:.2} s ({:.0} rows/s)", took.as_secs_f64(), n as f64 / took.as_secs_f64().max(1e-9));
         }
     }

@@ -165,6 +165,25 @@ pub fn prepare(kind: Kind, input: &Value, known: &dyn Known) -> Result<Prepared>
     }
 }
 
+/// The index of a body already checked elsewhere (a merged record): read as its type, not validated.
+/// `None` when it does not read as that type.
+pub fn index_only(kind: Kind, body: &Value) -> Option<IndexFields> {
+    fn read<R: Record>(body: &Value) -> Option<IndexFields> {
+        R::deserialize(body).ok().map(|r| r.index())
+    }
+    match kind {
+        Kind::Unit => read::<Unit>(body),
+        Kind::Plan => read::<Plan>(body),
+        Kind::Event => read::<Event>(body),
+        Kind::Practice => read::<Practice>(body),
+        Kind::Opinion => read::<Opinion>(body),
+        Kind::Inspection => read::<Inspection>(body),
+        Kind::Supervision => read::<Supervision>(body),
+        Kind::Case => read::<Case>(body),
+        Kind::Indicator => read::<Indicator>(body),
+    }
+}
+
 fn typed<R: Record>(body: Value, known: &dyn Known) -> Result<Prepared> {
     let record: R = serde_path_to_error::deserialize(body).map_err(|e| {
         let path = e.path().to_string();

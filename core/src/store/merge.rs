@@ -204,6 +204,7 @@ fn create(conn: &Connection, c: &Change, incoming: &Version) -> Result<Applied> 
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, Version { lamport: r.get(2)?, origin: r.get(3)? }))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    let had_pending = !pending.is_empty();
     for (field, value, v) in pending {
         if v > *incoming {
             let value: Value = serde_json::from_str(&value).map_err(Error::from_json)?;
@@ -218,11 +219,16 @@ fn create(conn: &Connection, c: &Change, incoming: &Version) -> Result<Applied> 
             versions.push((field, v));
         }
     }
-    let pending_latest: Option<String> = conn
-        .prepare_cached("SELECT max(recorded_at) FROM pending_fields WHERE record_id = ?1")?
-        .query_row([&c.record_id], |r| r.get(0))?;
-    let updated_at = pending_latest.filter(|l| *l > c.recorded_at).unwrap_or_else(|| c.recorded_at.clone());
-    conn.prepare_cached("DELETE FROM pending_fields WHERE record_id = ?1")?.execute([&c.record_id])?;
+    let mut updated_at = c.recorded_at.clone();
+    if had_pending {
+        let latest: Option<String> = conn
+            .prepare_cached("SELECT max(recorded_at) FROM pending_fields WHERE record_id = ?1")?
+            .query_row([&c.record_id], |r| r.get(0))?;
+        if let Some(l) = latest.filter(|l| *l > updated_at) {
+            updated_at = l;
+        }
+        conn.prepare_cached("DELETE FROM pending_fields WHERE record_id = ?1")?.execute([&c.record_id])?;
+    }
     let body = Value::Object(body);
     let index = index_of(c.entity, &body);
     conn.prepare_cached(
@@ -287,9 +293,9 @@ fn record_conflict(conn: &Connection, c: &Change, field: &str, kept: &Value, kep
 /// before a start moved by someone else); the record is kept as merged — refusing it would make the
 /// outcome depend on arrival order — and indexed by what can be read from it.
 fn index_of(kind: Kind, body: &Value) -> IndexFields {
-    match model::prepare(kind, body, &Permissive) {
-        Ok(p) => p.index,
-        Err(_) => {
+    match model::index_only(kind, body) {
+        Some(index) => index,
+        None => {
             let text = |f: &str| body.get(f).and_then(Value::as_str).map(str::to_string);
             IndexFields {
                 title: ["title", "name", "topic", "subject", "summary", "content"]
