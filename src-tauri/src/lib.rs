@@ -162,6 +162,7 @@ fn sync_status(state: State<'_, AppState>) -> Result<Value, WireError> {
     state.with(|s| {
         let outbox = s.outbox()?;
         let waiting: i64 = outbox.iter().map(|w| w.to - w.from + 1).sum();
+        let conflicts = s.conflicts()?;
         Ok(json!({
             "identity": s.identity()?,
             "peers": s.peers()?,
@@ -169,8 +170,8 @@ fn sync_status(state: State<'_, AppState>) -> Result<Value, WireError> {
             "waiting": waiting,
             "gaps": s.held_gaps()?,
             "events": s.sync_events()?,
-            "conflicts": s.conflicts()?.len(),
-            "conflict_list": s.conflicts()?.into_iter().rev().take(20).collect::<Vec<_>>(),
+            "conflicts": conflicts.len(),
+            "conflict_list": conflicts.iter().rev().take(20).collect::<Vec<_>>(),
         }))
     })
 }

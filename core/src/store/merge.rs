@@ -172,24 +172,17 @@ pub(crate) fn apply(conn: &Connection, c: &Change) -> Result<Applied> {
     // Both times follow from the set of changes, not from the order they came in.
     let updated_at = if c.recorded_at > updated_at { c.recorded_at.clone() } else { updated_at };
     let created_at = if c.op == Op::Create && c.recorded_at < created_at { c.recorded_at.clone() } else { created_at };
-    conn.prepare_cached(
-        r#"UPDATE records SET body = ?2, updated_at = ?3, created_at = ?4, deleted = ?5, title = ?6, start = ?7,
-           "end" = ?8, status = ?9, subtype = ?10, link_id = ?11 WHERE rowid = ?1"#,
-    )?
-    .execute(params![
-        rowid,
-        body.to_string(),
-        updated_at,
-        created_at,
+    let row = super::write::RecordRow {
+        id: &c.record_id,
+        kind: c.entity,
+        owner: &c.owner_unit,
+        created_at: &created_at,
+        updated_at: &updated_at,
         deleted,
-        index.title,
-        index.start,
-        index.end,
-        index.status,
-        index.subtype,
-        index.link_id
-    ])?;
-    super::write::write_index(conn, rowid, &index, true)?;
+        body: &body,
+        index: &index,
+    };
+    super::write::rewrite_record(conn, rowid, &row)?;
     Ok(applied)
 }
 
@@ -231,27 +224,17 @@ fn create(conn: &Connection, c: &Change, incoming: &Version) -> Result<Applied> 
     }
     let body = Value::Object(body);
     let index = index_of(c.entity, &body);
-    conn.prepare_cached(
-        r#"INSERT INTO records (id, kind, owner_unit, created_at, updated_at, deleted, title, start, "end",
-                                status, subtype, link_id, body)
-           VALUES (?1, ?2, ?3, ?4, ?13, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"#,
-    )?
-    .execute(params![
-        c.record_id,
-        c.entity.as_str(),
-        c.owner_unit,
-        c.recorded_at,
+    let row = super::write::RecordRow {
+        id: &c.record_id,
+        kind: c.entity,
+        owner: &c.owner_unit,
+        created_at: &c.recorded_at,
+        updated_at: &updated_at,
         deleted,
-        index.title,
-        index.start,
-        index.end,
-        index.status,
-        index.subtype,
-        index.link_id,
-        body.to_string(),
-        updated_at
-    ])?;
-    super::write::write_index(conn, conn.last_insert_rowid(), &index, false)?;
+        body: &body,
+        index: &index,
+    };
+    super::write::insert_record(conn, &row)?;
     let fields_set = versions.len();
     store_versions(conn, &c.record_id, &versions.into_iter().collect())?;
     Ok(Applied { fields_set, conflicts: 0 })

@@ -100,26 +100,19 @@ impl Store {
             let changed = diff(&old_body, &prepared.body);
             let updated_at = ctx.rfc3339();
             if !changed.is_empty() {
-                let body_text = prepared.body.to_string();
-                tx.execute(
-                    r#"UPDATE records SET updated_at = ?2, title = ?3, start = ?4, "end" = ?5, status = ?6,
-                       subtype = ?7, link_id = ?8, body = ?9 WHERE rowid = ?1"#,
-                    params![
-                        rowid,
-                        updated_at,
-                        prepared.index.title,
-                        prepared.index.start,
-                        prepared.index.end,
-                        prepared.index.status,
-                        prepared.index.subtype,
-                        prepared.index.link_id,
-                        body_text
-                    ],
-                )?;
-                write_index(tx, rowid, &prepared.index, true)?;
+                let row = RecordRow {
+                    id,
+                    kind,
+                    owner: &owner,
+                    created_at: &created_at,
+                    updated_at: &updated_at,
+                    deleted: false,
+                    body: &prepared.body,
+                    index: &prepared.index,
+                };
+                rewrite_record(tx, rowid, &row)?;
                 append_change(tx, &inst, ctx, kind, id, "update", &owner, &Value::Object(changed))?;
             }
-            let _ = created_at;
             super::read::get_tx(tx, kind, id)
         })
     }
@@ -192,27 +185,71 @@ fn insert(
     Ok(super::read::assemble(kind.as_str(), &id, &owner, &now, &now, false, prepared.body))
 }
 
-/// Writes a new record row and its index rows.
-pub(super) fn insert_row(conn: &Connection, id: &str, kind: Kind, owner: &str, created: &str, prepared: &model::Prepared) -> Result<()> {
+/// A record row as stored: metadata, index columns and body.
+pub(super) struct RecordRow<'a> {
+    pub id: &'a str,
+    pub kind: Kind,
+    pub owner: &'a str,
+    pub created_at: &'a str,
+    pub updated_at: &'a str,
+    pub deleted: bool,
+    pub body: &'a Value,
+    pub index: &'a IndexFields,
+}
+
+/// Writes a new record row and its index rows; returns its rowid.
+pub(super) fn insert_record(conn: &Connection, r: &RecordRow) -> Result<i64> {
     conn.prepare_cached(
         r#"INSERT INTO records (id, kind, owner_unit, created_at, updated_at, deleted, title, start, "end",
                                 status, subtype, link_id, body)
-           VALUES (?1, ?2, ?3, ?4, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"#,
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"#,
     )?
     .execute(params![
-        id,
-        kind.as_str(),
-        owner,
-        created,
-        prepared.index.title,
-        prepared.index.start,
-        prepared.index.end,
-        prepared.index.status,
-        prepared.index.subtype,
-        prepared.index.link_id,
-        prepared.body.to_string()
+        r.id,
+        r.kind.as_str(),
+        r.owner,
+        r.created_at,
+        r.updated_at,
+        r.deleted,
+        r.index.title,
+        r.index.start,
+        r.index.end,
+        r.index.status,
+        r.index.subtype,
+        r.index.link_id,
+        r.body.to_string()
     ])?;
-    write_index(conn, conn.last_insert_rowid(), &prepared.index, false)
+    let rowid = conn.last_insert_rowid();
+    write_index(conn, rowid, r.index, false)?;
+    Ok(rowid)
+}
+
+/// Rewrites an existing record row (everything but its id, kind and owner) and its index rows.
+pub(super) fn rewrite_record(conn: &Connection, rowid: i64, r: &RecordRow) -> Result<()> {
+    conn.prepare_cached(
+        r#"UPDATE records SET created_at = ?2, updated_at = ?3, deleted = ?4, title = ?5, start = ?6, "end" = ?7,
+           status = ?8, subtype = ?9, link_id = ?10, body = ?11 WHERE rowid = ?1"#,
+    )?
+    .execute(params![
+        rowid,
+        r.created_at,
+        r.updated_at,
+        r.deleted,
+        r.index.title,
+        r.index.start,
+        r.index.end,
+        r.index.status,
+        r.index.subtype,
+        r.index.link_id,
+        r.body.to_string()
+    ])?;
+    write_index(conn, rowid, r.index, true)
+}
+
+/// Writes a new, live record whose created and updated times are the same.
+pub(super) fn insert_row(conn: &Connection, id: &str, kind: Kind, owner: &str, created: &str, prepared: &model::Prepared) -> Result<()> {
+    let row = RecordRow { id, kind, owner, created_at: created, updated_at: created, deleted: false, body: &prepared.body, index: &prepared.index };
+    insert_record(conn, &row).map(|_| ())
 }
 
 /// The search rows and event numbers that sit beside a record.
