@@ -3,6 +3,7 @@
 
 mod bench;
 mod input;
+mod net_cmd;
 mod output;
 mod sync_cmd;
 
@@ -162,6 +163,38 @@ enum Command {
     },
     /// What waits to go up (no receipt yet) and what is missing from below
     Outbox,
+    /// Run this installation as the hub of its unit: lower installations sync with it over HTTPS
+    Serve {
+        /// Address and port to listen on, e.g. 0.0.0.0:8443 (port 0 picks a free one)
+        #[arg(long, default_value = "0.0.0.0:8443")]
+        listen: String,
+        /// Largest request body in MiB (bigger bundles are refused with 413; agents send smaller ones)
+        #[arg(long, default_value_t = 16)]
+        max_body_mb: usize,
+        /// Requests per second allowed per installation (bursts up to three times that)
+        #[arg(long, default_value_t = 20.0)]
+        rate: f64,
+        /// Open connections at most; more are closed at once
+        #[arg(long, default_value_t = 256)]
+        max_connections: usize,
+        /// Seconds a request may take, body included
+        #[arg(long, default_value_t = 120)]
+        request_timeout: u64,
+    },
+    /// Sync with the upper unit's hub: send what waits, take the receipts, fetch what is new from above
+    Sync {
+        /// The hub's address, e.g. https://192.168.1.10:8443 (kept for next time)
+        #[arg(long)]
+        hub: Option<String>,
+        /// Keep syncing: again every --interval seconds, and with backoff while the hub is unreachable
+        #[arg(long)]
+        watch: bool,
+        #[arg(long, default_value_t = 60)]
+        interval: u64,
+        /// Tries before giving up when the link fails (without --watch)
+        #[arg(long, default_value_t = 6)]
+        attempts: u32,
+    },
     /// Concurrent edits of one field found while merging: the value kept and the value set aside
     Conflicts,
     /// Benchmark baseline: insert a bundle's changes with a plain rusqlite loop into DB (docs/benchmarks.md)
@@ -187,6 +220,10 @@ enum EnrollAction {
     Export {
         #[arg(long)]
         out: PathBuf,
+        /// This installation serves a hub (`sotay serve`) at this address, e.g. https://192.168.1.10:8443:
+        /// the file then carries it and the hub's certificate fingerprint, which the lower side pins
+        #[arg(long)]
+        hub: Option<String>,
     },
     /// Trust the installation in an enrolment file
     Import {
@@ -217,7 +254,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<(), Error> {
+fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
     let path = cli.db.clone().unwrap_or_else(sotay_core::store::default_db_path);
     let mut store = Store::open(&path)?;
     let lang = Lang::parse(&cli.lang);
@@ -250,7 +287,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 eprintln!();
                 output::seeded_events(n, started.elapsed(), lang);
             } else {
-                return Err(Error::invalid("seed", sotay_core::Problem::Required));
+                return Err(Error::invalid("seed", sotay_core::Problem::Required).into());
             }
         }
         Command::Add { kind, json } => {
@@ -313,7 +350,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 for p in &problems {
                     eprintln!("{p}");
                 }
-                return Err(Error::Integrity(format!("{} problem(s)", problems.len())));
+                return Err(Error::Integrity(format!("{} problem(s)", problems.len())).into());
             }
             println!("{}", if lang == Lang::Vi { "ok: cơ sở dữ liệu toàn vẹn" } else { "ok: the database is whole" });
         }
@@ -325,7 +362,14 @@ fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Bench { runs } => bench::run(&store, runs)?,
         Command::Keys => sync_cmd::keys(&store, lang)?,
-        Command::Enroll { action: EnrollAction::Export { out } } => sync_cmd::enroll_export(&store, &out, lang)?,
+        Command::Enroll { action: EnrollAction::Export { out, hub: None } } => sync_cmd::enroll_export(&store, &out, lang)?,
+        Command::Enroll { action: EnrollAction::Export { out, hub: Some(url) } } => net_cmd::enroll_export_hub(&mut store, &out, &url, lang)?,
+        Command::Serve { listen, max_body_mb, rate, max_connections, request_timeout } => {
+            net_cmd::serve(store, net_cmd::ServeOptions { listen, max_body_mb, rate, max_connections, request_timeout }, lang)?
+        }
+        Command::Sync { hub, watch, interval, attempts } => {
+            net_cmd::sync(&mut store, net_cmd::SyncOptions { hub, watch, interval, attempts }, lang)?
+        }
         Command::Enroll { action: EnrollAction::Import { file, fingerprint } } => {
             sync_cmd::enroll_import(&mut store, &file, fingerprint.as_deref(), lang)?
         }

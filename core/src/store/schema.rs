@@ -173,4 +173,9 @@ pub const MIGRATIONS: &[&str] = &[
         detail  TEXT NOT NULL
     );
     "#,
+    // 3: the network: where an upper peer's hub listens and the SHA-256 of its TLS certificate (pinned).
+    r#"
+    ALTER TABLE peers ADD COLUMN hub_url TEXT;
+    ALTER TABLE peers ADD COLUMN hub_tls_sha256 TEXT;
+    "#,
 ];

@@ -284,3 +284,9 @@ fn parse_trailer(buf: &[u8], line: usize) -> std::result::Result<Trailer, Refusa
         .ok_or(Refusal::Malformed { line, detail: "bad trailer".into() })?;
     serde_json::from_str(inner).map_err(|e| Refusal::Malformed { line, detail: e.to_string() })
 }
+
+/// The header of a bundle held in memory, read from its first line only, if it looks like one.
+pub fn peek_header_bytes(content: &[u8]) -> Option<Header> {
+    let end = content.iter().position(|&b| b == b'\n').unwrap_or(content.len()).min(MAX_LINE);
+    parse_opening(&content[..end]).ok()
+}

@@ -25,6 +25,15 @@ pub enum Role {
     Lower,
 }
 
+/// A hub's address and the SHA-256 (hex) of its TLS certificate, which the lower side pins: no
+/// certificate authority is asked, so a hub on a bare IP address in a commune office works.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HubAddress {
+    pub url: String,
+    pub tls_sha256: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Enrolment {
@@ -35,12 +44,20 @@ pub struct Enrolment {
     pub fingerprint: String,
     /// The unit record of the installation, as it stands there.
     pub unit: Value,
+    /// Where this installation's hub listens, when it runs one (`sotay serve`): the lower side pins it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hub: Option<HubAddress>,
     /// Ed25519 by the same key over the canonical JSON of the other fields: proof the sender holds it.
     pub signature: String,
 }
 
 impl Store {
     pub fn enrolment(&self) -> Result<Enrolment> {
+        self.enrolment_with_hub(None)
+    }
+
+    /// The enrolment file, naming the hub this installation serves (see sotay-net).
+    pub fn enrolment_with_hub(&self, hub: Option<HubAddress>) -> Result<Enrolment> {
         let id = self.identity()?;
         let key = self.signing_key()?;
         let mut e = Enrolment {
@@ -50,6 +67,7 @@ impl Store {
             public_key: id.public_key,
             fingerprint: id.fingerprint,
             unit: self.get(Kind::Unit, &id.unit_id)?,
+            hub,
             signature: String::new(),
         };
         e.signature = keys::sign(&key, &super::signed_part(&e));
@@ -122,10 +140,20 @@ impl Store {
         let now = crate::clock::rfc3339(crate::clock::now_utc());
         self.with_tx(|tx| {
             tx.execute(
-                "INSERT INTO peers (installation, unit_id, public_key, role, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO peers (installation, unit_id, public_key, role, enrolled_at, hub_url, hub_tls_sha256)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (installation) DO UPDATE SET unit_id = excluded.unit_id, public_key = excluded.public_key,
-                 role = excluded.role",
-                params![e.installation, their_unit, key, if role == Role::Upper { "upper" } else { "lower" }, now],
+                 role = excluded.role, hub_url = coalesce(excluded.hub_url, hub_url),
+                 hub_tls_sha256 = coalesce(excluded.hub_tls_sha256, hub_tls_sha256)",
+                params![
+                    e.installation,
+                    their_unit,
+                    key,
+                    if role == Role::Upper { "upper" } else { "lower" },
+                    now,
+                    e.hub.as_ref().map(|h| h.url.clone()),
+                    e.hub.as_ref().map(|h| h.tls_sha256.to_ascii_lowercase())
+                ],
             )?;
             // Their unit record, so that trees and scopes hold before their first bundle. It carries no
             // version: the first real change of it from them replaces it.

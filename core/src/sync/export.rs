@@ -161,7 +161,27 @@ impl Store {
         progress: &mut dyn FnMut(u64),
     ) -> Result<()> {
         let file = File::create(path).map_err(io_err(path))?;
-        let mut w = BundleWriter::start(BufWriter::with_capacity(1 << 16, file), header)?;
+        let buf = self.write_changes(BufWriter::with_capacity(1 << 16, file), header, key, direction, below_peer, total, progress)?;
+        let file = buf.into_inner().map_err(|e| Error::Io { path: path.display().to_string(), source: e.into_error() })?;
+        // On the device before the rename makes it visible: a pulled stick leaves only a .part file.
+        file.sync_all().map_err(io_err(path))?;
+        Ok(())
+    }
+
+    /// Writes the header, every change of the header's ranges that the peer should get, and the signed
+    /// trailer into `out`.
+    #[allow(clippy::too_many_arguments)]
+    fn write_changes<W: std::io::Write>(
+        &self,
+        out: W,
+        header: &Header,
+        key: &ed25519_dalek::SigningKey,
+        direction: Direction,
+        below_peer: &[String],
+        total: &mut u64,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<W> {
+        let mut w = BundleWriter::start(out, header)?;
         let mut stmt = self.conn().prepare_cached(
             "SELECT origin, seq, lamport, hlc, entity, record_id, op, owner_unit, fields, prev, recorded_at
              FROM change_log WHERE origin = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq",
@@ -207,10 +227,54 @@ impl Store {
                 }
             }
         }
-        let (buf, _) = w.finish(key)?;
-        let file = buf.into_inner().map_err(|e| Error::Io { path: path.display().to_string(), source: e.into_error() })?;
-        // On the device before the rename makes it visible: a pulled stick leaves only a .part file.
-        file.sync_all().map_err(io_err(path))?;
-        Ok(())
+        let (out, _) = w.finish(key)?;
+        Ok(out)
     }
+
+    /// The next bundle for `peer` (what no receipt covers, from the start, at most `max_changes` sequence
+    /// numbers), in memory, for the network. None when nothing waits.
+    pub fn next_bundle(&self, peer: &str, max_changes: usize) -> Result<Option<OutgoingBundle>> {
+        let inst = self.require_installation()?;
+        let peer = self.export_peer(Some(peer))?;
+        let key = self.signing_key()?;
+        let identity = self.identity()?;
+        let direction = if peer.role == Role::Upper { Direction::Up } else { Direction::Down };
+        let below_peer: Vec<String> = if direction == Direction::Down { self.subtree(&peer.unit_id)? } else { Vec::new() };
+        let mut room = max_changes.max(1) as i64;
+        let mut ranges = Vec::new();
+        for (origin, from, to) in self.pending_ranges(&peer)? {
+            if room == 0 {
+                break;
+            }
+            let end = to.min(from + room - 1);
+            ranges.push(Range { origin, from, to: end });
+            room -= end - from + 1;
+        }
+        if ranges.is_empty() {
+            return Ok(None);
+        }
+        let header = Header {
+            bundle_id: new_id(),
+            direction,
+            sender: inst.origin,
+            sender_unit: inst.unit_id,
+            sender_key: identity.public_key,
+            recipient: peer.installation,
+            ranges,
+        };
+        let mut changes = 0;
+        let bytes = self.write_changes(Vec::with_capacity(1 << 16), &header, &key, direction, &below_peer, &mut changes, &mut |_| {})?;
+        Ok(Some(OutgoingBundle { bundle_id: header.bundle_id, bytes, changes, ranges: header.ranges }))
+    }
+}
+
+/// A bundle made in memory for the network.
+#[derive(Debug, Clone)]
+pub struct OutgoingBundle {
+    pub bundle_id: String,
+    pub bytes: Vec<u8>,
+    /// Changes written (a downward bundle skips what the peer does not get, so this may be fewer than
+    /// the sequence numbers its ranges cover).
+    pub changes: u64,
+    pub ranges: Vec<Range>,
 }

@@ -65,6 +65,22 @@ impl Store {
         Ok(report)
     }
 
+    /// Imports a bundle or a receipt that arrived in memory (over the network). `name` stands for the file
+    /// in messages.
+    pub fn import_bytes(&mut self, name: &str, content: &[u8], dry_run: bool) -> Result<ImportReport> {
+        if String::from_utf8_lossy(&content[..content.len().min(64)]).contains(super::receipt::FORMAT) {
+            let text = std::str::from_utf8(content)
+                .map_err(|_| Error::Refused { file: name.to_string(), refusal: Refusal::Malformed { line: 1, detail: "UTF-8".into() } })?;
+            return self.import_receipt(name, text, dry_run);
+        }
+        let open = || -> Result<Box<dyn BufRead>> { Ok(Box::new(Cursor::new(content.to_vec()))) };
+        let report = self.import_one(name, &open, dry_run)?;
+        if report.status == ImportStatus::Applied && !dry_run {
+            self.apply_held()?;
+        }
+        Ok(report)
+    }
+
     fn import_one(&mut self, name: &str, open: &dyn Fn() -> Result<Box<dyn BufRead>>, dry_run: bool) -> Result<ImportReport> {
         let refused = |refusal| Error::Refused { file: name.to_string(), refusal };
         let inst = self.require_installation()?;

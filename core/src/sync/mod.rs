@@ -6,12 +6,14 @@ pub mod baseline;
 mod enroll;
 mod export;
 mod folder;
+mod hub;
 mod import;
 pub mod keys;
 mod receipt;
 
-pub use enroll::{Enrolment, Role};
-pub use export::{ExportOptions, ExportSummary};
+pub use enroll::{Enrolment, HubAddress, Role};
+pub use export::{ExportOptions, ExportSummary, OutgoingBundle};
+pub use hub::{Arrival, UpperHub};
 pub use folder::{removable_drives, sync_files, FileOutcome, FolderImport};
 pub use import::{ImportReport, ImportStatus};
 

@@ -1,0 +1,128 @@
+//! The network commands: `serve` (the upper unit's hub) and `sync` (the agent, once or watching).
+
+use std::io::Write;
+use std::time::Duration;
+
+use sotay_core::sync::HubAddress;
+use sotay_core::{Error, Lang, Store};
+use sotay_net::client::Timeouts;
+use sotay_net::{Backoff, HubLimits, HubServer, NetError, SyncReport};
+
+pub struct ServeOptions {
+    pub listen: String,
+    pub max_body_mb: usize,
+    pub rate: f64,
+    pub max_connections: usize,
+    pub request_timeout: u64,
+}
+
+pub fn serve(store: Store, opts: ServeOptions, lang: Lang) -> Result<(), NetError> {
+    let limits = HubLimits {
+        max_body: opts.max_body_mb.max(1) << 20,
+        rate_per_sec: opts.rate.max(0.01),
+        burst: (opts.rate * 3.0).max(1.0),
+        max_connections: opts.max_connections.max(1),
+        request_timeout: Duration::from_secs(opts.request_timeout.max(1)),
+        lang,
+        ..HubLimits::default()
+    };
+    let rt = tokio_runtime()?;
+    rt.block_on(async move {
+        let server = HubServer::bind(store, &opts.listen, limits).await?;
+        if lang == Lang::Vi {
+            println!("máy chủ đang nghe tại https://{}", server.addr);
+            println!("dấu vân tay chứng chỉ TLS: {}", server.tls_sha256);
+        } else {
+            println!("hub listening on https://{}", server.addr);
+            println!("TLS certificate fingerprint: {}", server.tls_sha256);
+        }
+        let _ = std::io::stdout().flush();
+        server.run().await;
+        Ok(())
+    })
+}
+
+fn tokio_runtime() -> Result<tokio::runtime::Runtime, NetError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| NetError::Core(Error::Io { path: "tokio".into(), source: e }))
+}
+
+/// The enrolment file of a hub: as `enroll export`, plus the hub's address and certificate fingerprint.
+pub fn enroll_export_hub(store: &mut Store, out: &std::path::Path, url: &str, lang: Lang) -> Result<(), NetError> {
+    sotay_net::client::authority(url)?;
+    let (cert, _) = sotay_net::tls::hub_identity(store)?;
+    let hub = HubAddress { url: url.trim().trim_end_matches('/').to_string(), tls_sha256: sotay_net::tls::fingerprint(&cert) };
+    let e = store.enrolment_with_hub(Some(hub.clone()))?;
+    let text = serde_json::to_string_pretty(&e).map_err(Error::from_json)?;
+    std::fs::write(out, text).map_err(|err| Error::Io { path: out.display().to_string(), source: err })?;
+    if lang == Lang::Vi {
+        println!("đã ghi tệp đăng ký {} (máy chủ {}); dấu vân tay: {}", out.display(), hub.url, e.fingerprint);
+    } else {
+        println!("wrote enrolment {} (hub {}); fingerprint: {}", out.display(), hub.url, e.fingerprint);
+    }
+    Ok(())
+}
+
+pub struct SyncOptions {
+    pub hub: Option<String>,
+    pub watch: bool,
+    pub interval: u64,
+    pub attempts: u32,
+}
+
+/// Syncs until everything went through (retrying transient faults with backoff), or forever with --watch.
+pub fn sync(store: &mut Store, opts: SyncOptions, lang: Lang) -> Result<(), NetError> {
+    if let Some(url) = &opts.hub {
+        sotay_net::client::authority(url)?;
+        store.set_hub_url(url)?;
+    }
+    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(if opts.watch { 300 } else { 30 }));
+    loop {
+        match sotay_net::sync_once(store, &Timeouts::default()) {
+            Ok(report) => {
+                backoff.succeeded();
+                print_report(&report, lang);
+                if !opts.watch {
+                    return Ok(());
+                }
+                std::thread::sleep(Duration::from_secs(opts.interval.max(1)));
+            }
+            Err(e) if e.is_transient() && (opts.watch || backoff.failures() + 1 < opts.attempts.max(1)) => {
+                let wait = backoff.failed();
+                eprintln!("{} ({} {:.1} s)", e.message(lang), if lang == Lang::Vi { "thử lại sau" } else { "retrying in" }, wait.as_secs_f64());
+                std::thread::sleep(wait);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn print_report(r: &SyncReport, lang: Lang) {
+    if lang == Lang::Vi {
+        println!(
+            "đồng bộ xong: gửi {} thay đổi mới ({} gói), nhận {} thay đổi ({} gói)",
+            r.pushed_changes, r.pushed_bundles, r.pulled_changes, r.pulled_bundles
+        );
+    } else {
+        println!("synced: sent {} new changes ({} bundles), received {} changes ({} bundles)", r.pushed_changes, r.pushed_bundles, r.pulled_changes, r.pulled_bundles);
+    }
+    for a in &r.arrived {
+        let kind = match (a.kind.as_str(), lang) {
+            ("plan", Lang::Vi) => "kế hoạch",
+            ("practice", Lang::Vi) => "mô hình",
+            ("indicator", Lang::Vi) => "chỉ tiêu",
+            (k, _) => k,
+        };
+        let what = match (a.new, lang) {
+            (true, Lang::Vi) => "mới từ cấp trên",
+            (false, Lang::Vi) => "cập nhật từ cấp trên",
+            (true, _) => "new from above",
+            (false, _) => "updated from above",
+        };
+        println!("{what}: {kind} «{}» {}", a.title, a.id);
+    }
+    let _ = std::io::stdout().flush();
+}

@@ -1,0 +1,381 @@
+//! The hub: the upper unit's installation, headless, over HTTPS. It takes a bundle as `sotay import`
+//! takes a file and answers with the signed receipt; it hands each enrolled lower installation the
+//! downward bundles for its subtree and takes their receipts.
+//!
+//! Protection, in the order a request meets it: a cap on open connections (more are closed at once), a
+//! deadline for the TLS handshake and for the request head (slow or half-open clients are dropped), a
+//! body size cap (413), a deadline for the whole request (408), a signature by an enrolled key over a
+//! single-use nonce (401/403: unsigned, forged or replayed), a request rate per installation (429), and
+//! then the same checks as an imported file (403 with the refusal: out of scope, bad digest…).
+//! The store is one SQLite connection behind a mutex: writes are serial anyway, and reads are short.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use sotay_core::sync::{ImportStatus, Role};
+use sotay_core::{Error, Lang, Store};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+
+use crate::error::NetError;
+use crate::proto::{self, ErrorBody, Hello, PushAnswer, ReceiptAnswer};
+
+#[derive(Debug, Clone)]
+pub struct HubLimits {
+    /// Largest request body; a bundle bigger than this is refused with 413 and the agent sends smaller ones.
+    pub max_body: usize,
+    /// Requests per second per installation, and the burst allowed above it.
+    pub rate_per_sec: f64,
+    pub burst: f64,
+    pub max_connections: usize,
+    pub handshake_timeout: Duration,
+    pub header_timeout: Duration,
+    pub request_timeout: Duration,
+    /// Sequence numbers per downward bundle.
+    pub bundle_changes: usize,
+    /// Language of refusal messages.
+    pub lang: Lang,
+}
+
+impl Default for HubLimits {
+    fn default() -> Self {
+        HubLimits {
+            max_body: 16 << 20,
+            rate_per_sec: 20.0,
+            burst: 60.0,
+            max_connections: 256,
+            handshake_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(120),
+            bundle_changes: 5_000,
+            lang: Lang::Vi,
+        }
+    }
+}
+
+/// Nonces handed out and not yet used. Bounded: the oldest are forgotten first (a client whose nonce
+/// was forgotten gets 401 `replayed` and asks for a fresh one).
+struct Nonces {
+    live: HashMap<String, Instant>,
+    order: VecDeque<String>,
+}
+
+const MAX_NONCES: usize = 100_000;
+const NONCE_LIFE: Duration = Duration::from_secs(15 * 60);
+
+impl Nonces {
+    fn issue(&mut self) -> String {
+        let mut raw = [0u8; 16];
+        // getrandom fails only without an OS random source; a nonce from the clock still never repeats here.
+        if getrandom::getrandom(&mut raw).is_err() {
+            raw = (Instant::now().elapsed().as_nanos() ^ self.order.len() as u128).to_le_bytes();
+        }
+        let nonce: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+        while self.order.len() >= MAX_NONCES {
+            if let Some(old) = self.order.pop_front() {
+                self.live.remove(&old);
+            }
+        }
+        self.live.insert(nonce.clone(), Instant::now());
+        self.order.push_back(nonce.clone());
+        nonce
+    }
+
+    /// Spends a nonce: true once for each nonce issued in the last 15 minutes.
+    fn spend(&mut self, nonce: &str) -> bool {
+        match self.live.remove(nonce) {
+            Some(at) => at.elapsed() < NONCE_LIFE,
+            None => false,
+        }
+    }
+}
+
+/// A token bucket per installation.
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+struct Hub {
+    store: Mutex<Store>,
+    installation: String,
+    unit_id: String,
+    nonces: Mutex<Nonces>,
+    rates: Mutex<HashMap<String, Bucket>>,
+    limits: HubLimits,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave the store half-written (SQLite transactions), so the
+    // poisoned guard is still good to use.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A refusal: status, stable code, message.
+struct Refuse(StatusCode, &'static str, String);
+
+impl IntoResponse for Refuse {
+    fn into_response(self) -> Response {
+        let body = ErrorBody { code: self.1.to_string(), message: self.2 };
+        let text = serde_json::to_string(&body).unwrap_or_default();
+        (self.0, [("content-type", "application/json")], text).into_response()
+    }
+}
+
+impl Hub {
+    fn refuse_core(&self, e: &Error) -> Refuse {
+        let status = match e {
+            Error::Refused { .. } | Error::NotOwner { .. } | Error::Invalid { .. } => StatusCode::FORBIDDEN,
+            Error::BadJson { .. } => StatusCode::BAD_REQUEST,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        Refuse(status, e.code(), e.message(self.limits.lang))
+    }
+
+    fn text(&self, vi: &str, en: &str) -> String {
+        if self.limits.lang == Lang::Vi { vi.to_string() } else { en.to_string() }
+    }
+
+    fn take_token(&self, who: &str) -> bool {
+        let mut rates = lock(&self.rates);
+        let now = Instant::now();
+        let b = rates.entry(who.to_string()).or_insert(Bucket { tokens: self.limits.burst, at: now });
+        b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * self.limits.rate_per_sec).min(self.limits.burst);
+        b.at = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Checks the request signature and spends its nonce; returns the installation and the next nonce.
+/// The key lookup waits for the store on a blocking thread, never on the async workers.
+async fn authenticate(hub: &Arc<Hub>, headers: &HeaderMap, path: &'static str, body: &Bytes) -> Result<(String, String), Refuse> {
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let (Some(who), Some(nonce), Some(signature)) = (get(proto::H_INSTALLATION), get(proto::H_NONCE), get(proto::H_SIGNATURE)) else {
+        return Err(Refuse(StatusCode::UNAUTHORIZED, "unsigned", hub.text("Yêu cầu chưa được ký.", "The request is not signed.")));
+    };
+    let message = proto::signed_message("POST", path, &nonce, body);
+    let (h, w) = (hub.clone(), who.clone());
+    let (known, valid) = tokio::task::spawn_blocking(move || {
+        let store = lock(&h.store);
+        (store.peer(&w).ok().flatten().is_some(), store.verify_peer_signature(&w, &message, &signature))
+    })
+    .await
+    .unwrap_or((false, false));
+    if !known {
+        return Err(Refuse(StatusCode::FORBIDDEN, "unknown_installation", hub.text("Máy này chưa được đăng ký với cấp trên.", "This installation is not enrolled here.")));
+    }
+    if !valid {
+        return Err(Refuse(StatusCode::UNAUTHORIZED, "bad_signature", hub.text("Chữ ký của yêu cầu không hợp lệ.", "The request signature is not valid.")));
+    }
+    if !lock(&hub.nonces).spend(&nonce) {
+        return Err(Refuse(StatusCode::UNAUTHORIZED, "replayed", hub.text("Yêu cầu đã dùng hoặc đã hết hạn (phát lại).", "The request was already used or has expired (replay).")));
+    }
+    if !hub.take_token(&who) {
+        return Err(Refuse(StatusCode::TOO_MANY_REQUESTS, "rate_limited", hub.text("Gửi quá nhanh; hãy thử lại sau ít giây.", "Too many requests; try again in a few seconds.")));
+    }
+    Ok((who, lock(&hub.nonces).issue()))
+}
+
+fn with_nonce(mut resp: Response, nonce: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(nonce) {
+        resp.headers_mut().insert(proto::H_NEXT_NONCE, v);
+    }
+    resp
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Response {
+    let text = serde_json::to_string(value).unwrap_or_default();
+    (StatusCode::OK, [("content-type", "application/json")], text).into_response()
+}
+
+async fn hello(State(hub): State<Arc<Hub>>) -> Response {
+    let nonce = lock(&hub.nonces).issue();
+    json(&Hello { hub: hub.installation.clone(), unit_id: hub.unit_id.clone(), nonce, max_body: hub.limits.max_body })
+}
+
+/// Runs store work off the async threads.
+async fn blocking<T: Send + 'static>(hub: &Arc<Hub>, work: impl FnOnce(&mut Store) -> Result<T, Error> + Send + 'static) -> Result<T, Refuse> {
+    let h = hub.clone();
+    match tokio::task::spawn_blocking(move || work(&mut lock(&h.store))).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(hub.refuse_core(&e)),
+        Err(_) => Err(Refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".into())),
+    }
+}
+
+async fn push(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
+    let (who, next) = match authenticate(&hub, &headers, proto::PUSH, &body).await {
+        Ok(x) => x,
+        Err(r) => return r.into_response(),
+    };
+    // The request's signer must be the bundle's sender: an installation sends its own bundles.
+    match sotay_core::sync::bundle::peek_header_bytes(&body) {
+        Some(h) if h.sender == who => {}
+        Some(_) => {
+            let msg = hub.text("Gói dữ liệu không phải của máy gửi yêu cầu.", "The bundle was not made by the installation that sends it.");
+            return with_nonce(Refuse(StatusCode::FORBIDDEN, "not_sender", msg).into_response(), &next);
+        }
+        None => {
+            let msg = hub.text("Nội dung không phải gói dữ liệu Sotay.", "The body is not a Sotay bundle.");
+            return with_nonce(Refuse(StatusCode::BAD_REQUEST, "not_a_bundle", msg).into_response(), &next);
+        }
+    }
+    let result = blocking(&hub, move |store| {
+        let report = store.import_bytes(&format!("(push from {who})"), &body, false)?;
+        let receipt = store.receipt_for(&who)?;
+        Ok((report, receipt))
+    })
+    .await;
+    let resp = match result {
+        Ok((report, receipt)) => {
+            let (status, missing) = match report.status {
+                ImportStatus::Applied => ("applied", Vec::new()),
+                ImportStatus::AlreadyApplied => ("already_applied", Vec::new()),
+                ImportStatus::Held { missing } => ("held", missing),
+                ImportStatus::Receipt { .. } => ("receipt", Vec::new()),
+            };
+            json(&PushAnswer {
+                status: status.into(),
+                new_changes: report.new_changes,
+                already: report.already,
+                missing,
+                receipt: serde_json::to_value(&receipt).unwrap_or_default(),
+            })
+        }
+        Err(r) => r.into_response(),
+    };
+    with_nonce(resp, &next)
+}
+
+async fn pull(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
+    let (who, next) = match authenticate(&hub, &headers, proto::PULL, &body).await {
+        Ok(x) => x,
+        Err(r) => return r.into_response(),
+    };
+    let changes = hub.limits.bundle_changes;
+    let result = blocking(&hub, move |store| {
+        match store.peer(&who)? {
+            Some(p) if p.role == Role::Lower => {}
+            _ => return Ok(None),
+        }
+        store.next_bundle(&who, changes)
+    })
+    .await;
+    let resp = match result {
+        Ok(Some(b)) => (StatusCode::OK, [("content-type", "application/json")], b.bytes).into_response(),
+        Ok(None) => StatusCode::NO_CONTENT.into_response(),
+        Err(r) => r.into_response(),
+    };
+    with_nonce(resp, &next)
+}
+
+async fn receipt(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
+    let (who, next) = match authenticate(&hub, &headers, proto::RECEIPT, &body).await {
+        Ok(x) => x,
+        Err(r) => return r.into_response(),
+    };
+    let result = blocking(&hub, move |store| store.import_bytes(&format!("(receipt from {who})"), &body, false)).await;
+    let resp = match result {
+        Ok(report) => match report.status {
+            ImportStatus::Receipt { origins } => json(&ReceiptAnswer { origins }),
+            _ => Refuse(StatusCode::BAD_REQUEST, "not_a_receipt", hub.text("Nội dung không phải biên nhận.", "The body is not a receipt.")).into_response(),
+        },
+        Err(r) => r.into_response(),
+    };
+    with_nonce(resp, &next)
+}
+
+/// A running hub: its address and certificate fingerprint.
+pub struct HubServer {
+    pub addr: SocketAddr,
+    pub tls_sha256: String,
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    app: Router,
+    limits: HubLimits,
+}
+
+impl HubServer {
+    /// Binds `listen` (e.g. 0.0.0.0:8443; port 0 picks one) with the store's installation as the hub.
+    pub async fn bind(mut store: Store, listen: &str, limits: HubLimits) -> Result<HubServer, NetError> {
+        let (cert, key) = crate::tls::hub_identity(&mut store)?;
+        let tls_sha256 = crate::tls::fingerprint(&cert);
+        let acceptor = TlsAcceptor::from(crate::tls::server_config(cert, key)?);
+        let identity = store.identity()?;
+        let listener = TcpListener::bind(listen).await.map_err(|e| NetError::Core(Error::Io { path: listen.to_string(), source: e }))?;
+        let addr = listener.local_addr().map_err(|e| NetError::Core(Error::Io { path: listen.to_string(), source: e }))?;
+        let hub = Arc::new(Hub {
+            store: Mutex::new(store),
+            installation: identity.installation,
+            unit_id: identity.unit_id,
+            nonces: Mutex::new(Nonces { live: HashMap::new(), order: VecDeque::new() }),
+            rates: Mutex::new(HashMap::new()),
+            limits: limits.clone(),
+        });
+        let timeout = limits.request_timeout;
+        let app = Router::new()
+            .route(proto::HELLO, get(hello))
+            .route(proto::PUSH, post(push))
+            .route(proto::PULL, post(pull))
+            .route(proto::RECEIPT, post(receipt))
+            .layer(DefaultBodyLimit::max(limits.max_body))
+            .layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| async move {
+                // The whole request, body included: a client that trickles its body is cut off.
+                match tokio::time::timeout(timeout, next.run(req)).await {
+                    Ok(resp) => resp,
+                    Err(_) => Refuse(StatusCode::REQUEST_TIMEOUT, "timeout", "request timeout".into()).into_response(),
+                }
+            }))
+            .with_state(hub);
+        Ok(HubServer { addr, tls_sha256, listener, acceptor, app, limits })
+    }
+
+    /// Accepts connections until the process ends.
+    pub async fn run(self) {
+        let slots = Arc::new(Semaphore::new(self.limits.max_connections));
+        loop {
+            let Ok((tcp, _peer)) = self.listener.accept().await else {
+                // Out of file descriptors or the like: wait a moment rather than spin.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            };
+            // Over the cap: closed at once, so the hub keeps serving those already connected.
+            let Ok(slot) = slots.clone().try_acquire_owned() else {
+                drop(tcp);
+                continue;
+            };
+            let _ = tcp.set_nodelay(true);
+            let acceptor = self.acceptor.clone();
+            let app = self.app.clone();
+            let limits = self.limits.clone();
+            tokio::spawn(async move {
+                let _slot = slot;
+                let Ok(Ok(tls)) = tokio::time::timeout(limits.handshake_timeout, acceptor.accept(tcp)).await else {
+                    return;
+                };
+                let service = hyper_util::service::TowerToHyperService::new(app);
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(limits.header_timeout)
+                    .serve_connection(TokioIo::new(tls), service);
+                // A connection lives at most a few request deadlines, whatever the client does.
+                let _ = tokio::time::timeout(limits.request_timeout * 4, conn).await;
+            });
+        }
+    }
+}
