@@ -123,17 +123,30 @@ impl HubClient {
     }
 
     fn send(&mut self, method: &str, path: &str, body: Bytes, signed: Option<(&str, String)>) -> Result<Answer, NetError> {
+        let mut headers = Vec::new();
+        if let Some((who, signature)) = signed {
+            headers.push((proto::H_INSTALLATION.to_string(), who.to_string()));
+            headers.push((proto::H_NONCE.to_string(), self.nonce.clone().unwrap_or_default()));
+            headers.push((proto::H_SIGNATURE.to_string(), signature));
+        }
+        let (answer, next) = self.exchange(method, path, body, headers)?;
+        if let Some(next) = next {
+            self.nonce = Some(next);
+        }
+        Ok(answer)
+    }
+
+    /// One request with exactly these headers; also the next nonce the hub handed out, if any. For the
+    /// agent, and for tests that must send what the agent never would (replays, forgeries).
+    pub fn exchange(&mut self, method: &str, path: &str, body: Bytes, headers: Vec<(String, String)>) -> Result<(Answer, Option<String>), NetError> {
         let mut req = Request::builder().method(method).uri(path).header("host", &self.host).header("content-type", "application/json");
-        if let Some((who, signature)) = &signed {
-            req = req
-                .header(proto::H_INSTALLATION, *who)
-                .header(proto::H_NONCE, self.nonce.clone().unwrap_or_default())
-                .header(proto::H_SIGNATURE, signature.as_str());
+        for (k, v) in &headers {
+            req = req.header(k.as_str(), v.as_str());
         }
         let req = req.body(Full::new(body)).map_err(|e| NetError::Protocol(e.to_string()))?;
         let timeout = self.timeouts.request;
         let sender = &mut self.sender;
-        let answer = self.rt.block_on(async move {
+        self.rt.block_on(async move {
             let work = async {
                 sender.ready().await.map_err(|e| NetError::Broken(e.to_string()))?;
                 let resp = sender.send_request(req).await.map_err(|e| NetError::Broken(e.to_string()))?;
@@ -147,11 +160,12 @@ impl HubClient {
                 Ok::<_, NetError>((Answer { status, body }, next))
             };
             tokio::time::timeout(timeout, work).await.map_err(|_| NetError::Timeout("HTTP"))?
-        })?;
-        if let (Some(_), (_, Some(next))) = (&signed, &answer) {
-            self.nonce = Some(next.clone());
-        }
-        Ok(answer.0)
+        })
+    }
+
+    /// The nonce the next signed request will carry.
+    pub fn nonce(&self) -> Option<String> {
+        self.nonce.clone()
     }
 
     /// A signed POST; on a spent nonce (`replayed`) it says hello again and retries once.
