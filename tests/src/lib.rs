@@ -1,2 +1,3 @@
 pub mod support;
 pub mod webdriver;
+pub mod network;
