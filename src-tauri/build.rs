@@ -22,6 +22,7 @@ fn main() {
             "sync_export",
             "sync_preview",
             "sync_import",
+            "sync_now",
         ]),
     ))
     .expect("tauri build configuration is valid");

@@ -2,6 +2,7 @@
 //! maps the error to `{code, message, field}` (docs/ipc.md). Commands touch disk, so they are async:
 //! a plain command runs on the main thread and would freeze the window.
 
+mod agent;
 mod wire;
 
 use std::path::PathBuf;
@@ -99,12 +100,17 @@ fn get_record(state: State<'_, AppState>, kind: String, id: String) -> Result<Va
 }
 
 #[tauri::command(async)]
-fn save_record(state: State<'_, AppState>, kind: String, id: Option<String>, data: Value) -> Result<Value, WireError> {
+fn save_record(app: tauri::AppHandle<impl tauri::Runtime>, state: State<'_, AppState>, kind: String, id: Option<String>, data: Value) -> Result<Value, WireError> {
     let k = self::kind(&kind)?;
-    state.with(|s| match id.as_deref().filter(|i| !i.is_empty()) {
+    let saved = state.with(|s| match id.as_deref().filter(|i| !i.is_empty()) {
         Some(id) => s.update(k, id, &data),
         None => s.create(k, &data),
-    })
+    })?;
+    // What is saved goes up by itself when the hub is reachable.
+    if let Some(agent) = app.try_state::<agent::Agent>() {
+        agent.wake();
+    }
+    Ok(saved)
 }
 
 #[tauri::command(async)]
@@ -158,7 +164,8 @@ fn draft_clear(state: State<'_, AppState>, key: String) -> Result<(), WireError>
 }
 
 #[tauri::command(async)]
-fn sync_status(state: State<'_, AppState>) -> Result<Value, WireError> {
+fn sync_status(app: tauri::AppHandle<impl tauri::Runtime>, state: State<'_, AppState>) -> Result<Value, WireError> {
+    let network = app.try_state::<agent::Agent>().map(|a| a.snapshot()).unwrap_or_default();
     state.with(|s| {
         let outbox = s.outbox()?;
         let waiting: i64 = outbox.iter().map(|w| w.to - w.from + 1).sum();
@@ -172,8 +179,17 @@ fn sync_status(state: State<'_, AppState>) -> Result<Value, WireError> {
             "events": s.sync_events()?,
             "conflicts": conflicts.len(),
             "conflict_list": conflicts.iter().rev().take(20).collect::<Vec<_>>(),
+            "network": network,
         }))
     })
+}
+
+/// Syncs with the hub now (on the agent's thread); the outcome arrives as a `sync-agent` event.
+#[tauri::command(async)]
+fn sync_now(app: tauri::AppHandle<impl tauri::Runtime>) {
+    if let Some(agent) = app.try_state::<agent::Agent>() {
+        agent.wake();
+    }
 }
 
 #[tauri::command(async)]
@@ -254,7 +270,8 @@ pub fn builder<R: tauri::Runtime>() -> tauri::Builder<R> {
         sync_drives,
         sync_export,
         sync_preview,
-        sync_import
+        sync_import,
+        sync_now
     ])
 }
 
@@ -270,8 +287,13 @@ pub fn run() {
             }
         })
         .setup(|app| {
+            use tauri::Emitter;
             let path = db_path(app);
-            app.manage(AppState::open(path));
+            app.manage(AppState::open(path.clone()));
+            let handle = app.handle().clone();
+            app.manage(agent::start(path, move |status| {
+                let _ = handle.emit("sync-agent", status);
+            }));
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -12,6 +12,7 @@ import * as listView from './views/list.js';
 import * as formView from './views/form.js';
 import * as quickView from './views/quicklog.js';
 import * as syncView from './views/sync.js';
+import { showArrivals } from './views/netsync.js';
 
 const FATAL = ['newer_database', 'not_a_database', 'no_backend'];
 
@@ -195,6 +196,13 @@ async function start() {
     return;
   }
   applyShell();
+  // New plans, outlines and practices from above: the officer is told wherever they are in the app.
+  ipc.onSyncAgent((n) => {
+    if (n.arrived && n.arrived.length) {
+      showArrivals(n.arrived);
+      app.invalidateOptions();
+    }
+  });
   if (!app.status.initialized) showSetup();
   else route();
 }

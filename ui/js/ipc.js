@@ -95,7 +95,20 @@ export async function syncStatus() {
     events: arr(s.events),
     conflicts: Number(s.conflicts) || 0,
     conflict_list: arr(s.conflict_list),
+    network: s.network || {},
   };
+}
+
+// ---------- sync over the network (the agent runs in Rust) ----------
+
+/** Asks the agent to sync now; the outcome comes as a `sync-agent` event. */
+export const syncNow = () => call('sync_now', {});
+
+/** Calls `handler(status)` on each `sync-agent` event; resolves to a function that stops it. */
+export function onSyncAgent(handler) {
+  const ev = window.__TAURI__ && window.__TAURI__.event;
+  if (!ev) return Promise.resolve(() => {});
+  return ev.listen('sync-agent', (e) => handler(e.payload || {})).catch(() => () => {});
 }
 
 /** Folders where removable drives are mounted (may be empty). */

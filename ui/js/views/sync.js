@@ -1,4 +1,4 @@
-// Sync by USB stick: this installation's key, its peers and outbox (sync_status); export for the upper
+// Sync: over the network by the agent (netsync.js), and by USB stick: this installation's key, its peers and outbox (sync_status); export for the upper
 // level (sync_export); a dry run of what a stick holds (sync_preview), then the real import that writes the
 // receipts back onto the stick (sync_import). Enrolment is done with the CLI for now.
 
@@ -6,6 +6,7 @@ import * as ipc from '../ipc.js';
 import { h, replace, markFieldError, clearFieldError } from '../dom.js';
 import { t, tn } from '../i18n.js';
 import { fmtNumber, fmtTimestampVN } from '../format.js';
+import { networkCard } from './netsync.js';
 
 export const DIR_KEY = 'sotay.sync.dir';
 
@@ -210,10 +211,15 @@ export async function render(root, params, app, restore) {
     h('h2', { id: 'sync-import-h', text: t('sync.preview_title') }),
     previewDir, previewNote, tableWrap, noFiles, applyRow);
 
+  // ---- the network: shown as the agent reports; when a sync finishes the counts below are reloaded
+  const net = networkCard(() => loadStatus());
+  net.paint(status.network);
+  const stopAgent = ipc.onSyncAgent((n) => { if (net.card.isConnected) net.paint(n); });
+
   root.append(
     h('div', { class: 'view-head' },
       h('div', null, h('h1', { text: t('sync.title') }), h('p', { class: 'muted', text: t('sync.intro') }))),
-    h('div', { class: 'sync-grid' }, statusCard, h('div', { class: 'sync-side' }, usbCard, historyCard)),
+    h('div', { class: 'sync-grid' }, h('div', { class: 'sync-main' }, net.card, statusCard), h('div', { class: 'sync-side' }, usbCard, historyCard)),
     result,
     previewBox);
 
@@ -567,7 +573,10 @@ export async function render(root, params, app, restore) {
 
   return {
     snapshot: () => ({ dir: dirInput.value }),
-    destroy: () => { if (mem.paint === paint) mem.paint = null; },
+    destroy: () => {
+      if (mem.paint === paint) mem.paint = null;
+      stopAgent.then((stop) => stop()).catch(() => {});
+    },
   };
 }
 
