@@ -82,7 +82,7 @@ fn push_all(store: &mut Store, client: &mut HubClient, hub: &str, report: &mut S
         }
         let answer: PushAnswer = serde_json::from_slice(&a.body).map_err(|e| NetError::Protocol(e.to_string()))?;
         let receipt = serde_json::to_vec(&answer.receipt).map_err(|e| NetError::Protocol(e.to_string()))?;
-        store.import_bytes("(receipt from the hub)", &receipt, false)?;
+        store.import_bytes("(qua mạng — biên nhận)", &receipt, false)?;
         report.pushed_bundles += 1;
         report.pushed_changes += answer.new_changes;
         // A receipt that covers nothing new twice in a row: the hub is not taking them (held, say).
@@ -113,7 +113,7 @@ fn pull_all(store: &mut Store, client: &mut HubClient, hub: &str, report: &mut S
         if a.status != StatusCode::OK {
             return Err(refusal(&a));
         }
-        let r = store.import_bytes("(bundle from the hub)", &a.body, false)?;
+        let r = store.import_bytes("(qua mạng — hub)", &a.body, false)?;
         if let ImportStatus::Held { .. } = r.status {
             // Cannot happen with one hub sending in order; stop rather than pull the same again.
             return Err(NetError::NoProgress);

@@ -224,3 +224,45 @@ fn sync_in_window(s: &Session, stick: &std::path::Path, province: &std::path::Pa
     s.wait_until("const e = document.querySelector('#sync-waiting'); return e && e.textContent.trim() === '0'", LONG)?;
     Ok(())
 }
+
+/// Sync over the network from the window: the test starts a province hub; the commune's window syncs
+/// by itself (no button), shows it is online with nothing waiting, and tells the officer when a plan
+/// made at the province comes down after "Đồng bộ ngay".
+#[test]
+fn the_window_syncs_with_a_hub_by_itself_and_tells_of_a_new_plan() {
+    use sotay_tests::network::{add_event, commune, event_lines, province, HubProcess};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let listen = format!("127.0.0.1:{}", free_port());
+    let (p, up) = province(d, &format!("https://{listen}"));
+    let a = commune(d, "XA-DH", &p, &up);
+    add_event(&a, "Tọa đàm về chuyển đổi số ở thôn Đoài");
+    let _hub = HubProcess::start(&p, &listen, &[], &[]);
+
+    let (_driver, s) = launch(&a);
+    let result = network_sync_in_window(&s, &p);
+    let shot = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/window-network-sync.png");
+    let saved = s.screenshot(&shot);
+    s.end();
+    result.unwrap();
+    assert!(saved.expect("screenshot saved") > 10_000);
+    assert!(event_lines(&p).iter().any(|l| l.contains("Tọa đàm về chuyển đổi số ở thôn Đoài")));
+}
+
+fn network_sync_in_window(s: &Session, province: &std::path::Path) -> Result<(), String> {
+    s.wait("section[data-view=dashboard][data-state=ready]", LONG)?;
+    s.click("[data-nav=sync]")?;
+    s.wait_until("const e = document.querySelector('#net-state'); return e && e.dataset.state === 'online'", LONG)?;
+    s.wait_until("const e = document.querySelector('#sync-waiting'); return e && e.textContent.trim() === '0'", LONG)?;
+    let r = sotay(province, &["add", "plan", "--json", "-"], Some(r#"{"title": "Kế hoạch Tháng Thanh niên 2027", "start_on": "2027-03-01"}"#));
+    if r.code != 0 {
+        return Err(r.stderr);
+    }
+    s.click("#net-sync-now")?;
+    s.wait_until("const e = document.querySelector('#arrivals'); return e && e.textContent.includes('Kế hoạch Tháng Thanh niên 2027')", LONG)?;
+    let state = s.text("#net-state")?;
+    if !state.contains("Trực tuyến") {
+        return Err(format!("state reads {state:?}"));
+    }
+    Ok(())
+}

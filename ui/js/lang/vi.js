@@ -237,7 +237,7 @@ export const strings = {
   'sync.conflicts_hint': 'Hai nơi cùng sửa một thông tin: bản sửa sau được giữ, bản kia vẫn được lưu lại để đối chiếu.',
   'sync.history': 'Lần đồng bộ gần nhất',
   'sync.last_export': 'Lần xuất ra USB',
-  'sync.last_import': 'Lần nhập từ USB',
+  'sync.last_import': 'Lần nhập gần nhất',
   'sync.last_receipt': 'Lần nhận biên nhận',
   'sync.last_receipt_written': 'Lần ghi biên nhận',
   'sync.never': 'Chưa có',

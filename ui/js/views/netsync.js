@@ -34,9 +34,9 @@ export function networkCard(onSynced) {
   const card = h('section', { class: 'card sync-card sync-net', 'aria-labelledby': 'sync-net-h' },
     h('h2', { id: 'sync-net-h', text: t('net.title') }),
     h('p', { class: 'net-line' }, state),
-    h('div', { class: 'kv' },
-      h('span', { class: 'k', text: t('net.hub') }), hub,
-      h('span', { class: 'k', text: t('net.last_ok') }), lastOk),
+    h('dl', { class: 'net-kv' },
+      h('dt', { text: t('net.hub') }), h('dd', null, hub),
+      h('dt', { text: t('net.last_ok') }), h('dd', null, lastOk)),
     moved, error, next, setupHint, now);
 
   let wasRunning = false;
