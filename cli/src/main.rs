@@ -180,6 +180,9 @@ enum Command {
         /// Seconds a request may take, body included
         #[arg(long, default_value_t = 120)]
         request_timeout: u64,
+        /// Print a line per pushed bundle on stderr (installation, outcome, changes, milliseconds)
+        #[arg(long)]
+        log: bool,
     },
     /// Sync with the upper unit's hub: send what waits, take the receipts, fetch what is new from above
     Sync {
@@ -364,8 +367,8 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
         Command::Keys => sync_cmd::keys(&store, lang)?,
         Command::Enroll { action: EnrollAction::Export { out, hub: None } } => sync_cmd::enroll_export(&store, &out, lang)?,
         Command::Enroll { action: EnrollAction::Export { out, hub: Some(url) } } => net_cmd::enroll_export_hub(&mut store, &out, &url, lang)?,
-        Command::Serve { listen, max_body_mb, rate, max_connections, request_timeout } => {
-            net_cmd::serve(store, net_cmd::ServeOptions { listen, max_body_mb, rate, max_connections, request_timeout }, lang)?
+        Command::Serve { listen, max_body_mb, rate, max_connections, request_timeout, log } => {
+            net_cmd::serve(store, net_cmd::ServeOptions { listen, max_body_mb, rate, max_connections, request_timeout, log }, lang)?
         }
         Command::Sync { hub, watch, interval, attempts } => {
             net_cmd::sync(&mut store, net_cmd::SyncOptions { hub, watch, interval, attempts }, lang)?

@@ -14,6 +14,7 @@ pub struct ServeOptions {
     pub rate: f64,
     pub max_connections: usize,
     pub request_timeout: u64,
+    pub log: bool,
 }
 
 pub fn serve(store: Store, opts: ServeOptions, lang: Lang) -> Result<(), NetError> {
@@ -24,6 +25,7 @@ pub fn serve(store: Store, opts: ServeOptions, lang: Lang) -> Result<(), NetErro
         max_connections: opts.max_connections.max(1),
         request_timeout: Duration::from_secs(opts.request_timeout.max(1)),
         lang,
+        log_pushes: opts.log,
         ..HubLimits::default()
     };
     let rt = tokio_runtime()?;

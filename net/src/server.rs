@@ -45,6 +45,9 @@ pub struct HubLimits {
     pub bundle_changes: usize,
     /// Language of refusal messages.
     pub lang: Lang,
+    /// Print one line per pushed bundle on stderr: installation, status, changes, milliseconds
+    /// (the ingest benchmark reads it).
+    pub log_pushes: bool,
 }
 
 impl Default for HubLimits {
@@ -59,6 +62,7 @@ impl Default for HubLimits {
             request_timeout: Duration::from_secs(120),
             bundle_changes: 5_000,
             lang: Lang::Vi,
+            log_pushes: false,
         }
     }
 }
@@ -235,12 +239,20 @@ async fn push(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> R
             return with_nonce(Refuse(StatusCode::BAD_REQUEST, "not_a_bundle", msg).into_response(), &next);
         }
     }
+    let started = Instant::now();
+    let log = hub.limits.log_pushes;
     let result = blocking(&hub, move |store| {
         let report = store.import_bytes(&format!("(push from {who})"), &body, false)?;
         let receipt = store.receipt_for(&who)?;
         Ok((report, receipt))
     })
     .await;
+    if log {
+        match &result {
+            Ok((r, _)) => eprintln!("push {} {:?} {} {:.1}", r.sender.as_deref().unwrap_or("?"), r.status, r.new_changes, started.elapsed().as_secs_f64() * 1e3),
+            Err(Refuse(status, code, _)) => eprintln!("push refused {status} {code} {:.1}", started.elapsed().as_secs_f64() * 1e3),
+        }
+    }
     let resp = match result {
         Ok((report, receipt)) => {
             let (status, missing) = match report.status {
