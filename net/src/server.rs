@@ -312,6 +312,20 @@ async fn receipt(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -
     with_nonce(resp, &next)
 }
 
+/// Checkpoints the hub's write-ahead log every second on a connection of its own, so that requests never
+/// wait for it (the hub's own connection has automatic checkpoints off).
+fn spawn_checkpointer(path: std::path::PathBuf) {
+    let _ = std::thread::Builder::new().name("sotay-checkpoint".into()).spawn(move || {
+        let Ok(store) = Store::open(&path) else { return };
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+            if let Err(e) = store.checkpoint() {
+                eprintln!("checkpoint: {e}");
+            }
+        }
+    });
+}
+
 /// A running hub: its address and certificate fingerprint.
 pub struct HubServer {
     pub addr: SocketAddr,
@@ -326,6 +340,10 @@ impl HubServer {
     /// Binds `listen` (e.g. 0.0.0.0:8443; port 0 picks one) with the store's installation as the hub.
     pub async fn bind(mut store: Store, listen: &str, limits: HubLimits) -> Result<HubServer, NetError> {
         let (cert, key) = crate::tls::hub_identity(&mut store)?;
+        store.tune_for_server()?;
+        if let Some(path) = store.path().map(std::path::Path::to_path_buf) {
+            spawn_checkpointer(path);
+        }
         let tls_sha256 = crate::tls::fingerprint(&cert);
         let acceptor = TlsAcceptor::from(crate::tls::server_config(cert, key)?);
         let identity = store.identity()?;

@@ -144,6 +144,21 @@ impl Store {
         Ok(())
     }
 
+    /// For a long-running server (the hub): a 32 MiB page cache, so that a large import does not spill
+    /// pages mid-transaction, and no checkpoints on commit — the server runs `checkpoint` on another
+    /// connection instead, off the path of the requests.
+    pub fn tune_for_server(&mut self) -> Result<()> {
+        self.conn.pragma_update(None, "cache_size", -32_768)?;
+        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        Ok(())
+    }
+
+    /// Copies what the write-ahead log holds into the database file, as far as readers allow.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
     }
