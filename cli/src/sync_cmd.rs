@@ -132,5 +132,13 @@ pub fn outbox(store: &Store, lang: Lang) -> Result<(), Error> {
         println!("{} {o} #{a}–{b}", if vi { "còn thiếu" } else { "missing" });
     }
     println!("{}: {total}", if vi { "Số thay đổi chờ biên nhận" } else { "Changes waiting for a receipt" });
+    let inbox = store.inbox_size()?;
+    println!(
+        "{}: {} ({} {})",
+        if vi { "Gói đã nhận qua mạng, chờ áp dụng" } else { "Bundles received over the network, waiting to be applied" },
+        inbox.bundles,
+        inbox.changes,
+        if vi { "thay đổi" } else { "changes" }
+    );
     Ok(())
 }

@@ -6,11 +6,14 @@
 //! deadline for the TLS handshake and for the request head (slow or half-open clients are dropped), a
 //! body size cap (413), a deadline for the whole request (408), a signature by an enrolled key over a
 //! single-use nonce (401/403: unsigned, forged or replayed), a request rate per installation (429), and
-//! then the same checks as an imported file (403 with the refusal: out of scope, bad digest…).
+//! then the same checks as an imported file (403 with the refusal: out of scope, bad digest…). A bundle
+//! that passes is kept in the inbox and answered with the receipt at once; a background applier applies
+//! the inbox in order.
 //! The store is one SQLite connection behind a mutex: writes are serial anyway, and reads are short.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -112,6 +115,10 @@ struct Bucket {
 
 struct Hub {
     store: Mutex<Store>,
+    /// Pushes being taken in right now: the applier gives way to them.
+    taking: AtomicUsize,
+    /// Wakes the applier when a bundle was put in the inbox.
+    wake_applier: Mutex<std::sync::mpsc::Sender<()>>,
     installation: String,
     unit_id: String,
     nonces: Mutex<Nonces>,
@@ -241,12 +248,20 @@ async fn push(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> R
     }
     let started = Instant::now();
     let log = hub.limits.log_pushes;
+    hub.taking.fetch_add(1, Ordering::SeqCst);
+    // Checked in full and kept in the inbox; the applier applies it (see sotay_core::sync inbox).
     let result = blocking(&hub, move |store| {
-        let report = store.import_bytes(&format!("(push from {who})"), &body, false)?;
+        let report = store.accept_bundle(&format!("(push from {who})"), &body)?;
         let receipt = store.receipt_for(&who)?;
         Ok((report, receipt))
     })
     .await;
+    hub.taking.fetch_sub(1, Ordering::SeqCst);
+    if matches!(&result, Ok((r, _)) if r.status == ImportStatus::Applied) {
+        if let Ok(tx) = hub.wake_applier.lock() {
+            let _ = tx.send(());
+        }
+    }
     if log {
         match &result {
             Ok((r, _)) => eprintln!("push {} {:?} {} {:.1}", r.sender.as_deref().unwrap_or("?"), r.status, r.new_changes, started.elapsed().as_secs_f64() * 1e3),
@@ -312,6 +327,39 @@ async fn receipt(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -
     with_nonce(resp, &next)
 }
 
+/// Inbox size above which the applier stops giving way to pushes.
+const INBOX_SOFT_CAP: i64 = 200_000;
+
+/// Applies the inbox, oldest first, one bundle per turn of the lock; gives way while pushes are being
+/// taken in (they answer the communes), unless the inbox has grown past its soft cap.
+fn spawn_applier(hub: Arc<Hub>, wake: std::sync::mpsc::Receiver<()>) {
+    let _ = std::thread::Builder::new().name("sotay-applier".into()).spawn(move || loop {
+        let backlog = lock(&hub.store).inbox_size().map(|s| s.changes).unwrap_or(0);
+        if backlog == 0 {
+            match wake.recv_timeout(Duration::from_secs(1)) {
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+                _ => continue,
+            }
+        }
+        if hub.taking.load(Ordering::SeqCst) > 0 && backlog < INBOX_SOFT_CAP {
+            std::thread::sleep(Duration::from_millis(5));
+            continue;
+        }
+        let started = Instant::now();
+        let outcome = lock(&hub.store).apply_inbox_one();
+        match outcome {
+            Ok(Some(r)) if hub.limits.log_pushes => {
+                eprintln!("applied {} {:?} {} {:.1}", r.sender.as_deref().unwrap_or("?"), r.status, r.new_changes, started.elapsed().as_secs_f64() * 1e3)
+            }
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("inbox: {e}");
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+    });
+}
+
 /// Checkpoints the hub's write-ahead log every second on a connection of its own, so that requests never
 /// wait for it (the hub's own connection has automatic checkpoints off).
 fn spawn_checkpointer(path: std::path::PathBuf) {
@@ -349,14 +397,19 @@ impl HubServer {
         let identity = store.identity()?;
         let listener = TcpListener::bind(listen).await.map_err(|e| NetError::Core(Error::Io { path: listen.to_string(), source: e }))?;
         let addr = listener.local_addr().map_err(|e| NetError::Core(Error::Io { path: listen.to_string(), source: e }))?;
+        let (wake_tx, wake_rx) = std::sync::mpsc::channel();
         let hub = Arc::new(Hub {
             store: Mutex::new(store),
+            taking: AtomicUsize::new(0),
+            wake_applier: Mutex::new(wake_tx),
             installation: identity.installation,
             unit_id: identity.unit_id,
             nonces: Mutex::new(Nonces { live: HashMap::new(), order: VecDeque::new() }),
             rates: Mutex::new(HashMap::new()),
             limits: limits.clone(),
         });
+        // Whatever a previous run left in the inbox is applied now.
+        spawn_applier(hub.clone(), wake_rx);
         let timeout = limits.request_timeout;
         let app = Router::new()
             .route(proto::HELLO, get(hello))

@@ -81,6 +81,15 @@ fn waiting(db: &Path) -> i64 {
     open(db).outbox().unwrap().iter().map(|w| w.to - w.from + 1).sum()
 }
 
+/// Waits (at most 60 s) until the hub's applier has applied its inbox.
+fn drained(db: &Path) {
+    let start = Instant::now();
+    while open(db).inbox_size().unwrap().bundles > 0 {
+        assert!(start.elapsed() < Duration::from_secs(60), "the inbox was not applied");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn quick() -> Timeouts {
     Timeouts { connect: Duration::from_secs(3), request: Duration::from_secs(20) }
 }
@@ -107,6 +116,7 @@ fn events_go_up_once_and_a_plan_comes_down() {
     let r = sync_once(&mut open(&a), &quick()).unwrap();
     assert_eq!(r.pushed_changes, 32, "30 events, the commune's unit and its parent link");
     assert_eq!(waiting(&a), 0);
+    drained(&p);
     assert_eq!(events(&p), events(&a));
 
     // Again: nothing new goes up, nothing is doubled.
@@ -188,6 +198,7 @@ fn bad_requests_are_refused_nothing_is_stored_and_the_hub_keeps_serving() {
     let h = signed(&sa, proto::PUSH, &n, &bundle_a);
     let (ans, _) = c.exchange("POST", proto::PUSH, Bytes::from(bundle_a.clone()), h.clone()).unwrap();
     assert_eq!(ans.status.as_u16(), 200);
+    drained(&p);
     let after_first = dump(&p);
     let (ans, _) = c.exchange("POST", proto::PUSH, Bytes::from(bundle_a.clone()), h).unwrap();
     assert_eq!((ans.status.as_u16(), code_of(&ans.body).as_str()), (401, "replayed"));
@@ -197,6 +208,7 @@ fn bad_requests_are_refused_nothing_is_stored_and_the_hub_keeps_serving() {
     point(&b, addr);
     sync_once(&mut open(&b), &quick()).unwrap();
     assert_eq!(waiting(&b), 0);
+    drained(&p);
     assert_eq!(events(&p).len(), 10);
 }
 
@@ -211,6 +223,7 @@ fn a_bundle_over_the_body_cap_goes_as_several_smaller_ones() {
     let r = sync_once(&mut open(&a), &quick()).unwrap();
     assert!(r.pushed_bundles >= 4, "{r:?}");
     assert_eq!(waiting(&a), 0);
+    drained(&p);
     assert_eq!(events(&p), events(&a));
 }
 
@@ -357,6 +370,7 @@ fn a_connection_cut_mid_body_loses_nothing_and_doubles_nothing() {
     }
     sync_once(&mut open(&a), &quick()).unwrap();
     assert_eq!(waiting(&a), 0);
+    drained(&p);
     assert_eq!(events(&p), events(&a));
     assert!(open(&p).check().unwrap().is_empty());
 }

@@ -102,6 +102,14 @@ pub fn waiting(db: &Path) -> i64 {
     out.lines().find_map(|l| l.strip_prefix("Changes waiting for a receipt: ")).and_then(|n| n.trim().parse().ok()).expect("outbox total")
 }
 
+/// Waits (at most 60 s) until a hub has applied every bundle it took in over the network.
+pub fn applied(hub_db: &Path) {
+    let done = wait_until(Duration::from_secs(60), || {
+        ok(sotay(hub_db, &["--lang", "en", "outbox"], None)).stdout.contains("waiting to be applied: 0 ")
+    });
+    assert!(done, "the hub's inbox was not applied within 60 s");
+}
+
 /// Waits (bounded) until `cond` holds.
 pub fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
     let start = Instant::now();

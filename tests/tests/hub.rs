@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use sotay_tests::network::{add_event, commune, dump_lines, event_lines, free_port, ok, province, waiting, wait_until, HubProcess};
+use sotay_tests::network::{add_event, applied, commune, dump_lines, event_lines, free_port, ok, province, waiting, wait_until, HubProcess};
 use sotay_tests::support::{bin, sotay};
 
 #[test]
@@ -33,6 +33,7 @@ fn three_communes_log_offline_sync_up_and_a_new_plan_reaches_all() {
         assert!(r.stdout.contains("đồng bộ xong"), "{}", r.stdout);
         assert_eq!(waiting(c), 0, "the outbox empties");
     }
+    applied(&p);
     let at_hub = event_lines(&p);
     assert_eq!(at_hub.len(), 3 + 4 + 5);
     for c in &communes {
@@ -85,6 +86,7 @@ fn the_hub_killed_mid_upload_and_restarted_loses_nothing_and_doubles_nothing() {
     assert!(stderr.contains("retrying in"), "the kill interrupted the sync: {stderr}");
 
     assert_eq!(waiting(&c), 0);
+    applied(&p);
     let (at_hub, at_commune) = (event_lines(&p), event_lines(&c));
     assert_eq!(at_hub.len(), 20_000);
     assert_eq!(at_hub, at_commune, "every change arrived exactly once");
@@ -119,6 +121,7 @@ fn fifty_installations_sync_at_once_into_one_hub() {
     }
     union.sort();
     union.dedup();
+    applied(&p);
     assert_eq!(dump_lines(&p), union, "the hub's dump is the union of theirs");
     assert_eq!(event_lines(&p).len(), 50 * 60);
 }

@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use sotay_tests::network::{commune, event_lines, ok, province, waiting, HubProcess};
+use sotay_tests::network::{applied, commune, event_lines, ok, province, waiting, HubProcess};
 use sotay_tests::support::sotay;
 
 /// A network namespace with a veth pair to it; deleted (with the pair) when dropped.
@@ -117,6 +117,7 @@ fn a_slow_lossy_link_still_brings_every_change_exactly_once() {
     let r = ok(sotay(&c, &["--lang", "en", "sync", "--attempts", "12"], None));
     eprintln!("first sync over 500 ms RTT and 5 % loss: {:?}\n{}{}", started.elapsed(), r.stdout, r.stderr);
     assert_eq!(waiting(&c), 0, "the outbox empties");
+    applied(&p);
     let (at_hub, here) = (event_lines(&p), event_lines(&c));
     assert_eq!(at_hub.len(), 2000);
     assert_eq!(at_hub, here, "every change arrived exactly once");

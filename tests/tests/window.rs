@@ -246,6 +246,7 @@ fn the_window_syncs_with_a_hub_by_itself_and_tells_of_a_new_plan() {
     s.end();
     result.unwrap();
     assert!(saved.expect("screenshot saved") > 10_000);
+    sotay_tests::network::applied(&p);
     assert!(event_lines(&p).iter().any(|l| l.contains("Tọa đàm về chuyển đổi số ở thôn Đoài")));
 }
 

@@ -178,4 +178,26 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE peers ADD COLUMN hub_url TEXT;
     ALTER TABLE peers ADD COLUMN hub_tls_sha256 TEXT;
     "#,
+    // 4: the hub's inbox: bundles taken over the network, checked and kept, applied in the background.
+    r#"
+    CREATE TABLE inbox (
+        seq          INTEGER PRIMARY KEY,
+        bundle_id    TEXT NOT NULL UNIQUE,
+        sender       TEXT NOT NULL,
+        content      BLOB NOT NULL,
+        changes      INTEGER NOT NULL,
+        accepted_at  TEXT NOT NULL
+    );
+    -- Per origin: the highest sequence number the inbox holds, with nothing missing before it.
+    CREATE TABLE inbox_heads (
+        origin    TEXT PRIMARY KEY,
+        head      INTEGER NOT NULL,
+        via_peer  TEXT NOT NULL
+    );
+    -- Units that inbox bundles create, so that later bundles may write for them before they are applied.
+    CREATE TABLE inbox_units (
+        unit_id    TEXT PRIMARY KEY,
+        parent_id  TEXT NOT NULL
+    );
+    "#,
 ];

@@ -81,7 +81,9 @@ impl Store {
         Ok(report)
     }
 
-    fn import_one(&mut self, name: &str, open: &dyn Fn() -> Result<Box<dyn BufRead>>, dry_run: bool) -> Result<ImportReport> {
+    /// The checks of a whole bundle before any of its changes: format, digest, signature of an enrolled
+    /// key, addressed here, the sender's direction and unit, none of this installation's own changes.
+    pub(super) fn screen(&self, name: &str, open: &dyn Fn() -> Result<Box<dyn BufRead>>) -> Result<(Verified, super::Peer)> {
         let refused = |refusal| Error::Refused { file: name.to_string(), refusal };
         let inst = self.require_installation()?;
         let verified = BundleReader::verify(&mut *open()?, &|s| self.peer_key(s)).map_err(refused)?;
@@ -99,6 +101,12 @@ impl Store {
         if header.ranges.iter().any(|r| r.origin == inst.origin) {
             return Err(refused(Refusal::OwnChanges));
         }
+        Ok((verified, peer))
+    }
+
+    pub(super) fn import_one(&mut self, name: &str, open: &dyn Fn() -> Result<Box<dyn BufRead>>, dry_run: bool) -> Result<ImportReport> {
+        let (verified, peer) = self.screen(name, open)?;
+        let Verified { header, .. } = &verified;
         let mut report = ImportReport {
             file: name.to_string(),
             bundle_id: Some(header.bundle_id.clone()),
@@ -147,7 +155,7 @@ impl Store {
         let mut checker = Checker {
             file: name.to_string(),
             header: header.clone(),
-            allowed: self.allowed_owners(&verified, open, &peer)?,
+            allowed: self.allowed_owners(open, &peer, &[])?,
             heads,
             last_seq: HashMap::new(),
             new_changes: 0,
@@ -168,13 +176,19 @@ impl Store {
     }
 
     /// Owners a lower peer may write for: its unit and every unit below it, including units that this
-    /// bundle itself creates under them. For an upper peer: this unit's own subtree, which it may not touch.
-    fn allowed_owners(&self, v: &Verified, open: &dyn Fn() -> Result<Box<dyn BufRead>>, peer: &super::Peer) -> Result<HashSet<String>> {
+    /// bundle itself creates under them, and units that bundles accepted before it create (`pending`,
+    /// as (unit, parent)). For an upper peer: this unit's own subtree, which it may not touch.
+    pub(super) fn allowed_owners(
+        &self,
+        open: &dyn Fn() -> Result<Box<dyn BufRead>>,
+        peer: &super::Peer,
+        pending: &[(String, String)],
+    ) -> Result<HashSet<String>> {
         let inst = self.require_installation()?;
         let root = if peer.role == Role::Lower { peer.unit_id.clone() } else { inst.unit_id.clone() };
         let mut allowed: HashSet<String> = self.subtree(&root)?.into_iter().collect();
         if peer.role == Role::Lower {
-            let mut parents: Vec<(String, String)> = Vec::new();
+            let mut parents: Vec<(String, String)> = pending.to_vec();
             // Only unit changes matter here; the writer spells them `"entity":"unit"`. A line spelled
             // otherwise adds no unit, which can only narrow the scope.
             BundleReader::raw_lines(&mut *open()?, |_, line| {
@@ -200,7 +214,6 @@ impl Store {
                 }
             }
         }
-        let _ = v;
         Ok(allowed)
     }
 
@@ -301,19 +314,19 @@ impl Store {
 }
 
 /// The per-change rules: inside a declared range and in order, in the sender's scope, NFC.
-struct Checker {
-    file: String,
-    header: super::bundle::Header,
-    allowed: HashSet<String>,
-    heads: HashMap<String, i64>,
-    last_seq: HashMap<String, i64>,
-    new_changes: u64,
-    already: u64,
+pub(super) struct Checker {
+    pub(super) file: String,
+    pub(super) header: super::bundle::Header,
+    pub(super) allowed: HashSet<String>,
+    pub(super) heads: HashMap<String, i64>,
+    pub(super) last_seq: HashMap<String, i64>,
+    pub(super) new_changes: u64,
+    pub(super) already: u64,
 }
 
 impl Checker {
     /// Ok(true) for a change this store lacks, Ok(false) for one it holds already.
-    fn check(&mut self, line: usize, c: &Change) -> Result<bool> {
+    pub(super) fn check(&mut self, line: usize, c: &Change) -> Result<bool> {
         let refused = |refusal| Error::Refused { file: self.file.clone(), refusal };
         let in_range = self.header.ranges.iter().any(|r| r.origin == c.origin && (r.from..=r.to).contains(&c.seq));
         let ordered = self.last_seq.get(&c.origin).is_none_or(|l| c.seq > *l);

@@ -7,6 +7,7 @@ mod enroll;
 mod export;
 mod folder;
 mod hub;
+mod inbox;
 mod import;
 pub mod keys;
 mod receipt;
@@ -14,6 +15,7 @@ mod receipt;
 pub use enroll::{Enrolment, HubAddress, Role};
 pub use export::{ExportOptions, ExportSummary, OutgoingBundle};
 pub use hub::{Arrival, UpperHub};
+pub use inbox::InboxSize;
 pub use folder::{removable_drives, sync_files, FileOutcome, FolderImport};
 pub use import::{ImportReport, ImportStatus};
 

@@ -39,7 +39,12 @@ impl Store {
     /// A signed receipt for `peer`: every origin that peer has brought here, with its head.
     pub fn receipt_for(&self, peer: &str) -> Result<Receipt> {
         let inst = self.require_installation()?;
-        let mut stmt = self.conn().prepare("SELECT origin, head FROM origin_heads WHERE via_peer = ?1 ORDER BY origin")?;
+        // What is applied, and what the inbox holds checked and kept (applied in the background).
+        let mut stmt = self.conn().prepare(
+            "SELECT origin, max(head) FROM (SELECT origin, head FROM origin_heads WHERE via_peer = ?1
+                                           UNION ALL SELECT origin, head FROM inbox_heads WHERE via_peer = ?1)
+             GROUP BY origin ORDER BY origin",
+        )?;
         let heads = stmt
             .query_map([peer], |r| Ok(Held { origin: r.get(0)?, to: r.get(1)? }))?
             .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -226,6 +226,10 @@ fn forged_unknown_out_of_scope_non_nfc_and_misaddressed_bundles_are_refused() {
         let r = refusal(p.store.import_file(&f, false).unwrap_err());
         assert!(expected(&r), "case {i}: {r:?}");
         assert!(dump(&p.store) == before, "case {i} changed the store");
+        // Over the network the same checks run before anything goes into the hub's inbox.
+        let r = refusal(p.store.accept_bundle("net", &std::fs::read(&f).unwrap()).unwrap_err());
+        assert!(expected(&r), "case {i} over the network: {r:?}");
+        assert_eq!(p.store.inbox_size().unwrap().bundles, 0, "case {i} went into the inbox");
     }
     // A newer format version.
     let good = dir.path().join("good.json");
@@ -432,4 +436,41 @@ proptest! {
         };
         prop_assert!(apply_all(&all) == apply_all(&shuffled));
     }
+}
+
+#[test]
+fn the_hub_inbox_receipts_what_it_keeps_and_applies_it_as_an_import_would() {
+    let dir = TempDir::new().unwrap();
+    let (mut p, mut a, _b) = world(dir.path());
+    // A sub-unit in the first bundle, events owned by it in the second: the second is accepted while
+    // the first still waits in the inbox.
+    let branch = a.store.create(Kind::Unit, &json!({"code": "CD-1", "name": "Chi đoàn thôn Đông", "level": "branch",
+        "parent_id": a.store.identity().unwrap().unit_id})).unwrap();
+    for i in 0..5 {
+        let owner = branch["id"].as_str().unwrap();
+        a.store.create_at(Kind::Event, &json!({"title": format!("Sinh hoạt chi đoàn {i}"), "start_at": "2026-11-20T08:00",
+            "participants": {"members": 12}}), Some(owner), crate::store::WriteCtx::now()).unwrap();
+    }
+    let files = export(&mut a.store, &dir.path().join("out"), 3);
+    assert!(files.len() >= 2);
+    let bytes: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    for b in &bytes {
+        let r = p.store.accept_bundle("net", b).unwrap();
+        assert_eq!(r.status, ImportStatus::Applied, "{r:?}");
+    }
+    assert_eq!(p.store.inbox_size().unwrap().bundles, bytes.len() as i64);
+    // The receipt already covers what the inbox keeps: A's outbox empties.
+    let a_inst = a.store.identity().unwrap().installation;
+    let receipt = serde_json::to_vec(&p.store.receipt_for(&a_inst).unwrap()).unwrap();
+    a.store.import_bytes("receipt", &receipt, false).unwrap();
+    assert!(a.store.outbox().unwrap().is_empty());
+    // The same bundle again is "already", and nothing more is kept.
+    assert_eq!(p.store.accept_bundle("net", &bytes[0]).unwrap().status, ImportStatus::AlreadyApplied);
+    assert_eq!(p.store.inbox_size().unwrap().bundles, bytes.len() as i64);
+    while p.store.apply_inbox_one().unwrap().is_some() {}
+    assert_eq!(p.store.inbox_size().unwrap().bundles, 0);
+    assert!(p.store.sync_events().unwrap().iter().all(|(what, _, _)| what != "inbox_refused"));
+    let records = |s: &Store| String::from_utf8(dump(s)).unwrap().lines().filter(|l| l.contains("Sinh hoạt chi đoàn")).count();
+    assert_eq!(records(&p.store), 5);
+    assert!(p.store.check().unwrap().is_empty());
 }
