@@ -34,7 +34,8 @@ start_hub() {
   echo "hub did not start" >&2; exit 1
 }
 
-echo "installations  records  wall_s  records_per_s  bundles  p50_ms  p95_ms (per bundle, at the hub)"
+echo "installations  records  taken_s  taken_per_s  bundles  p50_ms  p95_ms  applied_s  applied_per_s"
+echo "  (taken: every installation has its receipt; p50/p95: time per bundle at the hub; applied: the inbox is applied too)"
 for n in 1 10 50; do
   work="$root/n$n"
   setup "$work" "$n" $((total / n))
@@ -44,6 +45,9 @@ for n in 1 10 50; do
   wait $(jobs -p | grep -v "^$hub$") 2>/dev/null || true
   while [ "$(jobs -pr | grep -vc "^$hub$")" != "0" ]; do sleep 0.05; done
   t1=$(date +%s.%N)
+  # Then until the hub has applied everything it took in (searchable, counted in its reports).
+  until $s --db "$work/p.db" --lang en outbox | grep -q "waiting to be applied: 0 "; do sleep 0.1; done
+  t2=$(date +%s.%N)
   kill "$hub"; wait "$hub" 2>/dev/null || true
   grep "^push " "$work/hub.log" | grep -v refused >"$work/pushes" || true
   records=$(awk '{s += $4} END {print s+0}' "$work/pushes")
@@ -51,7 +55,9 @@ for n in 1 10 50; do
   p50=$(awk '{print $5}' "$work/pushes" | sort -n | awk '{a[NR]=$1} END {print a[int(NR*0.50+0.5)]}')
   p95=$(awk '{print $5}' "$work/pushes" | sort -n | awk '{a[NR]=$1} END {i=int(NR*0.95+0.5); if (i<1) i=1; print a[i]}')
   wall=$(echo "$t1 - $t0" | bc)
-  printf "%13s  %7s  %6.2f  %13.0f  %7s  %6s  %6s\n" "$n" "$records" "$wall" "$(echo "$records / $wall" | bc -l)" "$bundles" "$p50" "$p95"
+  applied_wall=$(echo "$t2 - $t0" | bc)
+  printf "%13s  %7s  %7.2f  %11.0f  %7s  %6s  %6s  %9.2f  %13.0f\n" "$n" "$records" "$wall" "$(echo "$records / $wall" | bc -l)" \
+    "$bundles" "$p50" "$p95" "$applied_wall" "$(echo "$records / $applied_wall" | bc -l)"
   failed=$(grep -L "synced:" "$work"/c*.out | wc -l)
   [ "$failed" = "0" ] || echo "  $failed installation(s) did not finish: see $work/c*.out"
 done

@@ -115,8 +115,9 @@ struct Bucket {
 
 struct Hub {
     store: Mutex<Store>,
-    /// Pushes being taken in right now: the applier gives way to them.
+    /// Pushes being taken in right now, and when the last one ended: the applier gives way to them.
     taking: AtomicUsize,
+    last_push: Mutex<Instant>,
     /// Wakes the applier when a bundle was put in the inbox.
     wake_applier: Mutex<std::sync::mpsc::Sender<()>>,
     installation: String,
@@ -256,6 +257,7 @@ async fn push(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> R
         Ok((report, receipt))
     })
     .await;
+    *lock(&hub.last_push) = Instant::now();
     hub.taking.fetch_sub(1, Ordering::SeqCst);
     if matches!(&result, Ok((r, _)) if r.status == ImportStatus::Applied) {
         if let Ok(tx) = hub.wake_applier.lock() {
@@ -330,8 +332,13 @@ async fn receipt(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -
 /// Inbox size above which the applier stops giving way to pushes.
 const INBOX_SOFT_CAP: i64 = 200_000;
 
-/// Applies the inbox, oldest first, one bundle per turn of the lock; gives way while pushes are being
-/// taken in (they answer the communes), unless the inbox has grown past its soft cap.
+/// A pause in pushes this long lets the applier take the store (an agent sends its next bundle within
+/// a few tens of milliseconds of the last receipt).
+const QUIET: Duration = Duration::from_millis(300);
+
+/// Applies the inbox, oldest first, one bundle per turn of the lock; gives way while pushes are coming
+/// in (they answer the communes, who may be on a five-minute hotspot), unless the inbox has grown past
+/// its soft cap.
 fn spawn_applier(hub: Arc<Hub>, wake: std::sync::mpsc::Receiver<()>) {
     let _ = std::thread::Builder::new().name("sotay-applier".into()).spawn(move || loop {
         let backlog = lock(&hub.store).inbox_size().map(|s| s.changes).unwrap_or(0);
@@ -341,8 +348,9 @@ fn spawn_applier(hub: Arc<Hub>, wake: std::sync::mpsc::Receiver<()>) {
                 _ => continue,
             }
         }
-        if hub.taking.load(Ordering::SeqCst) > 0 && backlog < INBOX_SOFT_CAP {
-            std::thread::sleep(Duration::from_millis(5));
+        let busy = hub.taking.load(Ordering::SeqCst) > 0 || lock(&hub.last_push).elapsed() < QUIET;
+        if busy && backlog < INBOX_SOFT_CAP {
+            std::thread::sleep(Duration::from_millis(20));
             continue;
         }
         let started = Instant::now();
@@ -401,6 +409,7 @@ impl HubServer {
         let hub = Arc::new(Hub {
             store: Mutex::new(store),
             taking: AtomicUsize::new(0),
+            last_push: Mutex::new(Instant::now()),
             wake_applier: Mutex::new(wake_tx),
             installation: identity.installation,
             unit_id: identity.unit_id,
