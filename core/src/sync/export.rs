@@ -46,6 +46,15 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
 }
 
 impl Store {
+    /// Whom a bundle goes to, and what that decides: the signing key, the direction, and for a lower peer
+    /// its subtree (whose own records are not sent back down to it).
+    fn recipient(&self, to: Option<&str>) -> Result<Recipient> {
+        let peer = self.export_peer(to)?;
+        let direction = if peer.role == Role::Upper { Direction::Up } else { Direction::Down };
+        let below_peer = if direction == Direction::Down { self.subtree(&peer.unit_id)? } else { Vec::new() };
+        Ok(Recipient { key: self.signing_key()?, public_key: self.identity()?.public_key, direction, below_peer, peer })
+    }
+
     fn export_peer(&self, to: Option<&str>) -> Result<Peer> {
         let peers = self.peers()?;
         match to {
@@ -85,24 +94,21 @@ impl Store {
     /// export: changes stay in the outbox until a receipt covers them.
     pub fn export(&mut self, dir: &Path, opts: &ExportOptions, progress: &mut dyn FnMut(u64)) -> Result<ExportSummary> {
         let inst = self.require_installation()?;
-        let peer = self.export_peer(opts.to.as_deref())?;
-        let key = self.signing_key()?;
-        let identity = self.identity()?;
-        let direction = if peer.role == Role::Upper { Direction::Up } else { Direction::Down };
-        let below_peer: Vec<String> = if direction == Direction::Down { self.subtree(&peer.unit_id)? } else { Vec::new() };
+        let to = self.recipient(opts.to.as_deref())?;
+        let (peer, key) = (&to.peer, &to.key);
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
 
         // Cut the pending ranges into bundles of at most max_changes sequence numbers each.
         let cap = opts.max_changes.max(1) as i64;
         let mut plans: Vec<Vec<Range>> = vec![Vec::new()];
         let mut room = cap;
-        for (origin, mut from, to) in self.pending_ranges(&peer)? {
-            while from <= to {
+        for (origin, mut from, last) in self.pending_ranges(peer)? {
+            while from <= last {
                 if room == 0 {
                     plans.push(Vec::new());
                     room = cap;
                 }
-                let end = to.min(from + room - 1);
+                let end = last.min(from + room - 1);
                 plans.last_mut().expect("one plan at least").push(Range { origin: origin.clone(), from, to: end });
                 room -= end - from + 1;
                 from = end + 1;
@@ -110,18 +116,10 @@ impl Store {
         }
         let mut summary = ExportSummary::default();
         for ranges in plans.into_iter().filter(|r| !r.is_empty()) {
-            let header = Header {
-                bundle_id: new_id(),
-                direction,
-                sender: inst.origin.clone(),
-                sender_unit: inst.unit_id.clone(),
-                sender_key: identity.public_key.clone(),
-                recipient: peer.installation.clone(),
-                ranges: ranges.clone(),
-            };
+            let header = to.header(&inst, ranges.clone());
             let final_path = dir.join(format!("sotay-{}.bundle.json", header.bundle_id));
             let tmp_path = dir.join(format!(".sotay-{}.bundle.json.part", header.bundle_id));
-            let written = self.write_bundle(&tmp_path, &header, &key, direction, &below_peer, &mut summary.changes, progress);
+            let written = self.write_bundle(&tmp_path, &header, &to, &mut summary.changes, progress);
             let finished = written.and_then(|_| {
                 std::fs::rename(&tmp_path, &final_path).map_err(io_err(&final_path))?;
                 if let Ok(d) = File::open(dir) {
@@ -149,19 +147,9 @@ impl Store {
         Ok(summary)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn write_bundle(
-        &self,
-        path: &Path,
-        header: &Header,
-        key: &ed25519_dalek::SigningKey,
-        direction: Direction,
-        below_peer: &[String],
-        total: &mut u64,
-        progress: &mut dyn FnMut(u64),
-    ) -> Result<()> {
+    fn write_bundle(&self, path: &Path, header: &Header, to: &Recipient, total: &mut u64, progress: &mut dyn FnMut(u64)) -> Result<()> {
         let file = File::create(path).map_err(io_err(path))?;
-        let buf = self.write_changes(BufWriter::with_capacity(1 << 16, file), header, key, direction, below_peer, total, progress)?;
+        let buf = self.write_changes(BufWriter::with_capacity(1 << 16, file), header, to, total, progress)?;
         let file = buf.into_inner().map_err(|e| Error::Io { path: path.display().to_string(), source: e.into_error() })?;
         // On the device before the rename makes it visible: a pulled stick leaves only a .part file.
         file.sync_all().map_err(io_err(path))?;
@@ -170,17 +158,8 @@ impl Store {
 
     /// Writes the header, every change of the header's ranges that the peer should get, and the signed
     /// trailer into `out`.
-    #[allow(clippy::too_many_arguments)]
-    fn write_changes<W: std::io::Write>(
-        &self,
-        out: W,
-        header: &Header,
-        key: &ed25519_dalek::SigningKey,
-        direction: Direction,
-        below_peer: &[String],
-        total: &mut u64,
-        progress: &mut dyn FnMut(u64),
-    ) -> Result<W> {
+    fn write_changes<W: std::io::Write>(&self, out: W, header: &Header, to: &Recipient, total: &mut u64, progress: &mut dyn FnMut(u64)) -> Result<W> {
+        let (key, direction, below_peer) = (&to.key, to.direction, &to.below_peer);
         let mut w = BundleWriter::start(out, header)?;
         let mut stmt = self.conn().prepare_cached(
             "SELECT origin, seq, lamport, hlc, entity, record_id, op, owner_unit, fields, prev, recorded_at
@@ -235,36 +214,46 @@ impl Store {
     /// numbers), in memory, for the network. None when nothing waits.
     pub fn next_bundle(&self, peer: &str, max_changes: usize) -> Result<Option<OutgoingBundle>> {
         let inst = self.require_installation()?;
-        let peer = self.export_peer(Some(peer))?;
-        let key = self.signing_key()?;
-        let identity = self.identity()?;
-        let direction = if peer.role == Role::Upper { Direction::Up } else { Direction::Down };
-        let below_peer: Vec<String> = if direction == Direction::Down { self.subtree(&peer.unit_id)? } else { Vec::new() };
+        let to = self.recipient(Some(peer))?;
         let mut room = max_changes.max(1) as i64;
         let mut ranges = Vec::new();
-        for (origin, from, to) in self.pending_ranges(&peer)? {
+        for (origin, from, last) in self.pending_ranges(&to.peer)? {
             if room == 0 {
                 break;
             }
-            let end = to.min(from + room - 1);
+            let end = last.min(from + room - 1);
             ranges.push(Range { origin, from, to: end });
             room -= end - from + 1;
         }
         if ranges.is_empty() {
             return Ok(None);
         }
-        let header = Header {
-            bundle_id: new_id(),
-            direction,
-            sender: inst.origin,
-            sender_unit: inst.unit_id,
-            sender_key: identity.public_key,
-            recipient: peer.installation,
-            ranges,
-        };
+        let header = to.header(&inst, ranges);
         let mut changes = 0;
-        let bytes = self.write_changes(Vec::with_capacity(1 << 16), &header, &key, direction, &below_peer, &mut changes, &mut |_| {})?;
+        let bytes = self.write_changes(Vec::with_capacity(1 << 16), &header, &to, &mut changes, &mut |_| {})?;
         Ok(Some(OutgoingBundle { bundle_id: header.bundle_id, bytes, changes, ranges: header.ranges }))
+    }
+}
+
+struct Recipient {
+    peer: Peer,
+    key: ed25519_dalek::SigningKey,
+    public_key: String,
+    direction: Direction,
+    below_peer: Vec<String>,
+}
+
+impl Recipient {
+    fn header(&self, inst: &crate::store::Installation, ranges: Vec<Range>) -> Header {
+        Header {
+            bundle_id: new_id(),
+            direction: self.direction,
+            sender: inst.origin.clone(),
+            sender_unit: inst.unit_id.clone(),
+            sender_key: self.public_key.clone(),
+            recipient: self.peer.installation.clone(),
+            ranges,
+        }
     }
 }
 

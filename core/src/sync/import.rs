@@ -45,6 +45,32 @@ pub struct ImportReport {
     pub sender: Option<String>,
 }
 
+impl ImportReport {
+    /// The report of a bundle about to be applied; the steps fill in the rest.
+    pub(super) fn applied(name: &str, header: &super::bundle::Header) -> Self {
+        ImportReport {
+            file: name.to_string(),
+            bundle_id: Some(header.bundle_id.clone()),
+            status: ImportStatus::Applied,
+            new_changes: 0,
+            already: 0,
+            conflicts: 0,
+            sender: Some(header.sender.clone()),
+        }
+    }
+}
+
+/// The ranges missing before a bundle's ranges, given the head held for each origin: (origin, from, to).
+pub(super) fn missing_before(header: &super::bundle::Header, heads: &HashMap<String, i64>) -> Vec<(String, i64, i64)> {
+    let head = |o: &str| heads.get(o).copied().unwrap_or(0);
+    header
+        .ranges
+        .iter()
+        .filter(|r| r.from > head(&r.origin) + 1)
+        .map(|r| (r.origin.clone(), head(&r.origin) + 1, r.from - 1))
+        .collect()
+}
+
 impl Store {
     /// Imports a bundle or a receipt file.
     pub fn import_file(&mut self, path: &Path, dry_run: bool) -> Result<ImportReport> {
@@ -107,15 +133,7 @@ impl Store {
     pub(super) fn import_one(&mut self, name: &str, open: &dyn Fn() -> Result<Box<dyn BufRead>>, dry_run: bool) -> Result<ImportReport> {
         let (verified, peer) = self.screen(name, open)?;
         let Verified { header, .. } = &verified;
-        let mut report = ImportReport {
-            file: name.to_string(),
-            bundle_id: Some(header.bundle_id.clone()),
-            status: ImportStatus::Applied,
-            new_changes: 0,
-            already: 0,
-            conflicts: 0,
-            sender: Some(header.sender.clone()),
-        };
+        let mut report = ImportReport::applied(name, header);
         let seen: bool = self
             .conn()
             .query_row("SELECT 1 FROM imported_bundles WHERE bundle_id = ?1", [&header.bundle_id], |_| Ok(()))
@@ -133,12 +151,7 @@ impl Store {
         }
         // A gap first: the bundle is held whole, and checked in full when the gap is filled (its scope may
         // rest on units that the missing bundles create).
-        let missing: Vec<(String, i64, i64)> = header
-            .ranges
-            .iter()
-            .filter(|r| r.from > heads[&r.origin] + 1)
-            .map(|r| (r.origin.clone(), heads[&r.origin] + 1, r.from - 1))
-            .collect();
+        let missing = missing_before(header, &heads);
         if !missing.is_empty() {
             if !dry_run {
                 let mut content = Vec::new();

@@ -29,15 +29,7 @@ impl Store {
         let open = || -> Result<Box<dyn BufRead>> { Ok(Box::new(Cursor::new(content.to_vec()))) };
         let (verified, peer) = self.screen(name, &open)?;
         let header = verified.header.clone();
-        let mut report = ImportReport {
-            file: name.to_string(),
-            bundle_id: Some(header.bundle_id.clone()),
-            status: ImportStatus::Applied,
-            new_changes: 0,
-            already: 0,
-            conflicts: 0,
-            sender: Some(header.sender.clone()),
-        };
+        let mut report = ImportReport::applied(name, &header);
         let seen: bool = self
             .conn()
             .query_row(
@@ -57,12 +49,7 @@ impl Store {
         for r in &header.ranges {
             heads.insert(r.origin.clone(), self.head(&r.origin)?.max(self.inbox_head(&r.origin)?));
         }
-        let missing: Vec<(String, i64, i64)> = header
-            .ranges
-            .iter()
-            .filter(|r| r.from > heads[&r.origin] + 1)
-            .map(|r| (r.origin.clone(), heads[&r.origin] + 1, r.from - 1))
-            .collect();
+        let missing = super::import::missing_before(&header, &heads);
         if !missing.is_empty() {
             // The sender starts from what the receipt says is held, so this is a hub that lost data:
             // nothing is kept, and the receipt tells the sender where to start again.
