@@ -2,12 +2,13 @@
 # Installs what Sotay needs on Debian 12, skipping whatever is already there.
 #   scripts/setup.sh run    — to build and start the window
 #   scripts/setup.sh test   — also what the real-window tests need (WebKitWebDriver, Xvfb, tauri-driver)
-#                             and the bad-link test (iproute2 for network namespaces, nftables for loss)
+#                             the bad-link test (iproute2 for network namespaces, nftables for loss)
+#                             and the document tests (poppler-utils: pdffonts, pdftotext, pdftoppm)
 set -euo pipefail
 
 want=(build-essential pkg-config curl libwebkit2gtk-4.1-dev librsvg2-dev libssl-dev)
 if [[ "${1:-run}" == "test" ]]; then
-  want+=(webkit2gtk-driver xvfb xauth iproute2 nftables)
+  want+=(webkit2gtk-driver xvfb xauth iproute2 nftables poppler-utils)
 fi
 
 missing=()

@@ -4,6 +4,7 @@
 mod bench;
 mod input;
 mod net_cmd;
+mod print_cmd;
 mod output;
 mod sync_cmd;
 
@@ -11,6 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use sotay_core::docs::{DocOptions, MeetingDoc};
 use sotay_core::{Error, Kind, Lang, ListQuery, Period, Sort, Store};
 
 #[derive(Parser)]
@@ -163,6 +165,31 @@ enum Command {
     },
     /// What waits to go up (no receipt yet) and what is missing from below
     Outbox,
+    /// Meeting materials for an event, as PDF in the Union's format (A4, embedded fonts)
+    Print {
+        #[arg(value_enum)]
+        document: DocArg,
+        /// The event's id
+        #[arg(long)]
+        event: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// The number from the register of outgoing documents (left blank to write by hand)
+        #[arg(long)]
+        number: Option<i64>,
+        /// The attendance sheet grouped by unit (default: sorted by given name)
+        #[arg(long)]
+        group_by_unit: bool,
+        /// Who signs, e.g. "Nguyễn Văn An"
+        #[arg(long)]
+        signer: Option<String>,
+        /// BÍ THƯ (default) or PHÓ BÍ THƯ
+        #[arg(long)]
+        signer_title: Option<String>,
+        /// The date on the place-date line, YYYY-MM-DD [default: today]
+        #[arg(long)]
+        date: Option<String>,
+    },
     /// Run this installation as the hub of its unit: lower installations sync with it over HTTPS
     Serve {
         /// Address and port to listen on, e.g. 0.0.0.0:8443 (port 0 picks a free one)
@@ -235,6 +262,15 @@ enum EnrollAction {
         #[arg(long)]
         fingerprint: Option<String>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DocArg {
+    Invitation,
+    Agenda,
+    Attendance,
+    Minutes,
+    Outline,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -367,6 +403,21 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
         Command::Keys => sync_cmd::keys(&store, lang)?,
         Command::Enroll { action: EnrollAction::Export { out, hub: None } } => sync_cmd::enroll_export(&store, &out, lang)?,
         Command::Enroll { action: EnrollAction::Export { out, hub: Some(url) } } => net_cmd::enroll_export_hub(&mut store, &out, &url, lang)?,
+        Command::Print { document, event, out, number, group_by_unit, signer, signer_title, date } => {
+            let doc = match document {
+                DocArg::Invitation => MeetingDoc::Invitation,
+                DocArg::Agenda => MeetingDoc::Agenda,
+                DocArg::Attendance => MeetingDoc::Attendance,
+                DocArg::Minutes => MeetingDoc::Minutes,
+                DocArg::Outline => MeetingDoc::Outline,
+            };
+            let date = match date {
+                Some(d) => Some(sotay_core::clock::parse_date("date", &d)?),
+                None => None,
+            };
+            let opts = DocOptions { number, group_by_unit, signer_name: signer, signer_title, date };
+            print_cmd::print(&store, doc, &event, &out, &opts, lang)?
+        }
         Command::Serve { listen, max_body_mb, rate, max_connections, request_timeout, log } => {
             net_cmd::serve(store, net_cmd::ServeOptions { listen, max_body_mb, rate, max_connections, request_timeout, log }, lang)?
         }

@@ -29,6 +29,9 @@ pub enum Error {
     NotOwner { kind: String, id: String, owner: String },
     #[error("no upper unit is enrolled yet")]
     NoUpperPeer,
+    /// A document could not be laid out (a bug in a template, never the user's text).
+    #[error("the document could not be laid out: {0}")]
+    Render(String),
     /// A bundle, receipt or enrolment file refused before anything was written.
     #[error("{file}: refused: {refusal:?}")]
     Refused { file: String, refusal: Refusal },
@@ -92,6 +95,7 @@ impl Error {
             Error::NotOwner { .. } => "not_owner",
             Error::Refused { .. } => "refused",
             Error::NoUpperPeer => "not_found",
+            Error::Render(_) => "render",
         }
     }
 

@@ -137,6 +137,9 @@ pub fn error_message(e: &Error, lang: Lang) -> String {
                 "No upper unit is enrolled yet: import the upper unit's enrolment file (sotay enroll import) before exporting".into()
             }
         }
+        Error::Render(detail) => {
+            if vi { format!("Không dàn trang được văn bản: {detail}") } else { format!("The document could not be laid out: {detail}") }
+        }
         Error::Refused { file, refusal } => {
             let why = refusal_text(refusal, lang);
             if vi { format!("Từ chối tệp {file}: {why}; không có gì được ghi") } else { format!("Refused {file}: {why}; nothing was written") }

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod clock;
 pub mod dashboard;
+pub mod docs;
 pub mod dump;
 pub mod error;
 pub mod i18n;

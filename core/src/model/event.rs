@@ -132,7 +132,30 @@ pub struct Event {
     pub status: EventStatus,
     #[serde(default)]
     pub notes: Option<String>,
+    /// People invited, for the invitation and the attendance sheet. Left out of the body when empty, so
+    /// that events written before it have the same bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attendees: Vec<Attendee>,
 }
+
+/// One person on the attendance sheet.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attendee {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    /// The unit they come from (a name as printed, not necessarily a unit in the store).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// More than this and the list belongs in its own file.
+pub const MAX_ATTENDEES: usize = 2_000;
 
 impl Record for Event {
     const KIND: Kind = Kind::Event;
@@ -176,6 +199,17 @@ impl Record for Event {
         for (i, ev) in self.evidence.iter().enumerate() {
             required_line(&format!("evidence[{i}].kind"), &ev.kind)?;
             required_line(&format!("evidence[{i}].reference"), &ev.reference)?;
+        }
+        if self.attendees.len() > MAX_ATTENDEES {
+            return Err(Error::invalid("attendees", Problem::TooLong { max: MAX_ATTENDEES }));
+        }
+        for (i, a) in self.attendees.iter().enumerate() {
+            let f = |name: &str| format!("attendees[{i}].{name}");
+            required_line(&f("name"), &a.name)?;
+            opt_line(&f("position"), &a.position)?;
+            opt_line(&f("unit"), &a.unit)?;
+            opt_line(&f("phone"), &a.phone)?;
+            opt_line(&f("note"), &a.note)?;
         }
         Ok(())
     }

@@ -1,0 +1,265 @@
+//! Meeting materials in the Union's format (DOMAIN.md §5), rendered to PDF by typst with embedded fonts:
+//! invitation, agenda, attendance sheet, minutes and propaganda outline for an event. Core gathers the
+//! data (names, dates in words, the sorted attendee list) and the templates in `templates/` lay it out;
+//! the data reaches them as JSON, so a user's text is always text, never markup.
+
+mod world;
+
+use std::cmp::Ordering;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+use serde_json::{json, Value};
+
+use crate::error::{Error, Problem, Result};
+use crate::model::Kind;
+use crate::store::Store;
+
+/// The documents of a meeting pack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeetingDoc {
+    Invitation,
+    Agenda,
+    Attendance,
+    Minutes,
+    Outline,
+}
+
+impl MeetingDoc {
+    pub const ALL: [MeetingDoc; 5] = [MeetingDoc::Invitation, MeetingDoc::Agenda, MeetingDoc::Attendance, MeetingDoc::Minutes, MeetingDoc::Outline];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeetingDoc::Invitation => "invitation",
+            MeetingDoc::Agenda => "agenda",
+            MeetingDoc::Attendance => "attendance",
+            MeetingDoc::Minutes => "minutes",
+            MeetingDoc::Outline => "outline",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<MeetingDoc> {
+        MeetingDoc::ALL.into_iter().find(|d| d.as_str() == s).ok_or_else(|| {
+            let known: Vec<&str> = MeetingDoc::ALL.iter().map(|d| d.as_str()).collect();
+            Error::invalid("document", Problem::BadValue(format!("{s} (one of: {})", known.join(", "))))
+        })
+    }
+
+    /// The type code in a document number (`25-GM/ĐTN`); the attendance sheet and the outline carry none.
+    fn code(self) -> Option<&'static str> {
+        match self {
+            MeetingDoc::Invitation => Some("GM"),
+            MeetingDoc::Agenda => Some("CTr"),
+            MeetingDoc::Minutes => Some("BB"),
+            MeetingDoc::Attendance | MeetingDoc::Outline => None,
+        }
+    }
+}
+
+/// What the person printing may add.
+#[derive(Debug, Clone, Default)]
+pub struct DocOptions {
+    /// The number from the register of outgoing documents; left blank to write by hand when absent.
+    pub number: Option<i64>,
+    /// The attendance sheet grouped by unit instead of sorted by given name.
+    pub group_by_unit: bool,
+    pub signer_name: Option<String>,
+    /// BÍ THƯ (default) or PHÓ BÍ THƯ.
+    pub signer_title: Option<String>,
+    /// The date on the place-date line; today in Vietnam by default.
+    pub date: Option<NaiveDate>,
+}
+
+/// A rendered document.
+pub struct Rendered {
+    pub pdf: Vec<u8>,
+    pub pages: usize,
+}
+
+const WEEKDAYS: [&str; 7] = ["thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"];
+
+fn weekday(d: NaiveDate) -> &'static str {
+    WEEKDAYS[d.weekday().num_days_from_monday() as usize]
+}
+
+/// "Đông Hưng, ngày 5 tháng 5 năm 2023"
+fn place_date(place: &str, d: NaiveDate) -> String {
+    format!("{place}, ngày {} tháng {} năm {}", d.day(), d.month(), d.year())
+}
+
+fn local_time(s: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").ok()
+}
+
+/// The issuer's code in numbers: TWĐTN, TĐTN, HĐTN (districts, before 2025) or ĐTN.
+fn issuer_code(level: &str) -> &'static str {
+    match level {
+        "central" => "TWĐTN",
+        "province" => "TĐTN",
+        "district" => "HĐTN",
+        _ => "ĐTN",
+    }
+}
+
+fn text(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// A number's place: the number, or blanks wide enough to write one by hand.
+fn number_line(number: Option<i64>, code: &str, issuer: &str) -> String {
+    let n = number.map(|n| n.to_string()).unwrap_or_else(|| "\u{a0}".repeat(8));
+    format!("{n}-{code}/{issuer}")
+}
+
+impl Store {
+    /// Renders one meeting document for the event `event_id`.
+    pub fn meeting_document(&self, doc: MeetingDoc, event_id: &str, opts: &DocOptions) -> Result<Rendered> {
+        let data = self.meeting_data(doc, event_id, opts)?;
+        let template = format!("{}.typ", doc.as_str());
+        let (pdf, pages) = world::render(&template, &data)?;
+        Ok(Rendered { pdf, pages })
+    }
+
+    /// The data a meeting document's template reads (data.json).
+    pub fn meeting_data(&self, doc: MeetingDoc, event_id: &str, opts: &DocOptions) -> Result<Value> {
+        let event = self.get(Kind::Event, event_id)?;
+        let owner = event["owner_unit"].as_str().unwrap_or_default().to_string();
+        let unit = self.get(Kind::Unit, &owner)?;
+        let unit_name = text(&unit, "name").unwrap_or_default();
+        let level = text(&unit, "level").unwrap_or_default();
+        let parent = match text(&unit, "parent_id") {
+            Some(p) => self.get(Kind::Unit, &p).ok(),
+            None => None,
+        };
+        let upper_body = text(&unit, "upper_body")
+            .or_else(|| parent.as_ref().and_then(|p| text(p, "name")).map(|n| format!("BCH {}", n.to_uppercase())))
+            .unwrap_or_else(|| "BAN CHẤP HÀNH TRUNG ƯƠNG".into());
+        let issuer = format!("BCH {}", unit_name.to_uppercase());
+        let place = text(&unit, "place").unwrap_or_else(|| unit_name.clone());
+        let start = text(&event, "start_at").and_then(|s| local_time(&s));
+        let date = opts.date.unwrap_or_else(crate::clock::today_vn);
+        let place_line = match doc {
+            MeetingDoc::Attendance => None,
+            _ => Some(place_date(&place, date)),
+        };
+        let title = text(&event, "title").unwrap_or_default();
+        let when = start.map(|t| format!("{} giờ {:02} phút, {}, ngày {:02}/{:02}/{}", t.hour(), t.minute(), weekday(t.date()), t.day(), t.month(), t.year()));
+        let event_place = text(&event, "place");
+        let when_place = match (&when, &event_place) {
+            (Some(w), Some(p)) => format!("{w}, tại {p}"),
+            (Some(w), None) => w.clone(),
+            (None, Some(p)) => format!("Tại {p}"),
+            (None, None) => String::new(),
+        };
+        let header = json!({
+            "upper_body": upper_body,
+            "issuer": issuer,
+            "number": doc.code().map(|c| number_line(opts.number, c, issuer_code(&level))),
+            "place_date": place_line,
+        });
+        let signer = json!({
+            "on_behalf": "TM. BAN THƯỜNG VỤ",
+            "title": opts.signer_title.clone().unwrap_or_else(|| "BÍ THƯ".into()),
+            "name": opts.signer_name,
+        });
+        let recipients = json!(["Như kính gửi;", "Lưu VP."]);
+        let attendees = event.get("attendees").and_then(Value::as_array).cloned().unwrap_or_default();
+        let summoned = attendees.len();
+        let event_json = json!({
+            "title": title,
+            "when": when,
+            "when_place": when_place,
+            "place": event_place,
+            "audience": text(&event, "audience"),
+            "task": text(&event, "task"),
+            "clock": start.map(|t| format!("{} giờ {:02} phút", t.hour(), t.minute())).unwrap_or_else(|| "… giờ … phút".into()),
+            "date_words": start.map(|t| format!("{}, ngày {} tháng {} năm {}", weekday(t.date()), t.day(), t.month(), t.year())).unwrap_or_default(),
+        });
+        let data = match doc {
+            MeetingDoc::Invitation => json!({
+                "header": header, "subject": format!("Dự {title}"), "event": event_json, "signer": signer,
+                "recipients": recipients,
+                "addressee": if summoned > 0 { "Các đồng chí có tên trong danh sách kèm theo".to_string() }
+                             else { text(&event, "audience").unwrap_or_else(|| "Đồng chí …".into()) },
+                "inviter": format!("Ban Thường vụ {unit_name}"),
+                "invitee": "đồng chí",
+                "prepare": Value::Null,
+                "contact": text(&event, "organisers"),
+            }),
+            MeetingDoc::Agenda => json!({
+                "header": header, "subject": title, "event": event_json, "signer": signer, "recipients": recipients,
+                "items": agenda_items(start, &unit_name, parent.as_ref().and_then(|p| text(p, "name"))),
+            }),
+            MeetingDoc::Attendance => json!({
+                "header": header,
+                "kind_title": if opts.group_by_unit { "DANH SÁCH ĐẠI BIỂU" } else { "DANH SÁCH ĐIỂM DANH" },
+                "subject": title, "event": event_json,
+                "rows": attendance_rows(&attendees, opts.group_by_unit),
+                "totals": {"summoned": summoned, "present": Value::Null, "absent_excused": Value::Null, "absent_unexcused": Value::Null},
+                "prepared_by": Value::Null,
+            }),
+            MeetingDoc::Minutes => json!({
+                "header": header, "subject": title, "event": event_json, "issuer_name": unit_name,
+                "chair": Value::Null, "secretary": Value::Null,
+                "totals": {"summoned": if summoned > 0 { summoned.to_string() } else { "……".into() }, "present": Value::Null},
+            }),
+            MeetingDoc::Outline => json!({
+                "header": header, "subject": title, "signer": signer, "recipients": recipients,
+                "background": Value::Null, "content": text(&event, "task"), "local": text(&event, "notes"),
+                "duties": Value::Null, "slogans": Value::Null,
+            }),
+        };
+        Ok(data)
+    }
+}
+
+/// The standard order of a Union meeting, the first line at the event's start time.
+fn agenda_items(start: Option<NaiveDateTime>, unit: &str, upper: Option<String>) -> Vec<Value> {
+    let first = start.map(|t| format!("{}h{:02}", t.hour(), t.minute())).unwrap_or_default();
+    let upper = upper.unwrap_or_else(|| "Đại diện cấp trên".into());
+    let items = [
+        (first.as_str(), "Đón tiếp đại biểu; điểm danh", "Ban tổ chức"),
+        ("", "Chào cờ (Quốc ca, Đoàn ca)", "Ban tổ chức"),
+        ("", "Tuyên bố lý do, giới thiệu đại biểu", "Ban tổ chức"),
+        ("", "Phát biểu khai mạc", "Chủ trì"),
+        ("", "Báo cáo", unit),
+        ("", "Tham luận", "Các chi đoàn"),
+        ("", "Thảo luận", "Đại biểu"),
+        ("", "Phát biểu chỉ đạo", upper.as_str()),
+        ("", "Khen thưởng (nếu có)", "Ban Thường vụ"),
+        ("", "Kết luận, bế mạc", "Chủ trì"),
+    ];
+    items.iter().map(|(time, content, by)| json!({"time": time, "content": content, "by": by})).collect()
+}
+
+/// Rows of the attendance sheet: sorted by given name the Vietnamese way, or grouped by unit (units in
+/// Vietnamese order) with a heading row for each group. Numbers run on across groups.
+fn attendance_rows(attendees: &[Value], group_by_unit: bool) -> Vec<Value> {
+    let field = |a: &Value, k: &str| a.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let mut people: Vec<&Value> = attendees.iter().collect();
+    let by_name = |a: &&Value, b: &&Value| crate::text::compare_person_names(&field(a, "name"), &field(b, "name"));
+    if group_by_unit {
+        people.sort_by(|a, b| match crate::text::compare_vi(&field(a, "unit"), &field(b, "unit")) {
+            Ordering::Equal => by_name(a, b),
+            other => other,
+        });
+    } else {
+        people.sort_by(by_name);
+    }
+    let mut rows = Vec::new();
+    let mut group: Option<String> = None;
+    for (i, a) in people.iter().enumerate() {
+        let unit = field(a, "unit");
+        if group_by_unit && group.as_deref() != Some(unit.as_str()) {
+            rows.push(json!({"group": if unit.is_empty() { "(Chưa ghi đơn vị)".to_string() } else { unit.clone() }}));
+            group = Some(unit.clone());
+        }
+        rows.push(json!({
+            "group": Value::Null, "no": i + 1, "name": field(a, "name"), "position": field(a, "position"),
+            "unit": if group_by_unit { String::new() } else { unit }, "phone": field(a, "phone"), "note": field(a, "note"),
+        }));
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests;
