@@ -68,3 +68,22 @@ pub fn run(store: &Store, runs: usize) -> Result<(), Error> {
     report("dashboard: installation unit, 2025Q3", time(runs, || Ok(store.dashboard(None, &quarter)?.rows.len()))?);
     Ok(())
 }
+
+/// `sotay bench --docs EVENT`: the time to render each meeting document of an event, and the pack of five.
+pub fn docs(store: &Store, event: &str, runs: usize) -> Result<(), Error> {
+    use sotay_core::docs::{DocOptions, MeetingDoc};
+    let opts = DocOptions::default();
+    for doc in MeetingDoc::ALL {
+        let r = time(runs, || store.meeting_document(doc, event, &opts).map(|r| r.pages))?;
+        report(&format!("render {} (rows = pages)", doc.as_str()), r);
+    }
+    let pack = time(runs, || {
+        let mut pages = 0;
+        for doc in MeetingDoc::ALL {
+            pages += store.meeting_document(doc, event, &opts)?.pages;
+        }
+        Ok(pages)
+    })?;
+    report("render the meeting pack, 5 documents", pack);
+    Ok(())
+}

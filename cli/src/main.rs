@@ -241,6 +241,9 @@ enum Command {
         /// Timed runs of each query
         #[arg(long, default_value_t = 30)]
         runs: usize,
+        /// Time the meeting documents of this event instead
+        #[arg(long)]
+        docs: Option<String>,
     },
 }
 
@@ -399,7 +402,8 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
             store.dump(&mut out)?;
             std::io::Write::flush(&mut out).map_err(|e| Error::Io { path: "(stdout)".into(), source: e })?;
         }
-        Command::Bench { runs } => bench::run(&store, runs)?,
+        Command::Bench { runs, docs: None } => bench::run(&store, runs)?,
+        Command::Bench { runs, docs: Some(event) } => bench::docs(&store, &event, runs)?,
         Command::Keys => sync_cmd::keys(&store, lang)?,
         Command::Enroll { action: EnrollAction::Export { out, hub: None } } => sync_cmd::enroll_export(&store, &out, lang)?,
         Command::Enroll { action: EnrollAction::Export { out, hub: Some(url) } } => net_cmd::enroll_export_hub(&mut store, &out, &url, lang)?,

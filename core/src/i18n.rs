@@ -25,6 +25,12 @@ pub fn field_label(field: &str, lang: Lang) -> String {
     let leaf = leaf.split('[').next().unwrap_or(leaf);
     let (vi, en) = match leaf {
         "title" => ("Tên/tiêu đề", "Title"),
+        "attendees" => ("Danh sách đại biểu", "Attendees"),
+        "position" => ("Chức vụ", "Position"),
+        "phone" => ("Điện thoại", "Phone"),
+        "note" => ("Ghi chú", "Notes"),
+        "unit" => ("Đơn vị", "Unit"),
+        "document" => ("Loại văn bản", "Document"),
         "name" => ("Tên", "Name"),
         "code" => ("Mã", "Code"),
         "kind" => ("Loại", "Kind"),

@@ -110,6 +110,16 @@ export const SCHEMAS = {
       ] },
       { name: 'notes', type: 'textarea', wide: true },
     ] },
+    // For the invitation and the attendance sheet (sotay print; docs/documents.md).
+    { section: 'sec.attendees', fields: [
+      { name: 'attendees', type: 'repeat', wide: true, rows: [
+        { name: 'name', type: 'text', required: true },
+        { name: 'position', type: 'text' },
+        { name: 'unit', type: 'text' },
+        { name: 'phone', type: 'text' },
+        { name: 'note', type: 'text' },
+      ] },
+    ] },
   ],
 
   practice: [

@@ -182,6 +182,7 @@ export const strings = {
   'sec.reporting': 'Reporting and recipients',
   'sec.participants': 'Participants',
   'sec.online': 'Online',
+  'sec.attendees': 'Invited attendees',
   'sec.evidence': 'Evidence and notes',
   'sec.recognition': 'Recognition and replication',
   'sec.response': 'Forwarding and response',
@@ -358,6 +359,7 @@ export const fields = {
     'online_posts.measured_at': 'Measured at', opinions_collected: 'Opinions collected',
     evidence: 'Evidence', 'evidence.kind': 'Kind', 'evidence.reference': 'File, hash or link',
     status: 'Status', notes: 'Notes',
+    attendees: 'Attendees', 'attendees.name': 'Full name', 'attendees.position': 'Position', 'attendees.unit': 'Unit', 'attendees.phone': 'Phone', 'attendees.note': 'Notes',
   },
   practice: {
     name: 'Name', field: 'Field', started_on: 'Started on', problem: 'Problem', approach: 'Approach',

@@ -182,6 +182,7 @@ export const strings = {
   'sec.reporting': 'Báo cáo và nơi nhận',
   'sec.participants': 'Thành phần tham dự',
   'sec.online': 'Trên không gian mạng',
+  'sec.attendees': 'Đại biểu, người được mời',
   'sec.evidence': 'Minh chứng, ghi chú',
   'sec.recognition': 'Công nhận, nhân rộng',
   'sec.response': 'Chuyển và trả lời',
@@ -350,6 +351,7 @@ export const fields = {
     'online_posts.measured_at': 'Thời điểm ghi số liệu', opinions_collected: 'Số ý kiến góp ý thu được',
     evidence: 'Minh chứng', 'evidence.kind': 'Loại', 'evidence.reference': 'Tệp, mã băm hoặc đường dẫn',
     status: 'Tình trạng', notes: 'Ghi chú',
+    attendees: 'Danh sách đại biểu', 'attendees.name': 'Họ và tên', 'attendees.position': 'Chức vụ', 'attendees.unit': 'Đơn vị', 'attendees.phone': 'Điện thoại', 'attendees.note': 'Ghi chú',
   },
   practice: {
     name: 'Tên mô hình, cách làm', field: 'Lĩnh vực', started_on: 'Ngày bắt đầu thực hiện',
