@@ -70,14 +70,20 @@ pub fn run(store: &Store, runs: usize) -> Result<(), Error> {
 }
 
 /// `sotay bench --docs EVENT`: the time to render each meeting document of an event, and the pack of five.
+/// typst's layout cache is emptied before every run: each is timed as a document printed for the first time
+/// (the fonts, parsed once per process, stay loaded).
 pub fn docs(store: &Store, event: &str, runs: usize) -> Result<(), Error> {
-    use sotay_core::docs::{DocOptions, MeetingDoc};
+    use sotay_core::docs::{forget_layout_cache, DocOptions, MeetingDoc};
     let opts = DocOptions::default();
     for doc in MeetingDoc::ALL {
-        let r = time(runs, || store.meeting_document(doc, event, &opts).map(|r| r.pages))?;
+        let r = time(runs, || {
+            forget_layout_cache();
+            store.meeting_document(doc, event, &opts).map(|r| r.pages)
+        })?;
         report(&format!("render {} (rows = pages)", doc.as_str()), r);
     }
     let pack = time(runs, || {
+        forget_layout_cache();
         let mut pages = 0;
         for doc in MeetingDoc::ALL {
             pages += store.meeting_document(doc, event, &opts)?.pages;

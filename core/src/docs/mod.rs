@@ -5,6 +5,8 @@
 
 mod world;
 
+pub use world::forget_layout_cache;
+
 use std::cmp::Ordering;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
