@@ -174,9 +174,12 @@ enum Command {
         event: String,
         #[arg(long)]
         out: PathBuf,
-        /// The number from the register of outgoing documents (left blank to write by hand)
-        #[arg(long)]
+        /// A number given by hand (by default the place is left blank to write on)
+        #[arg(long, conflicts_with = "register")]
         number: Option<i64>,
+        /// Take the next number from the register of outgoing documents (`sotay register`)
+        #[arg(long)]
+        register: bool,
         /// The attendance sheet grouped by unit (default: sorted by given name)
         #[arg(long)]
         group_by_unit: bool,
@@ -189,6 +192,15 @@ enum Command {
         /// The date on the place-date line, YYYY-MM-DD [default: today]
         #[arg(long)]
         date: Option<String>,
+    },
+    /// The register of outgoing documents: the numbers given, newest first; or how the counter runs
+    Register {
+        /// type-year (default), shared-year, type-term or shared-term
+        #[arg(long)]
+        scope: Option<String>,
+        /// The year the committee's current five-year term began, for the *-term scopes
+        #[arg(long)]
+        term_start: Option<i32>,
     },
     /// Run this installation as the hub of its unit: lower installations sync with it over HTTPS
     Serve {
@@ -407,7 +419,8 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
         Command::Keys => sync_cmd::keys(&store, lang)?,
         Command::Enroll { action: EnrollAction::Export { out, hub: None } } => sync_cmd::enroll_export(&store, &out, lang)?,
         Command::Enroll { action: EnrollAction::Export { out, hub: Some(url) } } => net_cmd::enroll_export_hub(&mut store, &out, &url, lang)?,
-        Command::Print { document, event, out, number, group_by_unit, signer, signer_title, date } => {
+        Command::Register { scope, term_start } => print_cmd::register(&mut store, scope.as_deref(), term_start, lang)?,
+        Command::Print { document, event, out, number, register, group_by_unit, signer, signer_title, date } => {
             let doc = match document {
                 DocArg::Invitation => MeetingDoc::Invitation,
                 DocArg::Agenda => MeetingDoc::Agenda,
@@ -420,7 +433,7 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
                 None => None,
             };
             let opts = DocOptions { number, group_by_unit, signer_name: signer, signer_title, date };
-            print_cmd::print(&store, doc, &event, &out, &opts, lang)?
+            print_cmd::print(&mut store, doc, &event, &out, &opts, register, lang)?
         }
         Command::Serve { listen, max_body_mb, rate, max_connections, request_timeout, log } => {
             net_cmd::serve(store, net_cmd::ServeOptions { listen, max_body_mb, rate, max_connections, request_timeout, log }, lang)?

@@ -117,3 +117,28 @@ fn an_unknown_document_or_event_is_a_clear_error() {
     assert_ne!(r.code, 0);
     assert!(!out.exists(), "no file for a failed print");
 }
+
+#[test]
+fn printing_with_the_register_numbers_documents_in_order_and_shows_them_in_the_register() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, event) = commune(dir.path(), 3);
+    let out = |n: &str| dir.path().join(format!("{n}.pdf")).display().to_string();
+    let numbers: Vec<String> = ["a", "b"]
+        .iter()
+        .map(|n| {
+            let r = ok(sotay(&db, &["print", "invitation", "--event", &event, "--out", &out(n), "--register", "--date", "2026-11-02"], None));
+            r.stdout.lines().find_map(|l| l.strip_prefix("số văn bản: ")).unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(numbers, ["1-GM/ĐTN", "2-GM/ĐTN"]);
+    let text = page_text(Path::new(&out("b")), 1);
+    assert!(text.contains("Số: 2-GM/ĐTN"), "{text}");
+    let list = ok(sotay(&db, &["register"], None)).stdout;
+    assert!(list.contains("type-year") && list.contains("2-GM/ĐTN") && list.contains("02/11/2026"), "{list}");
+    let r = sotay(&db, &["register", "--scope", "per-decade"], None);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("shared-year"), "{}", r.stderr);
+    ok(sotay(&db, &["register", "--scope", "shared-year"], None));
+    let r = ok(sotay(&db, &["print", "minutes", "--event", &event, "--out", &out("c"), "--register", "--date", "2026-11-03"], None));
+    assert!(r.stdout.contains("số văn bản: 3-BB/ĐTN"), "one counter for every type: {}", r.stdout);
+}

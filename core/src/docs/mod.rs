@@ -3,8 +3,10 @@
 //! data (names, dates in words, the sorted attendee list) and the templates in `templates/` lay it out;
 //! the data reaches them as JSON, so a user's text is always text, never markup.
 
+mod register;
 mod world;
 
+pub use register::{RegisterScope, Registered};
 pub use world::forget_layout_cache;
 
 use std::cmp::Ordering;
@@ -113,6 +115,26 @@ fn number_line(number: Option<i64>, code: &str, issuer: &str) -> String {
 }
 
 impl Store {
+    /// Issues a meeting document: takes the next number from the register of outgoing documents (for the
+    /// documents that carry one), then renders it with that number.
+    pub fn issue_meeting_document(&mut self, doc: MeetingDoc, event_id: &str, opts: &DocOptions) -> Result<(Rendered, Option<Registered>)> {
+        let mut opts = opts.clone();
+        let registered = match doc.code() {
+            Some(code) => {
+                let event = self.get(Kind::Event, event_id)?;
+                let owner = event["owner_unit"].as_str().unwrap_or_default().to_string();
+                let level = text(&self.get(Kind::Unit, &owner)?, "level").unwrap_or_default();
+                let subject = format!("{}: {}", doc.as_str(), text(&event, "title").unwrap_or_default());
+                let on = opts.date.unwrap_or_else(crate::clock::today_vn);
+                let r = self.register_document(code, issuer_code(&level), &subject, Some(event_id), on)?;
+                opts.number = Some(r.number);
+                Some(r)
+            }
+            None => None,
+        };
+        Ok((self.meeting_document(doc, event_id, &opts)?, registered))
+    }
+
     /// Renders one meeting document for the event `event_id`.
     pub fn meeting_document(&self, doc: MeetingDoc, event_id: &str, opts: &DocOptions) -> Result<Rendered> {
         let data = self.meeting_data(doc, event_id, opts)?;

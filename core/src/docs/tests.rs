@@ -96,3 +96,34 @@ fn user_text_is_shown_as_text_not_read_as_markup() {
     let r = s.meeting_document(MeetingDoc::Invitation, e["id"].as_str().unwrap(), &DocOptions::default()).unwrap();
     assert_eq!(r.pages, 1, "the title did not change the page");
 }
+
+#[test]
+fn the_register_numbers_in_order_never_twice_per_type_or_shared_per_year_or_term() {
+    let (_d, mut s, id) = commune_with_event(vec![]);
+    let on = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let opts = |date| DocOptions { date: Some(date), ..Default::default() };
+    // Per type and year (the default): invitations and minutes count apart, and start again in January.
+    let (_, a) = s.issue_meeting_document(MeetingDoc::Invitation, &id, &opts(on(2026, 11, 1))).unwrap();
+    let (_, b) = s.issue_meeting_document(MeetingDoc::Invitation, &id, &opts(on(2026, 11, 2))).unwrap();
+    let (_, c) = s.issue_meeting_document(MeetingDoc::Minutes, &id, &opts(on(2026, 11, 2))).unwrap();
+    let (_, d) = s.issue_meeting_document(MeetingDoc::Invitation, &id, &opts(on(2027, 1, 2))).unwrap();
+    let texts: Vec<String> = [a, b, c, d].into_iter().map(|r| r.unwrap().text).collect();
+    assert_eq!(texts, ["1-GM/ĐTN", "2-GM/ĐTN", "1-BB/ĐTN", "1-GM/ĐTN"]);
+    // An attendance sheet takes no number.
+    let (_, none) = s.issue_meeting_document(MeetingDoc::Attendance, &id, &opts(on(2027, 1, 2))).unwrap();
+    assert!(none.is_none());
+    // One counter for every type across a term (2022–2027).
+    s.set_register_scope(RegisterScope::SharedTerm, Some(2022)).unwrap();
+    let n: Vec<String> = [on(2026, 12, 1), on(2026, 12, 2), on(2027, 3, 1)]
+        .iter()
+        .map(|d| s.register_document("KH", "ĐTN", "Kế hoạch", None, *d).unwrap().text)
+        .collect();
+    // 2026 is in the 2022–2026 term, after GM 1, 2 and BB 1; 2027 starts a term that has GM 1 already.
+    assert_eq!(n, ["3-KH/ĐTN", "4-KH/ĐTN", "2-KH/ĐTN"]);
+    assert_eq!(s.register().unwrap().len(), 7);
+    assert_eq!(RegisterScope::parse("per-decade").unwrap_err().field(), Some("register.scope"));
+    // The number printed is the number registered.
+    let (rendered, r) = s.issue_meeting_document(MeetingDoc::Agenda, &id, &opts(on(2027, 4, 1))).unwrap();
+    assert!(rendered.pdf.starts_with(b"%PDF"));
+    assert_eq!(r.unwrap().text, "3-CTr/ĐTN");
+}

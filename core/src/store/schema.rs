@@ -200,4 +200,19 @@ pub const MIGRATIONS: &[&str] = &[
         parent_id  TEXT NOT NULL
     );
     "#,
+    // 5: the register of outgoing documents (sổ văn bản đi). Local to the installation: the unit's office
+    // keeps one register.
+    r#"
+    CREATE TABLE doc_register (
+        id          INTEGER PRIMARY KEY,
+        scope_key   TEXT NOT NULL,
+        number      INTEGER NOT NULL CHECK (number > 0),
+        doc_code    TEXT NOT NULL,
+        text        TEXT NOT NULL,
+        subject     TEXT NOT NULL,
+        record_id   TEXT,
+        issued_on   TEXT NOT NULL,
+        UNIQUE (scope_key, number)
+    );
+    "#,
 ];
