@@ -3,12 +3,13 @@
 #   scripts/setup.sh run    — to build and start the window
 #   scripts/setup.sh test   — also what the real-window tests need (WebKitWebDriver, Xvfb, tauri-driver)
 #                             the bad-link test (iproute2 for network namespaces, nftables for loss)
-#                             and the document tests (poppler-utils: pdffonts, pdftotext, pdftoppm)
+#                             and the document tests (poppler-utils: pdffonts, pdftotext, pdftoppm;
+#                             python3-openpyxl reads the .xlsx back)
 set -euo pipefail
 
 want=(build-essential pkg-config curl libwebkit2gtk-4.1-dev librsvg2-dev libssl-dev)
 if [[ "${1:-run}" == "test" ]]; then
-  want+=(webkit2gtk-driver xvfb xauth iproute2 nftables poppler-utils)
+  want+=(webkit2gtk-driver xvfb xauth iproute2 nftables poppler-utils python3 python3-openpyxl)
 fi
 
 missing=()

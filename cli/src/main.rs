@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use sotay_core::docs::{DocOptions, MeetingDoc};
+use sotay_core::docs::{DocOptions, DocumentRequest, MeetingDoc};
 use sotay_core::{Error, Kind, Lang, ListQuery, Period, Sort, Store};
 
 #[derive(Parser)]
@@ -165,13 +165,26 @@ enum Command {
     },
     /// What waits to go up (no receipt yet) and what is missing from below
     Outbox,
-    /// Meeting materials for an event, as PDF in the Union's format (A4, embedded fonts)
+    /// A document in the Union's format as PDF (A4, embedded fonts): the meeting materials of an event
+    /// (--event), a plan (--plan), or the report of a unit for a period (--period, --unit)
     Print {
         #[arg(value_enum)]
         document: DocArg,
-        /// The event's id
+        /// The event's id (invitation, agenda, attendance, minutes, outline)
         #[arg(long)]
-        event: String,
+        event: Option<String>,
+        /// The plan's id (plan)
+        #[arg(long)]
+        plan: Option<String>,
+        /// The unit's code (report) [default: this installation's unit]
+        #[arg(long)]
+        unit: Option<String>,
+        /// The report's period: 2025M07, 2025Q3, 2025S1, 2025N9 (nine months), 2025, or 2025-06-15..2025-09-14
+        #[arg(long)]
+        period: Option<String>,
+        /// The day of the month the figures are closed on, e.g. 14: the quarter then runs 15/06–14/09
+        #[arg(long)]
+        cut_off: Option<u32>,
         #[arg(long)]
         out: PathBuf,
         /// A number given by hand (by default the place is left blank to write on)
@@ -192,6 +205,28 @@ enum Command {
         /// The date on the place-date line, YYYY-MM-DD [default: today]
         #[arg(long)]
         date: Option<String>,
+    },
+    /// The period report of a unit and the units under it: the indicator table against the plan targets
+    /// and a row per unit; on the terminal, or as JSON, .xlsx or CSV
+    Report {
+        /// The unit's code [default: this installation's unit]
+        #[arg(long)]
+        unit: Option<String>,
+        /// 2025M07, 2025Q3, 2025S1, 2025N9 (nine months), 2025, or 2025-06-15..2025-09-14
+        #[arg(long)]
+        period: String,
+        /// The day of the month the figures are closed on, e.g. 14: the quarter then runs 15/06–14/09
+        #[arg(long)]
+        cut_off: Option<u32>,
+        /// The report as JSON on stdout
+        #[arg(long, conflicts_with_all = ["xlsx", "csv"])]
+        json: bool,
+        /// Write an Excel workbook (numeric cells, Vietnamese headers)
+        #[arg(long, conflicts_with = "csv")]
+        xlsx: Option<PathBuf>,
+        /// Write CSV (UTF-8)
+        #[arg(long)]
+        csv: Option<PathBuf>,
     },
     /// The register of outgoing documents: the numbers given, newest first; or how the counter runs
     Register {
@@ -286,6 +321,8 @@ enum DocArg {
     Attendance,
     Minutes,
     Outline,
+    Plan,
+    Report,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -293,6 +330,15 @@ enum SortArg {
     Date,
     Title,
     Updated,
+}
+
+/// A period code, moved to the cut-off day when one is given.
+fn report_period(code: &str, cut_off: Option<u32>) -> Result<Period, Error> {
+    let period = Period::parse(code)?;
+    match cut_off {
+        Some(day) => period.with_cut_off(day),
+        None => Ok(period),
+    }
 }
 
 fn main() -> ExitCode {
@@ -420,20 +466,42 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
         Command::Enroll { action: EnrollAction::Export { out, hub: None } } => sync_cmd::enroll_export(&store, &out, lang)?,
         Command::Enroll { action: EnrollAction::Export { out, hub: Some(url) } } => net_cmd::enroll_export_hub(&mut store, &out, &url, lang)?,
         Command::Register { scope, term_start } => print_cmd::register(&mut store, scope.as_deref(), term_start, lang)?,
-        Command::Print { document, event, out, number, register, group_by_unit, signer, signer_title, date } => {
-            let doc = match document {
-                DocArg::Invitation => MeetingDoc::Invitation,
-                DocArg::Agenda => MeetingDoc::Agenda,
-                DocArg::Attendance => MeetingDoc::Attendance,
-                DocArg::Minutes => MeetingDoc::Minutes,
-                DocArg::Outline => MeetingDoc::Outline,
+        Command::Print { document, event, plan, unit, period, cut_off, out, number, register, group_by_unit, signer, signer_title, date } => {
+            let required = |v: Option<String>, field: &str| v.ok_or_else(|| Error::invalid(field, sotay_core::Problem::Required));
+            let meeting = |doc: MeetingDoc| -> Result<DocumentRequest, Error> {
+                Ok(DocumentRequest::Meeting { doc, event_id: required(event.clone(), "event")? })
+            };
+            let req = match document {
+                DocArg::Invitation => meeting(MeetingDoc::Invitation)?,
+                DocArg::Agenda => meeting(MeetingDoc::Agenda)?,
+                DocArg::Attendance => meeting(MeetingDoc::Attendance)?,
+                DocArg::Minutes => meeting(MeetingDoc::Minutes)?,
+                DocArg::Outline => meeting(MeetingDoc::Outline)?,
+                DocArg::Plan => DocumentRequest::Plan { plan_id: required(plan, "plan")? },
+                DocArg::Report => {
+                    let period = report_period(&required(period, "period")?, cut_off)?;
+                    let unit_id = match unit {
+                        Some(code) => Some(store.unit_id_by_code(&code)?),
+                        None => None,
+                    };
+                    DocumentRequest::Report { unit_id, period }
+                }
             };
             let date = match date {
                 Some(d) => Some(sotay_core::clock::parse_date("date", &d)?),
                 None => None,
             };
             let opts = DocOptions { number, group_by_unit, signer_name: signer, signer_title, date };
-            print_cmd::print(&mut store, doc, &event, &out, &opts, register, lang)?
+            print_cmd::print(&mut store, &req, &out, &opts, register, lang)?
+        }
+        Command::Report { unit, period, cut_off, json, xlsx, csv } => {
+            let period = report_period(&period, cut_off)?;
+            let unit_id = match unit {
+                Some(code) => Some(store.unit_id_by_code(&code)?),
+                None => None,
+            };
+            let report = store.period_report(unit_id.as_deref(), &period)?;
+            print_cmd::report(&report, json, xlsx.as_deref(), csv.as_deref(), lang)?
         }
         Command::Serve { listen, max_body_mb, rate, max_connections, request_timeout, log } => {
             net_cmd::serve(store, net_cmd::ServeOptions { listen, max_body_mb, rate, max_connections, request_timeout, log }, lang)?

@@ -18,17 +18,7 @@ pub fn vn_date(s: &str) -> String {
 }
 
 /// Vietnamese thousands separator: 1.234.567.
-pub fn vn_number(n: i64) -> String {
-    let digits = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
+pub use sotay_core::text::vn_number;
 
 pub fn record_line(rec: &Value, lang: Lang, what: &str) {
     let verb = match (lang, what) {

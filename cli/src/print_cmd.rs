@@ -1,38 +1,61 @@
-//! `sotay print`: a meeting document as a PDF file, written whole or not at all.
+//! `sotay print`: a document as a PDF file, written whole or not at all; `sotay report`: a period report
+//! on the terminal or as JSON, .xlsx or CSV; `sotay register`.
 
-use std::io::Write;
 use std::path::Path;
 
-use sotay_core::docs::{DocOptions, MeetingDoc};
+use sotay_core::docs::{DocOptions, DocumentRequest};
+use sotay_core::report::{export, Report};
+use sotay_core::text::vn_decimal;
 use sotay_core::{Error, Lang, Store};
 
-pub fn print(store: &mut Store, doc: MeetingDoc, event: &str, out: &Path, opts: &DocOptions, register: bool, lang: Lang) -> Result<(), Error> {
+pub fn print(store: &mut Store, req: &DocumentRequest, out: &Path, opts: &DocOptions, register: bool, lang: Lang) -> Result<(), Error> {
     let (rendered, registered) = if register {
-        store.issue_meeting_document(doc, event, opts)?
+        store.issue_document(req, opts)?
     } else {
-        (store.meeting_document(doc, event, opts)?, None)
+        (store.render_document(req, opts)?, None)
     };
-    let io = |e| Error::Io { path: out.display().to_string(), source: e };
-    // A temporary name beside the target, flushed, then renamed: a full disk or a pulled stick leaves
-    // no half-written PDF under the real name.
-    let tmp = out.with_extension("pdf.part");
-    let written = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&rendered.pdf)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, out)
-    })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io(e));
-    }
+    sotay_core::files::write_whole(out, &rendered.pdf)?;
     if lang == Lang::Vi {
-        println!("đã in {} ({} trang) vào {}", doc.as_str(), rendered.pages, out.display());
+        println!("đã in {} ({} trang) vào {}", req.name(), rendered.pages, out.display());
     } else {
-        println!("printed {} ({} pages) to {}", doc.as_str(), rendered.pages, out.display());
+        println!("printed {} ({} pages) to {}", req.name(), rendered.pages, out.display());
     }
     if let Some(r) = registered {
         println!("{}: {}", if lang == Lang::Vi { "số văn bản" } else { "document number" }, r.text);
+    }
+    Ok(())
+}
+
+pub fn report(r: &Report, json: bool, xlsx: Option<&Path>, csv: Option<&Path>, lang: Lang) -> Result<(), Error> {
+    let vi = lang == Lang::Vi;
+    if json {
+        crate::output::json(&serde_json::to_value(r).map_err(Error::from_json)?);
+        return Ok(());
+    }
+    if let Some(path) = xlsx {
+        sotay_core::files::write_whole(path, &export::to_xlsx(r)?)?;
+        println!("{} {}", if vi { "đã ghi bảng tính" } else { "wrote the workbook" }, path.display());
+        return Ok(());
+    }
+    if let Some(path) = csv {
+        sotay_core::files::write_whole(path, &export::to_csv(r)?)?;
+        println!("{} {}", if vi { "đã ghi tệp CSV" } else { "wrote the CSV file" }, path.display());
+        return Ok(());
+    }
+    println!("{} — {} ({} – {})", r.unit.name, r.period.label, r.period.start.format("%d/%m/%Y"), r.period.end.format("%d/%m/%Y"));
+    let num = |v: Option<f64>| v.map(vn_decimal).unwrap_or_else(|| "—".into());
+    for l in &r.indicators {
+        let target = l.target.map(|t| format!(" / {}", vn_decimal(t))).unwrap_or_default();
+        let pct = match (l.percent_of_target, l.percent_of_members) {
+            (_, Some(m)) => format!("  ({}% {})", vn_decimal(m), if vi { "đoàn viên" } else { "of members" }),
+            (Some(p), None) => format!("  ({}%)", vn_decimal(p)),
+            _ => String::new(),
+        };
+        println!("{:<7} {:>10}{:<10}{pct}  {}", l.code, num(l.value), target, l.name);
+    }
+    for row in &r.rows {
+        let merged = if row.merged.is_empty() { String::new() } else { format!(" ({} {})", if vi { "gồm" } else { "with" }, row.merged.join(", ")) };
+        println!("  {}{merged}: {} {}", row.name, row.events, if vi { "hoạt động" } else { "events" });
     }
     Ok(())
 }

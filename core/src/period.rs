@@ -1,7 +1,11 @@
 //! Reporting periods in DHIS2 style: `2025M07` (month), `2025Q3` (quarter), `2025S1` (half year),
-//! `2025` (year), each with explicit start and end dates.
+//! `2025N9` (the first nine months), `2025` (year), or explicit dates `2025-06-15..2025-09-14`; each with
+//! its inclusive start and end and the words a Vietnamese report puts in its title.
+//!
+//! Upper levels often close the figures mid-month ("số liệu tính đến ngày 14"): [`Period::with_cut_off`]
+//! moves both ends to that day, so the third quarter with a cut-off on the 14th runs 15/06 to 14/09.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 
 use crate::error::{Error, Problem, Result};
@@ -12,6 +16,8 @@ pub struct Period {
     pub start: NaiveDate,
     /// Inclusive.
     pub end: NaiveDate,
+    /// "quý III năm 2025", "6 tháng đầu năm 2025", "từ ngày 15/06/2025 đến ngày 14/09/2025".
+    pub label: String,
 }
 
 fn ymd(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
@@ -23,30 +29,81 @@ fn last_day(y: i32, m: u32) -> Option<NaiveDate> {
     ymd(ny, nm, 1)?.pred_opt()
 }
 
+const ROMAN: [&str; 4] = ["I", "II", "III", "IV"];
+
+fn dmy(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+fn range_label(start: NaiveDate, end: NaiveDate) -> String {
+    format!("từ ngày {} đến ngày {}", dmy(start), dmy(end))
+}
+
 impl Period {
     pub fn parse(code: &str) -> Result<Period> {
         let bad = || Error::invalid("period", Problem::BadValue(code.to_string()));
+        if let Some((from, to)) = code.trim().split_once("..") {
+            return Period::custom(from.trim(), to.trim());
+        }
         let c = code.trim().to_ascii_uppercase();
         let year: i32 = c.get(..4).and_then(|y| y.parse().ok()).filter(|y| (1900..=2200).contains(y)).ok_or_else(bad)?;
         let rest = &c[4..];
-        let (start, end) = if rest.is_empty() {
-            (ymd(year, 1, 1), ymd(year, 12, 31))
+        let (start, end, label) = if rest.is_empty() {
+            (ymd(year, 1, 1), ymd(year, 12, 31), format!("năm {year}"))
         } else {
             let (tag, n) = rest.split_at(1);
             let n: u32 = n.parse().map_err(|_| bad())?;
             match (tag, n) {
-                ("M", 1..=12) => (ymd(year, n, 1), last_day(year, n)),
-                ("Q", 1..=4) => (ymd(year, 3 * n - 2, 1), last_day(year, 3 * n)),
-                ("S", 1..=2) => (ymd(year, 6 * n - 5, 1), last_day(year, 6 * n)),
+                ("M", 1..=12) => (ymd(year, n, 1), last_day(year, n), format!("tháng {n} năm {year}")),
+                ("Q", 1..=4) => (ymd(year, 3 * n - 2, 1), last_day(year, 3 * n), format!("quý {} năm {year}", ROMAN[n as usize - 1])),
+                ("S", 1..=2) => (
+                    ymd(year, 6 * n - 5, 1),
+                    last_day(year, 6 * n),
+                    format!("6 tháng {} năm {year}", if n == 1 { "đầu" } else { "cuối" }),
+                ),
+                ("N", 9) => (ymd(year, 1, 1), last_day(year, 9), format!("9 tháng đầu năm {year}")),
                 _ => return Err(bad()),
             }
         };
-        Ok(Period { code: c, start: start.ok_or_else(bad)?, end: end.ok_or_else(bad)? })
+        Ok(Period { code: c, start: start.ok_or_else(bad)?, end: end.ok_or_else(bad)?, label })
+    }
+
+    /// Explicit dates, `YYYY-MM-DD` both, start not after end.
+    pub fn custom(from: &str, to: &str) -> Result<Period> {
+        let start = crate::clock::parse_date("from", from)?;
+        let end = crate::clock::parse_date("to", to)?;
+        if end < start {
+            return Err(Error::invalid("to", Problem::BadValue(format!("{to} < {from}"))));
+        }
+        Ok(Period { code: format!("{start}..{end}"), start, end, label: range_label(start, end) })
+    }
+
+    /// The same period with the figures closed on day `day` of the month: it ends on that day of its last
+    /// month and starts the day after it in the month before its first.
+    pub fn with_cut_off(&self, day: u32) -> Result<Period> {
+        let bad = || Error::invalid("cut_off", Problem::BadValue(day.to_string()));
+        if !(1..=28).contains(&day) {
+            return Err(bad());
+        }
+        let end = ymd(self.end.year(), self.end.month(), day).ok_or_else(bad)?;
+        let before = self.start.checked_sub_months(Months::new(1)).ok_or_else(bad)?;
+        let start = ymd(before.year(), before.month(), day + 1).ok_or_else(bad)?;
+        Ok(Period {
+            code: format!("{}/{day}", self.code),
+            start,
+            end,
+            label: format!("{} (số liệu {})", self.label, range_label(start, end)),
+        })
     }
 
     pub fn quarter_of(d: NaiveDate) -> Period {
         let q = (d.month() - 1) / 3 + 1;
         Period::parse(&format!("{}Q{q}", d.year())).expect("a quarter built from a real date parses")
+    }
+
+    /// `YYYY-MM-DD` of the start, and of the day after the end: the half-open range records are matched in.
+    pub fn bounds(&self) -> (String, String) {
+        (self.start.format("%Y-%m-%d").to_string(), (self.end + chrono::Duration::days(1)).format("%Y-%m-%d").to_string())
     }
 }
 
@@ -58,14 +115,31 @@ mod tests {
     fn period_codes_give_their_dates() {
         let p = Period::parse("2025Q3").unwrap();
         assert_eq!((p.start.to_string(), p.end.to_string()), ("2025-07-01".into(), "2025-09-30".into()));
+        assert_eq!(p.label, "quý III năm 2025");
         assert_eq!(Period::parse("2024M02").unwrap().end.to_string(), "2024-02-29");
         assert_eq!(Period::parse("2025S2").unwrap().start.to_string(), "2025-07-01");
+        assert_eq!(Period::parse("2025S1").unwrap().label, "6 tháng đầu năm 2025");
         assert_eq!(Period::parse("2025").unwrap().end.to_string(), "2025-12-31");
+        let nine = Period::parse("2025n9").unwrap();
+        assert_eq!((nine.start.to_string(), nine.end.to_string(), nine.label.as_str()), ("2025-01-01".into(), "2025-09-30".into(), "9 tháng đầu năm 2025"));
+    }
+
+    #[test]
+    fn custom_dates_and_cut_offs() {
+        let p = Period::parse("2025-06-15..2025-09-14").unwrap();
+        assert_eq!(p.label, "từ ngày 15/06/2025 đến ngày 14/09/2025");
+        let q = Period::parse("2025Q3").unwrap().with_cut_off(14).unwrap();
+        assert_eq!((q.start.to_string(), q.end.to_string()), ("2025-06-15".into(), "2025-09-14".into()));
+        let y = Period::parse("2025").unwrap().with_cut_off(20).unwrap();
+        assert_eq!((y.start.to_string(), y.end.to_string()), ("2024-12-21".into(), "2025-12-20".into()));
+        assert_eq!(Period::parse("2025Q3").unwrap().with_cut_off(31).unwrap_err().field(), Some("cut_off"));
+        assert_eq!(Period::parse("2025-09-14..2025-06-15").unwrap_err().field(), Some("to"));
+        assert_eq!(Period::parse("2025-13-01..2025-12-31").unwrap_err().field(), Some("from"));
     }
 
     #[test]
     fn bad_codes_are_refused_naming_the_period() {
-        for bad in ["2025Q5", "2025M13", "25Q1", "2025X1", "", "2025Q"] {
+        for bad in ["2025Q5", "2025M13", "25Q1", "2025X1", "", "2025Q", "2025N6"] {
             assert_eq!(Period::parse(bad).unwrap_err().field(), Some("period"), "{bad}");
         }
     }

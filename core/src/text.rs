@@ -82,6 +82,30 @@ pub fn compare_person_names(a: &str, b: &str) -> Ordering {
     compare_vi(&given(a), &given(b)).then_with(|| compare_vi(a, b))
 }
 
+/// A whole number the Vietnamese way: `48.000`.
+pub fn vn_number(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// A number with at most one decimal, the Vietnamese way: `1.234`, `25,6`.
+pub fn vn_decimal(x: f64) -> String {
+    let tenths = (x * 10.0).round() as i64;
+    let whole = vn_number(tenths / 10);
+    match (tenths % 10).abs() {
+        0 => whole,
+        d if tenths < 0 && tenths / 10 == 0 => format!("-0,{d}"),
+        d => format!("{whole},{d}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +160,14 @@ mod tests {
             let once = nfc(&s);
             prop_assert_eq!(nfc(&once), once);
         }
+    }
+
+    #[test]
+    fn numbers_are_written_the_vietnamese_way() {
+        assert_eq!(vn_number(48000), "48.000");
+        assert_eq!(vn_number(-1234567), "-1.234.567");
+        assert_eq!(vn_decimal(25.6), "25,6");
+        assert_eq!(vn_decimal(1234.0), "1.234");
+        assert_eq!(vn_decimal(-0.25), "-0,3");
     }
 }

@@ -3,6 +3,7 @@
 //! data (names, dates in words, the sorted attendee list) and the templates in `templates/` lay it out;
 //! the data reaches them as JSON, so a user's text is always text, never markup.
 
+mod plan_report;
 mod register;
 mod world;
 
@@ -114,25 +115,155 @@ fn number_line(number: Option<i64>, code: &str, issuer: &str) -> String {
     format!("{n}-{code}/{issuer}")
 }
 
+/// Who issues a document: the unit and the body above it, as the head prints them.
+pub(crate) struct Issuer {
+    pub unit_name: String,
+    pub level: String,
+    pub place: String,
+    pub upper_body: String,
+    pub parent_name: Option<String>,
+}
+
+impl Issuer {
+    /// The head of the document: upper and issuing body, the number line (if any) and the place-date line.
+    pub(crate) fn header(&self, number: Option<String>, place_date: Option<String>) -> Value {
+        json!({
+            "upper_body": self.upper_body,
+            "issuer": format!("BCH {}", self.unit_name.to_uppercase()),
+            "number": number,
+            "place_date": place_date,
+        })
+    }
+}
+
+/// The signature block: on behalf of the standing committee, the title, the name (or room to write it).
+fn signer(opts: &DocOptions, default_name: Option<String>) -> Value {
+    json!({
+        "on_behalf": "TM. BAN THƯỜNG VỤ",
+        "title": opts.signer_title.clone().unwrap_or_else(|| "BÍ THƯ".into()),
+        "name": opts.signer_name.clone().or(default_name),
+    })
+}
+
 impl Store {
+    pub(crate) fn issuer(&self, unit_id: &str) -> Result<Issuer> {
+        let unit = self.get(Kind::Unit, unit_id)?;
+        let unit_name = text(&unit, "name").unwrap_or_default();
+        let parent_name = match text(&unit, "parent_id") {
+            Some(p) => self.get(Kind::Unit, &p).ok().and_then(|p| text(&p, "name")),
+            None => None,
+        };
+        let upper_body = text(&unit, "upper_body")
+            .or_else(|| parent_name.as_ref().map(|n| format!("BCH {}", n.to_uppercase())))
+            .unwrap_or_else(|| "BAN CHẤP HÀNH TRUNG ƯƠNG".into());
+        Ok(Issuer {
+            level: text(&unit, "level").unwrap_or_default(),
+            place: text(&unit, "place").unwrap_or_else(|| unit_name.clone()),
+            unit_name,
+            upper_body,
+            parent_name,
+        })
+    }
+}
+
+/// A document to print: a meeting document for an event, a plan, or the report of a unit for a period.
+#[derive(Debug, Clone)]
+pub enum DocumentRequest {
+    Meeting { doc: MeetingDoc, event_id: String },
+    Plan { plan_id: String },
+    Report { unit_id: Option<String>, period: crate::period::Period },
+}
+
+impl DocumentRequest {
+    /// invitation, agenda, attendance, minutes, outline, plan or report.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DocumentRequest::Meeting { doc, .. } => doc.as_str(),
+            DocumentRequest::Plan { .. } => "plan",
+            DocumentRequest::Report { .. } => "report",
+        }
+    }
+
+    fn code(&self) -> Option<&'static str> {
+        match self {
+            DocumentRequest::Meeting { doc, .. } => doc.code(),
+            DocumentRequest::Plan { .. } => Some("KH"),
+            DocumentRequest::Report { .. } => Some("BC"),
+        }
+    }
+}
+
+/// Every kind of document `sotay print` knows, for messages.
+pub const DOCUMENT_NAMES: [&str; 7] = ["invitation", "agenda", "attendance", "minutes", "outline", "plan", "report"];
+
+impl Store {
+    /// The data a document's template reads, and the template's name.
+    pub fn document_data(&self, req: &DocumentRequest, opts: &DocOptions) -> Result<(Value, String)> {
+        Ok(match req {
+            DocumentRequest::Meeting { doc, event_id } => (self.meeting_data(*doc, event_id, opts)?, format!("{}.typ", doc.as_str())),
+            DocumentRequest::Plan { plan_id } => (self.plan_data(plan_id, opts)?, "plan.typ".into()),
+            DocumentRequest::Report { unit_id, period } => {
+                let report = self.period_report(unit_id.as_deref(), period)?;
+                (self.report_data(&report, opts)?, "report.typ".into())
+            }
+        })
+    }
+
+    /// Renders a document to PDF.
+    pub fn render_document(&self, req: &DocumentRequest, opts: &DocOptions) -> Result<Rendered> {
+        let (data, template) = self.document_data(req, opts)?;
+        let (pdf, pages) = world::render(&template, &data)?;
+        Ok(Rendered { pdf, pages })
+    }
+
+    /// Renders a document to PDF and each page to SVG, for a preview that is the printed page.
+    pub fn render_document_pages(&self, req: &DocumentRequest, opts: &DocOptions) -> Result<(Rendered, Vec<String>)> {
+        let (data, template) = self.document_data(req, opts)?;
+        let (pdf, svgs) = world::render_with_pages(&template, &data)?;
+        Ok((Rendered { pdf, pages: svgs.len() }, svgs))
+    }
+
+    /// Takes the next number from the register of outgoing documents for a document that carries one
+    /// (all but the attendance sheet and the outline) and returns the options with that number.
+    pub fn register_for(&mut self, req: &DocumentRequest, opts: &DocOptions) -> Result<(DocOptions, Option<Registered>)> {
+        let mut opts = opts.clone();
+        let Some(code) = req.code() else { return Ok((opts, None)) };
+        let (unit_id, subject, about) = match req {
+            DocumentRequest::Meeting { doc, event_id } => {
+                let event = self.get(Kind::Event, event_id)?;
+                let owner = event["owner_unit"].as_str().unwrap_or_default().to_string();
+                (owner, format!("{}: {}", doc.as_str(), text(&event, "title").unwrap_or_default()), Some(event_id.clone()))
+            }
+            DocumentRequest::Plan { plan_id } => {
+                let plan = self.get(Kind::Plan, plan_id)?;
+                let owner = plan["owner_unit"].as_str().unwrap_or_default().to_string();
+                (owner, format!("plan: {}", text(&plan, "title").unwrap_or_default()), Some(plan_id.clone()))
+            }
+            DocumentRequest::Report { unit_id, period } => {
+                let unit = match unit_id {
+                    Some(u) => u.clone(),
+                    None => self.require_installation()?.unit_id,
+                };
+                (unit, format!("report: {}", period.label), None)
+            }
+        };
+        let level = text(&self.get(Kind::Unit, &unit_id)?, "level").unwrap_or_default();
+        let on = opts.date.unwrap_or_else(crate::clock::today_vn);
+        let r = self.register_document(code, issuer_code(&level), &subject, about.as_deref(), on)?;
+        opts.number = Some(r.number);
+        Ok((opts, Some(r)))
+    }
+
+    /// Issues a document: its number from the register, then the PDF with that number.
+    pub fn issue_document(&mut self, req: &DocumentRequest, opts: &DocOptions) -> Result<(Rendered, Option<Registered>)> {
+        let (opts, registered) = self.register_for(req, opts)?;
+        Ok((self.render_document(req, &opts)?, registered))
+    }
+
     /// Issues a meeting document: takes the next number from the register of outgoing documents (for the
     /// documents that carry one), then renders it with that number.
     pub fn issue_meeting_document(&mut self, doc: MeetingDoc, event_id: &str, opts: &DocOptions) -> Result<(Rendered, Option<Registered>)> {
-        let mut opts = opts.clone();
-        let registered = match doc.code() {
-            Some(code) => {
-                let event = self.get(Kind::Event, event_id)?;
-                let owner = event["owner_unit"].as_str().unwrap_or_default().to_string();
-                let level = text(&self.get(Kind::Unit, &owner)?, "level").unwrap_or_default();
-                let subject = format!("{}: {}", doc.as_str(), text(&event, "title").unwrap_or_default());
-                let on = opts.date.unwrap_or_else(crate::clock::today_vn);
-                let r = self.register_document(code, issuer_code(&level), &subject, Some(event_id), on)?;
-                opts.number = Some(r.number);
-                Some(r)
-            }
-            None => None,
-        };
-        Ok((self.meeting_document(doc, event_id, &opts)?, registered))
+        self.issue_document(&DocumentRequest::Meeting { doc, event_id: event_id.to_string() }, opts)
     }
 
     /// Renders one meeting document for the event `event_id`.
@@ -147,23 +278,13 @@ impl Store {
     pub fn meeting_data(&self, doc: MeetingDoc, event_id: &str, opts: &DocOptions) -> Result<Value> {
         let event = self.get(Kind::Event, event_id)?;
         let owner = event["owner_unit"].as_str().unwrap_or_default().to_string();
-        let unit = self.get(Kind::Unit, &owner)?;
-        let unit_name = text(&unit, "name").unwrap_or_default();
-        let level = text(&unit, "level").unwrap_or_default();
-        let parent = match text(&unit, "parent_id") {
-            Some(p) => self.get(Kind::Unit, &p).ok(),
-            None => None,
-        };
-        let upper_body = text(&unit, "upper_body")
-            .or_else(|| parent.as_ref().and_then(|p| text(p, "name")).map(|n| format!("BCH {}", n.to_uppercase())))
-            .unwrap_or_else(|| "BAN CHẤP HÀNH TRUNG ƯƠNG".into());
-        let issuer = format!("BCH {}", unit_name.to_uppercase());
-        let place = text(&unit, "place").unwrap_or_else(|| unit_name.clone());
+        let who = self.issuer(&owner)?;
+        let unit_name = who.unit_name.clone();
         let start = text(&event, "start_at").and_then(|s| local_time(&s));
         let date = opts.date.unwrap_or_else(crate::clock::today_vn);
         let place_line = match doc {
             MeetingDoc::Attendance => None,
-            _ => Some(place_date(&place, date)),
+            _ => Some(place_date(&who.place, date)),
         };
         let title = text(&event, "title").unwrap_or_default();
         let when = start.map(|t| format!("{} giờ {:02} phút, {}, ngày {:02}/{:02}/{}", t.hour(), t.minute(), weekday(t.date()), t.day(), t.month(), t.year()));
@@ -174,17 +295,8 @@ impl Store {
             (None, Some(p)) => format!("Tại {p}"),
             (None, None) => String::new(),
         };
-        let header = json!({
-            "upper_body": upper_body,
-            "issuer": issuer,
-            "number": doc.code().map(|c| number_line(opts.number, c, issuer_code(&level))),
-            "place_date": place_line,
-        });
-        let signer = json!({
-            "on_behalf": "TM. BAN THƯỜNG VỤ",
-            "title": opts.signer_title.clone().unwrap_or_else(|| "BÍ THƯ".into()),
-            "name": opts.signer_name,
-        });
+        let header = who.header(doc.code().map(|c| number_line(opts.number, c, issuer_code(&who.level))), place_line);
+        let signer = signer(opts, None);
         let recipients = json!(["Như kính gửi;", "Lưu VP."]);
         let attendees = event.get("attendees").and_then(Value::as_array).cloned().unwrap_or_default();
         let summoned = attendees.len();
@@ -211,7 +323,7 @@ impl Store {
             }),
             MeetingDoc::Agenda => json!({
                 "header": header, "subject": title, "event": event_json, "signer": signer, "recipients": recipients,
-                "items": agenda_items(start, &unit_name, parent.as_ref().and_then(|p| text(p, "name"))),
+                "items": agenda_items(start, &unit_name, who.parent_name.clone()),
             }),
             MeetingDoc::Attendance => json!({
                 "header": header,

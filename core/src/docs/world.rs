@@ -24,13 +24,15 @@ const FONTS: [&[u8]; 4] = [
 ];
 
 /// The templates, by file name.
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 8] = [
     ("common.typ", include_str!("templates/common.typ")),
     ("invitation.typ", include_str!("templates/invitation.typ")),
     ("agenda.typ", include_str!("templates/agenda.typ")),
     ("attendance.typ", include_str!("templates/attendance.typ")),
     ("minutes.typ", include_str!("templates/minutes.typ")),
     ("outline.typ", include_str!("templates/outline.typ")),
+    ("plan.typ", include_str!("templates/plan.typ")),
+    ("report.typ", include_str!("templates/report.typ")),
 ];
 
 struct Shared {
@@ -95,18 +97,32 @@ impl World for DocWorld {
     }
 }
 
+fn layout(template: &str, data: &serde_json::Value) -> Result<PagedDocument> {
+    let world = DocWorld { main: id(template), data: Bytes::new(serde_json::to_vec(data).map_err(Error::from_json)?) };
+    typst::compile(&world)
+        .output
+        .map_err(|errors| Error::Render(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; ")))
+}
+
+fn write_pdf(doc: &PagedDocument) -> Result<Vec<u8>> {
+    // No creation date: the same data gives the same bytes.
+    let options = typst_pdf::PdfOptions::default();
+    typst_pdf::pdf(doc, &options)
+        .map_err(|errors| Error::Render(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; ")))
+}
+
 /// Lays out `template` (a file of TEMPLATES) with `data` and writes the PDF. Returns the bytes and the
 /// number of pages.
 pub fn render(template: &str, data: &serde_json::Value) -> Result<(Vec<u8>, usize)> {
-    let world = DocWorld { main: id(template), data: Bytes::new(serde_json::to_vec(data).map_err(Error::from_json)?) };
-    let doc: PagedDocument = typst::compile(&world)
-        .output
-        .map_err(|errors| Error::Render(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; ")))?;
-    // No creation date: the same data gives the same bytes.
-    let options = typst_pdf::PdfOptions::default();
-    let pdf = typst_pdf::pdf(&doc, &options)
-        .map_err(|errors| Error::Render(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; ")))?;
-    Ok((pdf, doc.pages.len()))
+    let doc = layout(template, data)?;
+    Ok((write_pdf(&doc)?, doc.pages.len()))
+}
+
+/// The PDF and, from the same layout, each page as SVG (glyphs as outlines, so a preview needs no font).
+pub fn render_with_pages(template: &str, data: &serde_json::Value) -> Result<(Vec<u8>, Vec<String>)> {
+    let doc = layout(template, data)?;
+    let svgs = doc.pages.iter().map(typst_svg::svg).collect();
+    Ok((write_pdf(&doc)?, svgs))
 }
 
 /// Forgets what typst memoised from earlier documents, so that a benchmark times a document as the first

@@ -1,0 +1,487 @@
+//! Period reports (báo cáo định kỳ): for a unit and everything under it in a period, each indicator of
+//! the catalogue counted from the records by its rule, against the targets of the unit's plans, with a
+//! row per unit directly under it.
+//!
+//! How values combine (DOMAIN.md §4):
+//! - counts add up the tree;
+//! - unique reach (aggregation `ratio`) never adds across the events of one unit — the same members come
+//!   back session after session — so a unit's figure is the largest its events record in the period; it
+//!   adds across units, whose members are different people; its percentage of all members is recomputed
+//!   at each level from the two numbers, never added or averaged;
+//! - the percentage of the plan target is likewise recomputed at each level;
+//! - units merged in 2025 roll up under their successors: a predecessor's records count for the unit that
+//!   took it over, in the totals and in the per-unit rows, whatever the period.
+
+pub mod export;
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+use rusqlite::{params_from_iter, ToSql};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::model::{Aggregation, Indicator, Rule, EVENT_MEASURES_COLUMNS};
+use crate::period::Period;
+use crate::store::Store;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportUnit {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub level: String,
+    /// "BCH TỈNH ĐOÀN HƯNG YÊN": the body above, for the document's head.
+    pub upper_body: Option<String>,
+    pub place: Option<String>,
+}
+
+/// One indicator of the report, for the whole subtree.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportLine {
+    pub code: String,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub group: String,
+    pub unit_of_measure: Option<String>,
+    pub aggregation: Aggregation,
+    /// None when the indicator has no rule: it is written in by hand.
+    pub value: Option<f64>,
+    pub target: Option<f64>,
+    /// value / target × 100, one decimal; recomputed here, never added from below.
+    pub percent_of_target: Option<f64>,
+    /// For unique reach: the members it is a share of, and that share in %, one decimal.
+    pub members: Option<i64>,
+    pub percent_of_members: Option<f64>,
+}
+
+/// A unit directly under the reported one (or the reported unit's own records), with its subtree and
+/// the units merged into it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportRow {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    /// True for the row of the reported unit's own activities.
+    pub own: bool,
+    /// Names of the units whose records this row takes over (merged in 2025, renamed …).
+    pub merged: Vec<String>,
+    pub events: i64,
+    pub participants: i64,
+    /// Counted indicators by code; indicators written in by hand are absent.
+    pub values: BTreeMap<String, f64>,
+    pub members: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub unit: ReportUnit,
+    pub period: Period,
+    /// Events done in the period, and their participants (members, others and non-members).
+    pub events: i64,
+    pub participants: i64,
+    pub indicators: Vec<ReportLine>,
+    pub rows: Vec<ReportRow>,
+}
+
+/// A unit as the roll-up needs it.
+#[derive(Debug, Clone)]
+struct UnitNode {
+    id: String,
+    code: String,
+    name: String,
+    parent: Option<String>,
+    successor: Option<String>,
+    valid_from: Option<String>,
+    valid_to: Option<String>,
+    member_count: Option<i64>,
+    body: Value,
+}
+
+impl UnitNode {
+    fn overlaps(&self, start: &str, end: &str) -> bool {
+        self.valid_from.as_deref().is_none_or(|f| f <= end) && self.valid_to.as_deref().is_none_or(|t| t >= start)
+    }
+
+    fn valid_on(&self, day: &str) -> bool {
+        self.valid_from.as_deref().is_none_or(|f| f <= day) && self.valid_to.as_deref().is_none_or(|t| t >= day)
+    }
+}
+
+/// The events of one owner in one (type, mode, status): their count, and per event number its sum and
+/// its largest value.
+struct EventGroup {
+    owner: String,
+    subtype: String,
+    mode: String,
+    status: String,
+    count: i64,
+    sums: HashMap<&'static str, i64>,
+    maxes: HashMap<&'static str, i64>,
+}
+
+struct OtherGroup {
+    owner: String,
+    kind: String,
+    subtype: String,
+    status: String,
+    count: i64,
+}
+
+fn wanted(list: &[String], v: &str) -> bool {
+    list.is_empty() || list.iter().any(|x| x == v)
+}
+
+fn percent(part: f64, whole: f64) -> Option<f64> {
+    (whole > 0.0).then(|| (part / whole * 1000.0).round() / 10.0)
+}
+
+impl Store {
+    /// The report of `unit_id` (the installation's unit by default) for `period`.
+    pub fn period_report(&self, unit_id: Option<&str>, period: &Period) -> Result<Report> {
+        let inst = self.require_installation()?;
+        let root_id = unit_id.unwrap_or(&inst.unit_id).to_string();
+        let units = self.unit_nodes()?;
+        let root = units.get(&root_id).ok_or_else(|| Error::NotFound { kind: "unit".into(), id: root_id.clone() })?;
+
+        let closure = roll_up_closure(&units, &root_id);
+        let row_of: HashMap<&str, String> = closure.iter().map(|u| (u.as_str(), row_for(&units, &root_id, u))).collect();
+
+        let (start, end_excl) = period.bounds();
+        let owners: Vec<String> = closure.iter().cloned().collect();
+        let events = self.report_event_groups(&owners, &start, &end_excl)?;
+        let others = self.report_other_groups(&owners, &start, &end_excl)?;
+        let catalogue = self.indicators()?;
+
+        // Each indicator per owner unit, then per row: per-owner values add for every aggregation (a
+        // unit's unique reach is already its largest figure, and units have different members).
+        let mut per_row: HashMap<String, HashMap<String, f64>> = HashMap::new();
+        let mut activity: HashMap<String, (i64, i64)> = HashMap::new();
+        for owner in &owners {
+            let row = per_row.entry(row_of[owner.as_str()].clone()).or_default();
+            let mine: Vec<&EventGroup> = events.iter().filter(|g| &g.owner == owner).collect();
+            let theirs: Vec<&OtherGroup> = others.iter().filter(|g| &g.owner == owner).collect();
+            for ind in &catalogue {
+                if let Some(rule) = &ind.rule {
+                    *row.entry(ind.code.clone()).or_insert(0.0) += owner_value(rule, ind.aggregation, &mine, &theirs);
+                }
+            }
+            let done = mine.iter().filter(|g| g.status == "done");
+            let a = activity.entry(row_of[owner.as_str()].clone()).or_default();
+            for g in done {
+                a.0 += g.count;
+                a.1 += g.sums["members"] + g.sums["non_members"] + g.sums["others"];
+            }
+        }
+
+        let period_end = period.end.format("%Y-%m-%d").to_string();
+        let mut rows: Vec<ReportRow> = Vec::new();
+        let mut row_ids: Vec<&String> = per_row.keys().collect();
+        row_ids.sort_by(|a, b| {
+            // The unit's own row first, then the units under it in Vietnamese order of their names.
+            (*a != &root_id).cmp(&(*b != &root_id)).then_with(|| crate::text::compare_vi(&units[*a].name, &units[*b].name))
+        });
+        for id in row_ids {
+            let node = &units[id];
+            let own = id == &root_id;
+            // A unit that did not exist in the period and has nothing in it has no row.
+            let values: BTreeMap<String, f64> = per_row[id].iter().map(|(k, v)| (k.clone(), *v)).collect();
+            let (ev, people) = activity.get(id).copied().unwrap_or_default();
+            let has_data = values.values().any(|v| *v != 0.0);
+            if !own && !has_data && !node.overlaps(&start, &period_end) {
+                continue;
+            }
+            let mut merged: Vec<String> = closure
+                .iter()
+                .filter(|u| *u != id && &row_of[u.as_str()] == id && is_predecessor_of(&units, u, id))
+                .map(|u| units[u].name.clone())
+                .collect();
+            merged.sort_by(|a, b| crate::text::compare_vi(a, b));
+            rows.push(ReportRow {
+                id: id.clone(),
+                code: node.code.clone(),
+                name: if own { format!("{} (trực tiếp tổ chức)", node.name) } else { node.name.clone() },
+                own,
+                merged,
+                events: ev,
+                participants: people,
+                members: if own { None } else { members_of(&units, id, &period_end) },
+                values,
+            });
+        }
+        // The own row only when the unit itself did something.
+        rows.retain(|r| !r.own || r.values.values().any(|v| *v != 0.0));
+
+        let targets = self.plan_targets(&root_id, &start, &period_end)?;
+        let members = members_of(&units, &root_id, &period_end);
+        let indicators = catalogue
+            .into_iter()
+            .map(|ind| {
+                let value = ind.rule.as_ref().map(|_| per_row.values().map(|r| r.get(&ind.code).copied().unwrap_or(0.0)).sum::<f64>());
+                let target = targets.get(&ind.code).copied();
+                let ratio = ind.aggregation == Aggregation::Ratio;
+                ReportLine {
+                    percent_of_target: value.zip(target).and_then(|(v, t)| percent(v, t)),
+                    members: if ratio { members } else { None },
+                    percent_of_members: if ratio { value.zip(members).and_then(|(v, m)| percent(v, m as f64)) } else { None },
+                    code: ind.code,
+                    name: ind.name,
+                    name_en: ind.name_en,
+                    group: ind.group,
+                    unit_of_measure: ind.unit_of_measure,
+                    aggregation: ind.aggregation,
+                    value,
+                    target,
+                }
+            })
+            .collect();
+        let text = |k: &str| root.body.get(k).and_then(Value::as_str).map(str::to_string);
+        Ok(Report {
+            unit: ReportUnit {
+                id: root_id.clone(),
+                code: root.code.clone(),
+                name: root.name.clone(),
+                level: text("level").unwrap_or_default(),
+                upper_body: text("upper_body"),
+                place: text("place"),
+            },
+            period: period.clone(),
+            events: activity.values().map(|a| a.0).sum(),
+            participants: activity.values().map(|a| a.1).sum(),
+            indicators,
+            rows,
+        })
+    }
+
+    /// The unit whose code is `code` (or whose id is `code`).
+    pub fn unit_id_by_code(&self, code: &str) -> Result<String> {
+        self.unit_nodes()?
+            .values()
+            .find(|u| u.code == code || u.id == code)
+            .map(|u| u.id.clone())
+            .ok_or_else(|| Error::NotFound { kind: "unit".into(), id: code.to_string() })
+    }
+
+    fn unit_nodes(&self) -> Result<HashMap<String, UnitNode>> {
+        let mut stmt = self.conn().prepare_cached("SELECT id, body FROM records WHERE kind = 'unit' AND deleted = 0")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let (id, body) = row?;
+            let body: Value = serde_json::from_str(&body).map_err(Error::from_json)?;
+            let s = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+            out.insert(
+                id.clone(),
+                UnitNode {
+                    code: s("code").unwrap_or_default(),
+                    name: s("name").unwrap_or_default(),
+                    parent: s("parent_id"),
+                    successor: s("successor_id"),
+                    valid_from: s("valid_from"),
+                    valid_to: s("valid_to"),
+                    member_count: body.get("member_count").and_then(Value::as_i64),
+                    id,
+                    body,
+                },
+            );
+        }
+        Ok(out)
+    }
+
+    fn report_event_groups(&self, owners: &[String], start: &str, end_excl: &str) -> Result<Vec<EventGroup>> {
+        const COLS: [&str; 11] = EVENT_MEASURES_COLUMNS;
+        let sums: Vec<String> = COLS.iter().map(|c| format!("sum(f.{c}), max(f.{c})")).collect();
+        let sql = format!(
+            "SELECT r.owner_unit, r.subtype, f.mode, r.status, count(*), {}
+             FROM records r JOIN event_facts f ON f.rowid = r.rowid
+             WHERE r.kind = 'event' AND r.deleted = 0 AND r.start >= ?1 AND r.start < ?2 AND r.owner_unit IN ({})
+             GROUP BY r.owner_unit, r.subtype, f.mode, r.status",
+            sums.join(", "),
+            marks(owners.len(), 3)
+        );
+        let mut p: Vec<&dyn ToSql> = vec![&start, &end_excl];
+        p.extend(owners.iter().map(|u| u as &dyn ToSql));
+        let mut stmt = self.conn().prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(p), |r| {
+            let mut g = EventGroup {
+                owner: r.get(0)?,
+                subtype: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                mode: r.get(2)?,
+                status: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                count: r.get(4)?,
+                sums: HashMap::new(),
+                maxes: HashMap::new(),
+            };
+            for (i, c) in COLS.iter().enumerate() {
+                g.sums.insert(c, r.get::<_, Option<i64>>(5 + 2 * i)?.unwrap_or(0));
+                g.maxes.insert(c, r.get::<_, Option<i64>>(6 + 2 * i)?.unwrap_or(0));
+            }
+            Ok(g)
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn report_other_groups(&self, owners: &[String], start: &str, end_excl: &str) -> Result<Vec<OtherGroup>> {
+        let sql = format!(
+            "SELECT owner_unit, kind, coalesce(subtype, ''), coalesce(status, ''), count(*) FROM records
+             WHERE kind IN ('opinion', 'practice', 'inspection', 'supervision', 'case') AND deleted = 0
+               AND start >= ?1 AND start < ?2 AND owner_unit IN ({})
+             GROUP BY owner_unit, kind, subtype, status",
+            marks(owners.len(), 3)
+        );
+        let mut p: Vec<&dyn ToSql> = vec![&start, &end_excl];
+        p.extend(owners.iter().map(|u| u as &dyn ToSql));
+        let mut stmt = self.conn().prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(p), |r| {
+            Ok(OtherGroup { owner: r.get(0)?, kind: r.get(1)?, subtype: r.get(2)?, status: r.get(3)?, count: r.get(4)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Targets of the unit's own plans that overlap the period, added up per indicator.
+    pub(crate) fn plan_targets(&self, unit_id: &str, start: &str, end: &str) -> Result<HashMap<String, f64>> {
+        let mut stmt = self.conn().prepare_cached(
+            r#"SELECT body FROM records WHERE kind = 'plan' AND deleted = 0 AND owner_unit = ?1
+               AND start <= ?3 AND coalesce("end", '9999') >= ?2"#,
+        )?;
+        let bodies = stmt.query_map([unit_id, start, end], |r| r.get::<_, String>(0))?;
+        let mut out = HashMap::new();
+        for body in bodies {
+            let plan: crate::model::Plan = serde_json::from_str(&body?).map_err(Error::from_json)?;
+            for t in plan.targets {
+                *out.entry(t.indicator).or_insert(0.0) += t.value;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The catalogue, in code order.
+    pub fn indicators(&self) -> Result<Vec<Indicator>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT body FROM records WHERE kind = 'indicator' AND deleted = 0 ORDER BY rowid")?;
+        let bodies = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        bodies.iter().map(|b| serde_json::from_str(b).map_err(Error::from_json)).collect()
+    }
+}
+
+/// One owner unit's value of one rule: a count or a sum, or for unique reach the largest figure.
+fn owner_value(rule: &Rule, aggregation: Aggregation, events: &[&EventGroup], others: &[&OtherGroup]) -> f64 {
+    if rule.source == "event" {
+        let matching = events
+            .iter()
+            .filter(|g| wanted(&rule.subtype, &g.subtype) && wanted(&rule.mode, &g.mode) && wanted(&rule.status, &g.status));
+        let n = if rule.measure == "count" {
+            matching.map(|g| g.count).sum::<i64>()
+        } else if aggregation == Aggregation::Ratio {
+            matching.map(|g| g.maxes.get(rule.measure.as_str()).copied().unwrap_or(0)).max().unwrap_or(0)
+        } else {
+            matching.map(|g| g.sums.get(rule.measure.as_str()).copied().unwrap_or(0)).sum::<i64>()
+        };
+        n as f64
+    } else {
+        others
+            .iter()
+            .filter(|g| g.kind == rule.source && wanted(&rule.subtype, &g.subtype) && wanted(&rule.status, &g.status))
+            .map(|g| g.count)
+            .sum::<i64>() as f64
+    }
+}
+
+/// The unit, every unit under it, and every unit merged into any of these (transitively).
+fn roll_up_closure(units: &HashMap<String, UnitNode>, root: &str) -> Vec<String> {
+    let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
+    for u in units.values() {
+        for up in [&u.parent, &u.successor].into_iter().flatten() {
+            children.entry(up.as_str()).or_default().push(u.id.as_str());
+        }
+    }
+    let mut seen: HashSet<&str> = HashSet::from([root]);
+    let mut order = vec![root.to_string()];
+    let mut queue = VecDeque::from([root]);
+    while let Some(u) = queue.pop_front() {
+        for c in children.get(u).into_iter().flatten() {
+            if seen.insert(c) {
+                order.push(c.to_string());
+                queue.push_back(c);
+            }
+        }
+    }
+    order
+}
+
+/// The last unit in the chain of successors from `id` (a merged unit's records belong to it now).
+fn final_successor<'a>(units: &'a HashMap<String, UnitNode>, id: &'a str) -> &'a str {
+    let mut at = id;
+    for _ in 0..64 {
+        match units.get(at).and_then(|u| u.successor.as_deref()).filter(|s| units.contains_key(*s)) {
+            Some(next) => at = next,
+            None => break,
+        }
+    }
+    at
+}
+
+/// The unit directly under `root` that `from` sits in by parent links, or `root` itself.
+fn climb_to<'a>(units: &'a HashMap<String, UnitNode>, root: &str, from: &'a str) -> Option<&'a str> {
+    let mut at = from;
+    for _ in 0..64 {
+        if at == root {
+            return Some(at);
+        }
+        let parent = units.get(at)?.parent.as_deref()?;
+        if parent == root {
+            return Some(at);
+        }
+        at = parent;
+    }
+    None
+}
+
+/// The row of the report a unit's records are counted in: the row of its successor where it has one
+/// inside the report (merged units roll up under their successors), else the row above it.
+fn row_for(units: &HashMap<String, UnitNode>, root: &str, unit: &str) -> String {
+    let successor = final_successor(units, unit);
+    climb_to(units, root, successor)
+        .or_else(|| climb_to(units, root, unit))
+        .unwrap_or(root)
+        .to_string()
+}
+
+fn is_predecessor_of(units: &HashMap<String, UnitNode>, unit: &str, of: &str) -> bool {
+    let mut at = unit;
+    for _ in 0..64 {
+        match units.get(at).and_then(|u| u.successor.as_deref()) {
+            Some(next) if next == of => return true,
+            Some(next) => at = next,
+            None => return false,
+        }
+    }
+    false
+}
+
+/// Members of a unit: its own count, or else the sum over the units under it that exist on `day`.
+fn members_of(units: &HashMap<String, UnitNode>, id: &str, day: &str) -> Option<i64> {
+    fn go(units: &HashMap<String, UnitNode>, id: &str, day: &str, depth: usize) -> Option<i64> {
+        if let Some(n) = units.get(id)?.member_count {
+            return Some(n);
+        }
+        if depth > 32 {
+            return None;
+        }
+        let parts: Vec<i64> = units
+            .values()
+            .filter(|c| c.parent.as_deref() == Some(id) && c.valid_on(day))
+            .filter_map(|c| go(units, &c.id, day, depth + 1))
+            .collect();
+        (!parts.is_empty()).then(|| parts.iter().sum())
+    }
+    go(units, id, day, 0)
+}
+
+pub(crate) fn marks(n: usize, first: usize) -> String {
+    (0..n).map(|i| format!("?{}", first + i)).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,132 @@
+//! The report against a case computed by hand: a district dissolved in the 2025 reform, two of its
+//! communes merged into a new commune, a commune that stayed, and unique reach that must not be added
+//! across events.
+
+use serde_json::{json, Value};
+
+use super::*;
+use crate::model::Kind;
+use crate::store::WriteCtx;
+
+struct World {
+    store: Store,
+    province: String,
+    c: String,
+}
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap_or_default().to_string()
+}
+
+fn world() -> World {
+    let mut s = Store::open_in_memory().unwrap();
+    let p = id(&s.init(&json!({"code": "P", "name": "Tỉnh đoàn P", "level": "province"})).unwrap());
+    let unit = |s: &mut Store, body: Value| id(&s.create(Kind::Unit, &body).unwrap());
+    let c = unit(&mut s, json!({"code": "C", "name": "Đoàn xã C", "level": "grassroots", "parent_id": p,
+                                "valid_from": "2025-07-01", "member_count": 500}));
+    let e = unit(&mut s, json!({"code": "E", "name": "Đoàn xã E", "level": "grassroots", "parent_id": p, "member_count": 300}));
+    // Dissolved with no successor: its own records stay under its name.
+    let d = unit(&mut s, json!({"code": "D", "name": "Huyện đoàn D", "level": "district", "parent_id": p,
+                                "valid_to": "2025-06-30", "change": "dissolved"}));
+    let a = unit(&mut s, json!({"code": "A", "name": "Đoàn xã A", "level": "grassroots", "parent_id": d, "member_count": 200,
+                                "valid_to": "2025-06-30", "successor_id": c, "change": "merged"}));
+    let b = unit(&mut s, json!({"code": "B", "name": "Đoàn xã B", "level": "grassroots", "parent_id": d, "member_count": 250,
+                                "valid_to": "2025-06-30", "successor_id": c, "change": "merged"}));
+    let ev = |s: &mut Store, owner: &str, at: &str, kind: &str, mode: &str, members: i64, unique: i64, status: &str| {
+        let body = json!({"title": format!("{kind} {at}"), "event_type": kind, "start_at": at, "mode": mode, "status": status,
+                          "participants": {"members": members, "non_members": 0}, "unique_members_reached": unique,
+                          "opinions_collected": if kind == "forum" { 7 } else { 0 }});
+        s.create_at(Kind::Event, &body, Some(owner), WriteCtx::now()).unwrap();
+    };
+    ev(&mut s, &a, "2025-03-10T08:00", "propaganda_session", "in_person", 40, 35, "done");
+    ev(&mut s, &a, "2025-05-10T08:00", "propaganda_session", "in_person", 30, 25, "done");
+    ev(&mut s, &b, "2025-04-01T08:00", "forum", "in_person", 20, 20, "done");
+    ev(&mut s, &c, "2025-08-01T08:00", "propaganda_session", "in_person", 100, 90, "done");
+    ev(&mut s, &c, "2025-09-01T08:00", "propaganda_session", "online", 50, 45, "done");
+    ev(&mut s, &e, "2025-02-01T08:00", "propaganda_session", "hybrid", 60, 60, "done");
+    ev(&mut s, &e, "2025-11-01T08:00", "propaganda_session", "in_person", 70, 70, "planned");
+    ev(&mut s, &e, "2024-12-31T20:00", "propaganda_session", "in_person", 99, 99, "done");
+    ev(&mut s, &d, "2025-01-15T08:00", "study_conference", "in_person", 80, 0, "done");
+    ev(&mut s, &p, "2025-06-01T08:00", "propaganda_session", "in_person", 10, 0, "done");
+    s.create(Kind::Plan, &json!({"title": "KH 2025", "start_on": "2025-01-01", "end_on": "2025-12-31",
+                                 "targets": [{"indicator": "TT-01", "value": 8}, {"indicator": "TT-03", "value": 400}]}))
+        .unwrap();
+    World { store: s, province: p, c }
+}
+
+fn line<'a>(r: &'a Report, code: &str) -> &'a ReportLine {
+    r.indicators.iter().find(|l| l.code == code).unwrap()
+}
+
+fn row<'a>(r: &'a Report, code: &str) -> &'a ReportRow {
+    r.rows.iter().find(|x| x.code == code).unwrap_or_else(|| panic!("no row {code} in {:?}", r.rows.iter().map(|x| &x.code).collect::<Vec<_>>()))
+}
+
+#[test]
+fn the_year_matches_the_case_computed_by_hand() {
+    let w = world();
+    let r = w.store.period_report(None, &Period::parse("2025").unwrap()).unwrap();
+
+    // TT-01, in-person or hybrid sessions done: A 2, C 1 (the online one is not), E 1, the province 1.
+    assert_eq!(line(&r, "TT-01").value, Some(5.0));
+    assert_eq!(line(&r, "TT-01").target, Some(8.0));
+    assert_eq!(line(&r, "TT-01").percent_of_target, Some(62.5));
+    // TT-02, member attendances: 40 + 30 + 20 + 100 + 50 + 60 + 80 + 10 (the planned and the 2024 ones not).
+    assert_eq!(line(&r, "TT-02").value, Some(390.0));
+    // TT-03, unique reach: each unit's largest figure (A 35, B 20, C 90, E 60), added across units —
+    // not the 275 that adding every event would give.
+    let reach = line(&r, "TT-03");
+    assert_eq!(reach.value, Some(205.0));
+    // Members at the end of 2025: C 500 + E 300 (A, B and D are gone); 205 / 800 = 25.6 %.
+    assert_eq!((reach.members, reach.percent_of_members), (Some(800), Some(25.6)));
+    assert_eq!(reach.percent_of_target, Some(51.3));
+    assert_eq!(line(&r, "GY-01").value, Some(1.0));
+    assert_eq!(line(&r, "GY-02").value, Some(7.0));
+    assert_eq!(line(&r, "TT-04").value, Some(1.0));
+    assert_eq!(line(&r, "GS-03").value, None, "written in by hand");
+    assert_eq!((r.events, r.participants), (8, 390));
+
+    // Rows: A and B roll up under C, their successor; D keeps its own records; the province's own row.
+    let names: Vec<&str> = r.rows.iter().map(|x| x.code.as_str()).collect();
+    assert_eq!(names, ["P", "C", "E", "D"]);
+    let c = row(&r, "C");
+    assert_eq!(c.merged, ["Đoàn xã A", "Đoàn xã B"]);
+    assert_eq!((c.values["TT-01"], c.values["TT-02"], c.values["TT-03"]), (3.0, 240.0, 145.0));
+    assert_eq!(c.members, Some(500));
+    assert_eq!(row(&r, "D").values["TT-02"], 80.0);
+    assert_eq!(row(&r, "E").values["TT-03"], 60.0);
+    // The rows add up to the totals for every counted indicator.
+    for l in r.indicators.iter().filter(|l| l.value.is_some()) {
+        let sum: f64 = r.rows.iter().map(|x| x.values.get(&l.code).copied().unwrap_or(0.0)).sum();
+        assert_eq!(Some(sum), l.value, "{}", l.code);
+    }
+}
+
+#[test]
+fn a_quarter_before_the_merge_counts_the_old_units_members() {
+    let w = world();
+    let r = w.store.period_report(None, &Period::parse("2025Q1").unwrap()).unwrap();
+    let reach = line(&r, "TT-03");
+    // A 35 (its March session) + E 60; members on 31/03/2025: D's communes A 200 + B 250, and E 300.
+    assert_eq!((reach.value, reach.members, reach.percent_of_members), (Some(95.0), Some(750), Some(12.7)));
+    assert_eq!(row(&r, "C").values["TT-02"], 40.0, "A's session is counted under its successor");
+}
+
+#[test]
+fn the_successor_alone_takes_over_its_predecessors() {
+    let w = world();
+    let r = w.store.period_report(Some(&w.c), &Period::parse("2025").unwrap()).unwrap();
+    assert_eq!(line(&r, "TT-02").value, Some(240.0));
+    assert_eq!(line(&r, "TT-03").value, Some(145.0));
+    assert_eq!(line(&r, "TT-03").percent_of_members, Some(29.0));
+}
+
+#[test]
+fn a_period_with_no_data_gives_zeros_and_rows_of_the_units_that_existed() {
+    let w = world();
+    let r = w.store.period_report(Some(&w.province), &Period::parse("2026Q1").unwrap()).unwrap();
+    assert_eq!(line(&r, "TT-02").value, Some(0.0));
+    assert_eq!(line(&r, "TT-01").percent_of_target, None, "no plan for 2026");
+    let names: Vec<&str> = r.rows.iter().map(|x| x.code.as_str()).collect();
+    assert_eq!(names, ["C", "E"]);
+}
