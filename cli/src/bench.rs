@@ -66,6 +66,29 @@ pub fn run(store: &Store, runs: usize) -> Result<(), Error> {
     let year = Period::parse("2025")?;
     report("dashboard: installation unit, year 2025", time(runs, || Ok(store.dashboard(None, &year)?.rows.len()))?);
     report("dashboard: installation unit, 2025Q3", time(runs, || Ok(store.dashboard(None, &quarter)?.rows.len()))?);
+    period_report(store, &year, runs)
+}
+
+/// The period report of the installation's unit for a year: the numbers, then the numbers and the PDF
+/// (typst's layout cache emptied each run), then the numbers and the .xlsx.
+fn period_report(store: &Store, year: &Period, runs: usize) -> Result<(), Error> {
+    use sotay_core::docs::{forget_layout_cache, DocOptions, DocumentRequest};
+    let r = store.period_report(None, year)?;
+    println!("report {}: {} events done, {} unit rows", year.code, r.events, r.rows.len());
+    report("report: installation unit, year 2025 (rows = units)", time(runs, || Ok(store.period_report(None, year)?.rows.len()))?);
+    let req = DocumentRequest::Report { unit_id: None, period: year.clone() };
+    let opts = DocOptions::default();
+    report(
+        "report as PDF: year 2025, numbers + layout (rows = pages)",
+        time(runs, || {
+            forget_layout_cache();
+            Ok(store.render_document(&req, &opts)?.pages)
+        })?,
+    );
+    report(
+        "report as .xlsx: year 2025, numbers + workbook (rows = KB)",
+        time(runs, || Ok(sotay_core::report::export::to_xlsx(&store.period_report(None, year)?)?.len() / 1024))?,
+    );
     Ok(())
 }
 

@@ -68,6 +68,12 @@ enum Command {
         /// Events per transaction with --events
         #[arg(long, default_value_t = 10_000)]
         batch: usize,
+        /// With --events: communes to create when the unit has none under it
+        #[arg(long, default_value_t = 10)]
+        units: usize,
+        /// With --events: put every event in this year (default: spread over 2020–2026)
+        #[arg(long)]
+        year: Option<i32>,
     },
     /// Add a record from JSON (a file, or - for standard input)
     Add {
@@ -375,13 +381,13 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
             let unit = store.init(&unit)?;
             output::record_line(&unit, lang, "init");
         }
-        Command::Seed { demo, events, batch } => {
+        Command::Seed { demo, events, batch, units, year } => {
             if demo {
                 let s = sotay_core::seed::seed_demo(&mut store)?;
                 output::seeded_demo(&s, lang);
             } else if let Some(n) = events {
                 let started = std::time::Instant::now();
-                sotay_core::seed::seed_events(&mut store, n, batch.max(1), &mut |done| {
+                sotay_core::seed::seed_events(&mut store, n, batch.max(1), sotay_core::seed::Synthetic { units, year }, &mut |done| {
                     eprint!("\r{done}/{n}");
                 })?;
                 eprintln!();

@@ -244,16 +244,41 @@ pub fn seed_demo(store: &mut Store) -> Result<DemoSummary> {
 
 /// Adds `n` synthetic events spread over 2020–2026 across the units below the installation's unit
 /// (creating ten communes when there are none), in transactions of `batch` events.
-pub fn seed_events(store: &mut Store, n: usize, batch: usize, progress: &mut dyn FnMut(usize)) -> Result<()> {
+/// The shape of synthetic data: how many communes to make when the unit has none under it, and whether
+/// every event falls in one year (the province-year report benchmark) or over seven (2020–2026).
+#[derive(Debug, Clone, Copy)]
+pub struct Synthetic {
+    pub units: usize,
+    pub year: Option<i32>,
+}
+
+impl Default for Synthetic {
+    fn default() -> Self {
+        Synthetic { units: 10, year: None }
+    }
+}
+
+pub fn seed_events(store: &mut Store, n: usize, batch: usize, shape: Synthetic, progress: &mut dyn FnMut(usize)) -> Result<()> {
     let inst = store.require_installation()?;
     let mut units = store.subtree(&inst.unit_id)?;
     if units.len() < 2 {
-        for i in 0..10 {
-            let u = store.create(Kind::Unit, &json!({"code": format!("SYN-XA-{i:02}"), "name": format!("Đoàn xã Thử nghiệm {i}"),
-                "level": "grassroots", "parent_id": inst.unit_id}))?;
+        for i in 0..shape.units.max(1) {
+            let u = store.create(Kind::Unit, &json!({"code": format!("SYN-XA-{i:03}"), "name": format!("Đoàn xã Thử nghiệm {i}"),
+                "level": "grassroots", "parent_id": inst.unit_id, "member_count": 800 + (i * 37) % 900}))?;
             units.push(u["id"].as_str().unwrap_or_default().to_string());
         }
     }
+    // Day offsets from 01/01/2023, as random_event counts them.
+    let (first_day, span) = match shape.year {
+        Some(y) => {
+            let day = |y: i32| chrono::NaiveDate::from_ymd_opt(y, 1, 1).map(|d| (d - chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or(d)).num_days());
+            match (day(y), day(y + 1)) {
+                (Some(a), Some(b)) => (a, b - a),
+                _ => return Err(crate::Error::invalid("year", crate::Problem::BadValue(y.to_string()))),
+            }
+        }
+        None => (-365 * 3, 365 * 7),
+    };
     let mut rng = Rng::new(n as u64 ^ 0x5EED);
     let ctx = WriteCtx::now();
     let mut done = 0;
@@ -261,7 +286,7 @@ pub fn seed_events(store: &mut Store, n: usize, batch: usize, progress: &mut dyn
         let size = batch.min(n - done);
         let items: Vec<_> = (0..size)
             .map(|_| {
-                let day = rng.below(365 * 7) as i64 - 365 * 3;
+                let day = first_day + rng.below(span as u64) as i64;
                 (Kind::Event, random_event(&mut rng, day, 1, None), Some(rng.pick(&units).clone()))
             })
             .collect();
@@ -289,10 +314,23 @@ mod tests {
         let mut s = Store::open_in_memory().unwrap();
         s.init(&json!({"code": "P", "name": "Tỉnh đoàn P", "level": "province"})).unwrap();
         let mut calls = Vec::new();
-        seed_events(&mut s, 250, 100, &mut |d| calls.push(d)).unwrap();
+        seed_events(&mut s, 250, 100, Synthetic::default(), &mut |d| calls.push(d)).unwrap();
         assert_eq!(calls, vec![100, 200, 250]);
         let mut q = crate::ListQuery::new(Kind::Event);
         q.page_size = 1;
         assert_eq!(s.list(&q).unwrap().total, 250);
+    }
+
+    #[test]
+    fn synthetic_events_of_one_year_fall_in_that_year() {
+        let mut s = Store::open_in_memory().unwrap();
+        s.init(&json!({"code": "P", "name": "Tỉnh đoàn P", "level": "province"})).unwrap();
+        seed_events(&mut s, 300, 300, Synthetic { units: 3, year: Some(2024) }, &mut |_| {}).unwrap();
+        let mut q = crate::ListQuery::new(Kind::Event);
+        q.page_size = 1;
+        q.from = Some("2024-01-01".into());
+        q.to = Some("2024-12-31".into());
+        assert_eq!(s.list(&q).unwrap().total, 300);
+        assert_eq!(s.subtree(&s.require_installation().unwrap().unit_id).unwrap().len(), 4);
     }
 }
