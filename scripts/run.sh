@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh run
 [[ -f "$HOME/.cargo/env" ]] && source "$HOME/.cargo/env"
-cargo run -p sotay-desktop "$@"
+# The window lays documents out with the `sotay` program beside it (target/debug/sotay): build both.
+cargo build -p sotay-cli -p sotay-desktop
+exec target/debug/sotay-desktop "$@"

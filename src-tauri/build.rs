@@ -12,6 +12,8 @@ fn main() {
             "save_record",
             "delete_record",
             "dashboard",
+            "report",
+            "report_series",
             "options",
             "event_defaults",
             "draft_save",
@@ -23,6 +25,10 @@ fn main() {
             "sync_preview",
             "sync_import",
             "sync_now",
+            "print_preview",
+            "print_save",
+            "print_pages",
+            "print_default_dir",
         ]),
     ))
     .expect("tauri build configuration is valid");

@@ -212,6 +212,35 @@ enum Command {
         #[arg(long)]
         date: Option<String>,
     },
+    /// Page images for the window's print centre: the documents of an event or a plan laid out, each page
+    /// as SVG, as JSON on stdout ([{"document", "pages", "svgs": [...]}]); nothing is written
+    #[command(hide = true)]
+    Preview {
+        /// Comma-separated: invitation,agenda,attendance,minutes,outline (with --event), plan (with --plan),
+        /// report (with --period)
+        #[arg(long, value_delimiter = ',', required = true)]
+        docs: Vec<DocArg>,
+        #[arg(long)]
+        event: Option<String>,
+        #[arg(long)]
+        plan: Option<String>,
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        period: Option<String>,
+        #[arg(long)]
+        cut_off: Option<u32>,
+        #[arg(long)]
+        number: Option<i64>,
+        #[arg(long)]
+        group_by_unit: bool,
+        #[arg(long)]
+        signer: Option<String>,
+        #[arg(long)]
+        signer_title: Option<String>,
+        #[arg(long)]
+        date: Option<String>,
+    },
     /// The period report of a unit and the units under it: the indicator table against the plan targets
     /// and a row per unit; on the terminal, or as JSON, .xlsx or CSV
     Report {
@@ -336,6 +365,46 @@ enum SortArg {
     Date,
     Title,
     Updated,
+}
+
+/// What a document is printed for: an event, a plan, or a unit and a period.
+struct Target {
+    event: Option<String>,
+    plan: Option<String>,
+    unit: Option<String>,
+    period: Option<String>,
+    cut_off: Option<u32>,
+}
+
+impl Target {
+    fn request(&self, store: &Store, document: DocArg) -> Result<DocumentRequest, Error> {
+        let required = |v: &Option<String>, field: &str| v.clone().ok_or_else(|| Error::invalid(field, sotay_core::Problem::Required));
+        let meeting = |doc: MeetingDoc| -> Result<DocumentRequest, Error> { Ok(DocumentRequest::Meeting { doc, event_id: required(&self.event, "event")? }) };
+        Ok(match document {
+            DocArg::Invitation => meeting(MeetingDoc::Invitation)?,
+            DocArg::Agenda => meeting(MeetingDoc::Agenda)?,
+            DocArg::Attendance => meeting(MeetingDoc::Attendance)?,
+            DocArg::Minutes => meeting(MeetingDoc::Minutes)?,
+            DocArg::Outline => meeting(MeetingDoc::Outline)?,
+            DocArg::Plan => DocumentRequest::Plan { plan_id: required(&self.plan, "plan")? },
+            DocArg::Report => {
+                let period = report_period(&required(&self.period, "period")?, self.cut_off)?;
+                let unit_id = match &self.unit {
+                    Some(code) => Some(store.unit_id_by_code(code)?),
+                    None => None,
+                };
+                DocumentRequest::Report { unit_id, period }
+            }
+        })
+    }
+}
+
+fn doc_options(number: Option<i64>, group_by_unit: bool, signer: Option<String>, signer_title: Option<String>, date: Option<String>) -> Result<DocOptions, Error> {
+    let date = match date {
+        Some(d) => Some(sotay_core::clock::parse_date("date", &d)?),
+        None => None,
+    };
+    Ok(DocOptions { number, group_by_unit, signer_name: signer, signer_title, date })
 }
 
 /// A period code, moved to the cut-off day when one is given.
@@ -473,32 +542,16 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
         Command::Enroll { action: EnrollAction::Export { out, hub: Some(url) } } => net_cmd::enroll_export_hub(&mut store, &out, &url, lang)?,
         Command::Register { scope, term_start } => print_cmd::register(&mut store, scope.as_deref(), term_start, lang)?,
         Command::Print { document, event, plan, unit, period, cut_off, out, number, register, group_by_unit, signer, signer_title, date } => {
-            let required = |v: Option<String>, field: &str| v.ok_or_else(|| Error::invalid(field, sotay_core::Problem::Required));
-            let meeting = |doc: MeetingDoc| -> Result<DocumentRequest, Error> {
-                Ok(DocumentRequest::Meeting { doc, event_id: required(event.clone(), "event")? })
-            };
-            let req = match document {
-                DocArg::Invitation => meeting(MeetingDoc::Invitation)?,
-                DocArg::Agenda => meeting(MeetingDoc::Agenda)?,
-                DocArg::Attendance => meeting(MeetingDoc::Attendance)?,
-                DocArg::Minutes => meeting(MeetingDoc::Minutes)?,
-                DocArg::Outline => meeting(MeetingDoc::Outline)?,
-                DocArg::Plan => DocumentRequest::Plan { plan_id: required(plan, "plan")? },
-                DocArg::Report => {
-                    let period = report_period(&required(period, "period")?, cut_off)?;
-                    let unit_id = match unit {
-                        Some(code) => Some(store.unit_id_by_code(&code)?),
-                        None => None,
-                    };
-                    DocumentRequest::Report { unit_id, period }
-                }
-            };
-            let date = match date {
-                Some(d) => Some(sotay_core::clock::parse_date("date", &d)?),
-                None => None,
-            };
-            let opts = DocOptions { number, group_by_unit, signer_name: signer, signer_title, date };
+            let target = Target { event, plan, unit, period, cut_off };
+            let req = target.request(&store, document)?;
+            let opts = doc_options(number, group_by_unit, signer, signer_title, date)?;
             print_cmd::print(&mut store, &req, &out, &opts, register, lang)?
+        }
+        Command::Preview { docs, event, plan, unit, period, cut_off, number, group_by_unit, signer, signer_title, date } => {
+            let target = Target { event, plan, unit, period, cut_off };
+            let requests = docs.iter().map(|d| target.request(&store, *d)).collect::<Result<Vec<_>, _>>()?;
+            let opts = doc_options(number, group_by_unit, signer, signer_title, date)?;
+            print_cmd::preview(&store, &requests, &opts)?
         }
         Command::Report { unit, period, cut_off, json, xlsx, csv } => {
             let period = report_period(&period, cut_off)?;

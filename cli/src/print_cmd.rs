@@ -26,6 +26,17 @@ pub fn print(store: &mut Store, req: &DocumentRequest, out: &Path, opts: &DocOpt
     Ok(())
 }
 
+/// Each document laid out, its pages as SVG, as one JSON array on stdout (the window's print centre).
+pub fn preview(store: &Store, requests: &[DocumentRequest], opts: &DocOptions) -> Result<(), Error> {
+    let mut out = Vec::new();
+    for req in requests {
+        let (rendered, svgs) = store.render_document_pages(req, opts)?;
+        out.push(serde_json::json!({"document": req.name(), "pages": rendered.pages, "svgs": svgs}));
+    }
+    crate::output::json(&serde_json::Value::Array(out));
+    Ok(())
+}
+
 pub fn report(r: &Report, json: bool, xlsx: Option<&Path>, csv: Option<&Path>, lang: Lang) -> Result<(), Error> {
     let vi = lang == Lang::Vi;
     if json {

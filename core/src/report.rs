@@ -73,6 +73,14 @@ pub struct ReportRow {
     pub members: Option<i64>,
 }
 
+/// One period of a series: events done and every counted indicator.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesPoint {
+    pub period: Period,
+    pub events: i64,
+    pub values: BTreeMap<String, f64>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub unit: ReportUnit,
@@ -262,6 +270,18 @@ impl Store {
             indicators,
             rows,
         })
+    }
+
+    /// Each month of `year`: the counted indicators of the unit and its subtree, for charts over time.
+    pub fn monthly_series(&self, unit_id: Option<&str>, year: i32) -> Result<Vec<SeriesPoint>> {
+        (1..=12)
+            .map(|m| {
+                let period = Period::parse(&format!("{year}M{m:02}"))?;
+                let r = self.period_report(unit_id, &period)?;
+                let values = r.indicators.iter().filter_map(|l| l.value.map(|v| (l.code.clone(), v))).collect();
+                Ok(SeriesPoint { period, events: r.events, values })
+            })
+            .collect()
     }
 
     /// The unit whose code is `code` (or whose id is `code`).

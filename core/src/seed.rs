@@ -55,6 +55,25 @@ const EVENT_TEMPLATES: [(&str, &str, &str); 12] = [
     ("propaganda_session", "in_person", "Tuyên truyền chuyển đổi số cho thanh niên {v}"),
 ];
 
+const FAMILY: [&str; 10] = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"];
+const MIDDLE: [&str; 8] = ["Văn", "Thị", "Đức", "Thị Thu", "Minh", "Thị Ngọc", "Quang", "Hữu"];
+const GIVEN: [&str; 16] = [
+    "An", "Ánh", "Bình", "Chi", "Dũng", "Đạt", "Giang", "Hà", "Hùng", "Hương", "Khánh", "Linh", "Nga", "Phúc", "Tuyết", "Yến",
+];
+const POSITIONS: [&str; 4] = ["Bí thư chi đoàn", "Phó Bí thư chi đoàn", "Ủy viên BCH", "Đoàn viên"];
+
+/// People for an attendance sheet: names, positions and branches of the commune.
+fn attendees(rng: &mut Rng, n: usize) -> Value {
+    let people: Vec<Value> = (0..n)
+        .map(|_| {
+            let name = format!("{} {} {}", rng.pick(&FAMILY), rng.pick(&MIDDLE), rng.pick(&GIVEN));
+            json!({"name": name, "position": rng.pick(&POSITIONS), "unit": format!("Chi đoàn {}", rng.pick(&VILLAGES)),
+                   "phone": format!("09{:08}", rng.below(100_000_000))})
+        })
+        .collect();
+    Value::Array(people)
+}
+
 fn title(rng: &mut Rng, template: &str) -> String {
     {
         let v = *rng.pick(&VILLAGES);
@@ -166,6 +185,11 @@ pub fn seed_demo(store: &mut Store) -> Result<DemoSummary> {
         let mut e = random_event(&mut rng, day_from, 3, Some(&plans[year_index]));
         if i % 17 == 0 {
             e["status"] = json!("planned");
+        }
+        // Every fifth meeting has its attendance list (the print centre's attendance sheet and invitation).
+        if i % 5 == 0 && e["mode"] != "online" {
+            let n = 8 + rng.below(30) as usize;
+            e["attendees"] = attendees(&mut rng, n);
         }
         let owner = rng.pick(&commune_ids).clone();
         items.push((Kind::Event, e, Some(owner)));

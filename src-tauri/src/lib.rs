@@ -3,6 +3,7 @@
 //! a plain command runs on the main thread and would freeze the window.
 
 mod agent;
+mod print;
 mod wire;
 
 use std::path::PathBuf;
@@ -138,6 +139,21 @@ fn dashboard(state: State<'_, AppState>, period: Option<String>, unit_id: Option
     })
 }
 
+/// The period report of a unit (its subtree, a row per unit under it) for the dashboard's charts.
+#[tauri::command(async)]
+fn report(state: State<'_, AppState>, period: String, unit_id: Option<String>) -> Result<Value, WireError> {
+    state.with(|s| {
+        let period = Period::parse(&period)?;
+        Ok(serde_json::to_value(s.period_report(unit_id.as_deref(), &period)?).unwrap_or_default())
+    })
+}
+
+/// Each month of a year, for the dashboard's chart over time.
+#[tauri::command(async)]
+fn report_series(state: State<'_, AppState>, year: i32, unit_id: Option<String>) -> Result<Value, WireError> {
+    state.with(|s| Ok(serde_json::to_value(s.monthly_series(unit_id.as_deref(), year)?).unwrap_or_default()))
+}
+
 #[tauri::command(async)]
 fn options(state: State<'_, AppState>) -> Result<Value, WireError> {
     state.with(|s| Ok(serde_json::to_value(s.options()?).unwrap_or_default()))
@@ -261,6 +277,8 @@ pub fn builder<R: tauri::Runtime>() -> tauri::Builder<R> {
         save_record,
         delete_record,
         dashboard,
+        report,
+        report_series,
         options,
         event_defaults,
         draft_save,
@@ -271,7 +289,11 @@ pub fn builder<R: tauri::Runtime>() -> tauri::Builder<R> {
         sync_export,
         sync_preview,
         sync_import,
-        sync_now
+        sync_now,
+        print::print_preview,
+        print::print_save,
+        print::print_pages,
+        print::print_default_dir
     ])
 }
 

@@ -40,3 +40,18 @@ pub fn sotay(db: &Path, args: &[&str], stdin: Option<&str>) -> Run {
         raw_stdout: out.stdout,
     }
 }
+
+/// The first page of a PDF as a PNG at 60 dpi in tests/artifacts/docs/NAME.png, to look at beside the
+/// reference images in tests/reference/docs/.
+pub fn page_image(pdf: &Path, name: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts/docs");
+    std::fs::create_dir_all(&dir).expect("artifacts folder");
+    let prefix = dir.join(name);
+    let out = Command::new("pdftoppm")
+        .args(["-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(pdf)
+        .arg(&prefix)
+        .output()
+        .expect("pdftoppm (poppler-utils)");
+    assert!(out.status.success(), "pdftoppm: {}", String::from_utf8_lossy(&out.stderr));
+}

@@ -108,7 +108,9 @@ impl Session {
 
     pub fn click(&self, css: &str) -> Result<(), String> {
         let el = self.wait(css, Duration::from_secs(20))?;
-        self.post(&format!("/element/{el}/click"), json!({})).map(|_| ())
+        // WebKitWebDriver does not scroll an element below the fold of an inner scroller into view itself.
+        self.execute("const e = document.querySelector(arguments[0]); if (e) e.scrollIntoView({block: 'center'}); return true;", json!([css]))?;
+        self.post(&format!("/element/{el}/click"), json!({})).map(|_| ()).map_err(|e| format!("click {css}: {e}"))
     }
 
     pub fn type_text(&self, css: &str, text: &str) -> Result<(), String> {

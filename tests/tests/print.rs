@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use sotay_tests::network::ok;
-use sotay_tests::support::sotay;
+use sotay_tests::support::{page_image as look, sotay};
 
 fn tool(name: &str, args: &[&str]) -> String {
     let out = Command::new(name).args(args).output().unwrap_or_else(|e| panic!("{name}: {e} (package poppler-utils)"));
@@ -39,12 +39,6 @@ fn commune(dir: &Path, attendees: usize) -> (PathBuf, String) {
     (db, id)
 }
 
-fn look(pdf: &Path, name: &str) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/docs");
-    std::fs::create_dir_all(&dir).unwrap();
-    let prefix = dir.join(name);
-    tool("pdftoppm", &["-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", pdf.to_str().unwrap(), prefix.to_str().unwrap()]);
-}
 
 #[test]
 fn every_meeting_document_has_embedded_fonts_the_header_and_intact_vietnamese() {
@@ -141,4 +135,126 @@ fn printing_with_the_register_numbers_documents_in_order_and_shows_them_in_the_r
     ok(sotay(&db, &["register", "--scope", "shared-year"], None));
     let r = ok(sotay(&db, &["print", "minutes", "--event", &event, "--out", &out("c"), "--register", "--date", "2026-11-03"], None));
     assert!(r.stdout.contains("số văn bản: 3-BB/ĐTN"), "one counter for every type: {}", r.stdout);
+}
+
+/// A word on a page as pdftotext -bbox places it, in points from the top left.
+#[derive(Debug, Clone)]
+struct Word {
+    page: usize,
+    x0: f64,
+    y0: f64,
+    x1: f64,
+    text: String,
+}
+
+fn words(pdf: &Path) -> Vec<Word> {
+    let html = tool("pdftotext", &["-bbox", pdf.to_str().unwrap(), "-"]);
+    let attr = |tag: &str, name: &str| -> f64 {
+        let key = format!("{name}=\"");
+        let at = tag.find(&key).map(|i| i + key.len()).unwrap();
+        tag[at..].split('"').next().unwrap().parse().unwrap()
+    };
+    let mut out = Vec::new();
+    let mut page = 0;
+    for line in html.lines().map(str::trim) {
+        if line.starts_with("<page ") {
+            page += 1;
+        } else if let Some(rest) = line.strip_prefix("<word ") {
+            let (tag, text) = rest.split_once('>').unwrap();
+            let text = text.trim_end_matches("</word>").replace("&amp;", "&").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">");
+            out.push(Word { page, x0: attr(tag, "xMin"), y0: attr(tag, "yMin"), x1: attr(tag, "xMax"), text });
+        }
+    }
+    out
+}
+
+const MM: f64 = 72.0 / 25.4;
+/// pdftotext boxes a word from the font's ascent, which stands about 1 pt above the cap height that
+/// typst puts on the margin.
+const ASCENT: f64 = 1.5;
+
+/// The first word `w` on page 1 that starts the phrase `phrase` (words in reading order).
+fn phrase<'a>(ws: &'a [Word], phrase: &str) -> &'a Word {
+    let parts: Vec<&str> = phrase.split_whitespace().collect();
+    let page1: Vec<&Word> = ws.iter().filter(|w| w.page == 1).collect();
+    (0..page1.len())
+        .find(|&i| parts.iter().enumerate().all(|(k, p)| page1.get(i + k).is_some_and(|w| w.text == *p)))
+        .map(|i| page1[i])
+        .unwrap_or_else(|| panic!("no «{phrase}» on page 1"))
+}
+
+/// DOMAIN.md §5 measured on the PDF: A4, text inside the margins (top 20, bottom 20, left 30, right 20 mm)
+/// but the page number, which sits at the top centre from page 2; the Union's name top right, the bodies
+/// and the number top left, the place-date line right, the title centred, the recipients left and the
+/// signature block right.
+#[test]
+fn every_document_keeps_the_margins_and_the_places_of_the_union_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, event) = commune(dir.path(), 60);
+    let plan = ok(sotay(&db, &["add", "plan", "--json", "-"], Some(r#"{"title": "Kế hoạch tuyên truyền năm 2026", "start_on": "2026-01-01",
+        "purpose": "Nâng cao nhận thức", "targets": [{"indicator": "TT-01", "value": 12}], "recipients": ["Ban Thường vụ Tỉnh đoàn (b/c)"]}"#)));
+    let plan_id = plan.stdout.split_whitespace().nth(3).unwrap().trim_end_matches(':').to_string();
+    let left_half = 30.0 * MM + 80.0 * MM;
+    let title = |doc: &str| match doc {
+        "invitation" => "GIẤY MỜI",
+        "agenda" => "CHƯƠNG TRÌNH",
+        "attendance" => "DANH SÁCH ĐIỂM DANH",
+        "minutes" => "BIÊN BẢN",
+        "outline" => "ĐỀ CƯƠNG TUYÊN TRUYỀN",
+        "plan" => "KẾ HOẠCH",
+        _ => "BÁO CÁO",
+    };
+    for doc in ["invitation", "agenda", "attendance", "minutes", "outline", "plan", "report"] {
+        let pdf = dir.path().join(format!("{doc}.pdf"));
+        let mut args = vec!["print", doc, "--out", pdf.to_str().unwrap(), "--date", "2026-11-20"];
+        match doc {
+            "plan" => args.extend(["--plan", plan_id.as_str()]),
+            "report" => args.extend(["--period", "2026"]),
+            _ => args.extend(["--event", event.as_str()]),
+        }
+        ok(sotay(&db, &args, None));
+        let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
+        assert!(info.contains("595.276 x 841.89 pts (A4)") || info.contains("(A4)"), "{doc}: {info}");
+        let ws = words(&pdf);
+        for w in &ws {
+            let page_number = w.page > 1 && w.y0 < 20.0 * MM - ASCENT && w.text == w.page.to_string();
+            if page_number {
+                let centre = (w.x0 + w.x1) / 2.0;
+                assert!((centre - (30.0 + 80.0) * MM).abs() < 3.0 * MM, "{doc}: page number off centre: {w:?}");
+                continue;
+            }
+            assert!(w.x0 >= 30.0 * MM - 0.5, "{doc}: left margin: {w:?}");
+            assert!(w.x1 <= 190.0 * MM + 0.5, "{doc}: right margin: {w:?}");
+            assert!(w.y0 >= 20.0 * MM - ASCENT, "{doc}: top margin: {w:?}");
+            assert!(w.y0 <= 277.0 * MM, "{doc}: bottom margin: {w:?}");
+        }
+        // Page 2 onwards carries its number; page 1 none.
+        let pages = ws.iter().map(|w| w.page).max().unwrap_or(1);
+        for p in 2..=pages {
+            assert!(ws.iter().any(|w| w.page == p && w.y0 < 20.0 * MM - ASCENT && w.text == p.to_string()), "{doc}: no number on page {p}");
+        }
+        assert!(!ws.iter().any(|w| w.page == 1 && w.y0 < 20.0 * MM - ASCENT), "{doc}: nothing above the top margin on page 1");
+
+        let union = phrase(&ws, "ĐOÀN TNCS HỒ CHÍ MINH");
+        assert!(union.x0 > left_half - 10.0 * MM, "{doc}: the Union's name is top right: {union:?}");
+        let issuer = phrase(&ws, "BCH ĐOÀN XÃ ĐÔNG HƯNG");
+        assert!(issuer.x0 < left_half && issuer.y0 > union.y0, "{doc}: the issuing body is top left: {issuer:?}");
+        if let Some(number) = ws.iter().find(|w| w.page == 1 && w.text == "Số:") {
+            assert!(number.x1 < left_half && number.y0 > issuer.y0, "{doc}: the number under the bodies, left: {number:?}");
+        }
+        let t = phrase(&ws, title(doc));
+        let line: Vec<&Word> = ws.iter().filter(|w| w.page == 1 && (w.y0 - t.y0).abs() < 1.0).collect();
+        let centre = (line.first().unwrap().x0 + line.last().unwrap().x1) / 2.0;
+        assert!((centre - 110.0 * MM).abs() < 2.0 * MM, "{doc}: the title is centred on the text area: {centre} pt");
+        if doc != "attendance" {
+            let date = phrase(&ws, "Hưng, ngày 20 tháng 11 năm 2026");
+            assert!(date.x0 > left_half - 10.0 * MM && date.y0 < t.y0, "{doc}: the place-date line is on the right, above the title: {date:?}");
+        }
+        if !["attendance", "minutes"].contains(&doc) {
+            let last = ws.iter().filter(|w| w.text == "Nơi").last().unwrap_or_else(|| panic!("{doc}: Nơi nhận"));
+            assert!(last.x0 < left_half, "{doc}: recipients on the left");
+            let tm = ws.iter().find(|w| w.text == "TM.").unwrap_or_else(|| panic!("{doc}: signature block"));
+            assert!(tm.x0 > left_half - 10.0 * MM && tm.page == last.page, "{doc}: the signature block on the right of the recipients: {tm:?}");
+        }
+    }
 }

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 use sotay_tests::network::ok;
-use sotay_tests::support::{sotay, Run};
+use sotay_tests::support::{page_image, sotay, Run};
 
 fn demo(dir: &Path) -> std::path::PathBuf {
     let db = dir.join("tinh.db");
@@ -181,6 +181,7 @@ fn the_plan_and_the_report_print_in_the_union_format() {
     let pdf = dir.path().join("ke-hoach.pdf");
     ok(sotay(&db, &["print", "plan", "--plan", plan["id"].as_str().unwrap(), "--out", pdf.to_str().unwrap()], None));
     embedded_fonts_only(&pdf);
+    page_image(&pdf, "plan");
     let t = pdftotext(&pdf);
     for want in ["BCH TỈNH ĐOÀN HƯNG YÊN", "ĐOÀN TNCS HỒ CHÍ MINH", "Số: 15-KH/TĐTN", "Hưng Yên, ngày 10 tháng 1 năm 2023", "KẾ HOẠCH",
                  "xây dựng Đảng và hệ thống chính trị năm 2023", "Số lượt đoàn viên, thanh niên tham gia", "4.000", "Nơi nhận:", "Lưu VP.",
@@ -192,6 +193,7 @@ fn the_plan_and_the_report_print_in_the_union_format() {
     let pdf = dir.path().join("bao-cao.pdf");
     ok(sotay(&db, &["print", "report", "--period", "2023Q2", "--out", pdf.to_str().unwrap(), "--number", "7", "--date", "2023-07-05"], None));
     embedded_fonts_only(&pdf);
+    page_image(&pdf, "report");
     let t = pdftotext(&pdf);
     let attendances = json["indicators"].as_array().unwrap().iter().find(|l| l["code"] == "TT-02").unwrap()["value"].as_f64().unwrap();
     let attendances = sotay_core_style(attendances as i64);

@@ -267,3 +267,114 @@ fn network_sync_in_window(s: &Session, province: &std::path::Path) -> Result<(),
     }
     Ok(())
 }
+
+/// The print centre for a demo event: all five meeting documents previewed page by page, saved as PDFs
+/// numbered from the register; then the dashboard's charts over time and per unit.
+#[test]
+fn the_print_centre_previews_and_saves_the_meeting_pack_and_the_dashboard_draws_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let seeded = sotay(&db, &["seed", "--demo"], None);
+    assert_eq!(seeded.code, 0, "{}", seeded.stderr);
+    let list = sotay(&db, &["list", "events", "--json"], None);
+    let rows: Value = serde_json::from_str(&list.stdout).unwrap();
+    let event = rows["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["attendees"].as_array().is_some_and(|a| a.len() >= 8))
+        .expect("a demo event with an attendance list")
+        .clone();
+    let out = dir.path().join("pdf");
+    std::fs::create_dir_all(&out).unwrap();
+
+    let (_driver, s) = launch(&db);
+    let result = print_in_window(&s, event["id"].as_str().unwrap(), &out);
+    let artifacts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+    let shot = s.screenshot(&artifacts.join("window-print-centre.png"));
+    let charts = result.as_ref().ok().map(|_| charts_in_window(&s));
+    let chart_shot = s.screenshot(&artifacts.join("window-dashboard-charts.png"));
+    s.end();
+    result.unwrap();
+    charts.expect("charts drawn").unwrap();
+    assert!(shot.expect("screenshot") > 10_000);
+    assert!(chart_shot.expect("screenshot") > 10_000);
+
+    // Five PDFs, named by document, date and title; the numbered ones carry their register number.
+    let mut files: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    files.sort();
+    assert_eq!(files.len(), 5, "{files:?}");
+    for (prefix, file) in ["bien-ban", "chuong-trinh", "danh-sach", "de-cuong", "giay-moi"].iter().zip(&files) {
+        assert!(file.starts_with(prefix) && file.ends_with(".pdf"), "{file}");
+        let bytes = std::fs::read(out.join(file)).unwrap();
+        assert_eq!(&bytes[..5], b"%PDF-");
+    }
+    let register = sotay(&db, &["register"], None);
+    // The event belongs to a commune: its documents are numbered as the commune Union's (ĐTN).
+    for code in ["1-GM/ĐTN", "1-CTr/ĐTN", "1-BB/ĐTN"] {
+        assert!(register.stdout.contains(code), "register has {code}: {}", register.stdout);
+    }
+}
+
+fn print_in_window(s: &Session, event: &str, out: &std::path::Path) -> Result<(), String> {
+    s.wait("section[data-view=dashboard][data-state=ready]", LONG)?;
+    s.execute(&format!("location.hash = '#/events/{event}'"), json!([]))?;
+    s.wait("#form-print", LONG)?;
+    s.click("#form-print")?;
+    s.wait("section[data-view=print][data-state=ready]", LONG)?;
+    s.wait_until("const p = document.querySelector('#print-pages'); return p && p.dataset.state === 'ready'", LONG)?;
+    // Every document is there, each page an image that loaded at A4 proportions.
+    let docs = s.execute(
+        "return Array.from(document.querySelectorAll('#print-pages .print-doc')).map(d => d.dataset.document)",
+        json!([]),
+    )?;
+    if docs != json!(["invitation", "agenda", "attendance", "minutes", "outline"]) {
+        return Err(format!("documents previewed: {docs}"));
+    }
+    let pages = s.wait_until(
+        "const imgs = Array.from(document.querySelectorAll('#print-pages img.print-page'));
+         return imgs.length >= 5 && imgs.every(i => i.complete && i.naturalWidth > 0) ? imgs.map(i => i.naturalHeight / i.naturalWidth) : null",
+        LONG,
+    )?;
+    for ratio in pages.as_array().cloned().unwrap_or_default() {
+        let r = ratio.as_f64().unwrap_or(0.0);
+        if (r - 297.0 / 210.0).abs() > 0.01 {
+            return Err(format!("a page is not A4: height/width {r}"));
+        }
+    }
+    // One option changes the layout: the attendance sheet grouped by unit.
+    s.click("#print-group")?;
+    s.wait_until("const p = document.querySelector('#print-pages'); return p && p.dataset.state === 'ready'", LONG)?;
+    // Saved into a folder, numbered from the register.
+    s.set_value("#print-dir", out.to_str().unwrap())?;
+    s.click("#print-register")?;
+    s.click("#print-save")?;
+    s.wait_until("const l = document.querySelector('#print-saved'); return l && l.dataset.count === '5'", LONG).map_err(|e| {
+        let shown = s.execute("return Array.from(document.querySelectorAll('.banner')).map(e => e.textContent).join(' | ')", json!([]));
+        format!("{e}; the page shows: {shown:?}")
+    })?;
+    s.execute("document.querySelector('#print-pages').scrollIntoView()", json!([]))?;
+    Ok(())
+}
+
+fn charts_in_window(s: &Session) -> Result<(), String> {
+    s.click("[data-nav=dashboard]")?;
+    // This year (the demo runs to November 2026).
+    s.execute("const p = document.querySelector('#dash-period'); p.value = p.options[2].value; p.dispatchEvent(new Event('change'))", json!([]))?;
+    s.wait_until("return document.querySelectorAll('#chart-time-svg rect.bar').length === 12 ? true : null", LONG)?;
+    let units = s.wait_until(
+        "const bars = document.querySelectorAll('#chart-units-svg rect.bar'); return bars.length >= 5 ? bars.length : null",
+        LONG,
+    )?;
+    let total: f64 = s
+        .execute("return Array.from(document.querySelectorAll('#chart-time-svg rect.bar')).reduce((a, r) => a + Number(r.dataset.value), 0)", json!([]))?
+        .as_f64()
+        .unwrap_or(-1.0);
+    let shown = s.text("#dashboard-table tr[data-indicator='TT-02'] .actual")?;
+    let shown: f64 = shown.replace('.', "").trim().parse().map_err(|_| format!("TT-02 shows {shown:?}"))?;
+    if total != shown {
+        return Err(format!("the months add up to {total}, the table shows {shown} ({units} unit bars)"));
+    }
+    s.execute("document.querySelector('#dash-charts').scrollIntoView()", json!([]))?;
+    Ok(())
+}

@@ -1,6 +1,7 @@
 // Start-up, the top bar, the hash router and the keyboard shortcuts.
 //
-// Routes: #/dashboard, #/<nav> (a list: #/events), #/<nav>/new, #/<nav>/<id>, #/quick, #/sync, #/setup.
+// Routes: #/dashboard, #/<nav> (a list: #/events), #/<nav>/new, #/<nav>/<id>, #/quick, #/sync, #/setup,
+// #/print/event/<id>, #/print/plan/<id>, #/print/report/<period> (the print centre).
 
 import * as ipc from './ipc.js';
 import { t, getLang, setLang, LANGS } from './i18n.js';
@@ -12,6 +13,7 @@ import * as listView from './views/list.js';
 import * as formView from './views/form.js';
 import * as quickView from './views/quicklog.js';
 import * as syncView from './views/sync.js';
+import * as printView from './views/print.js';
 import { showArrivals } from './views/netsync.js';
 
 const FATAL = ['newer_database', 'not_a_database', 'no_backend'];
@@ -94,6 +96,9 @@ function parseHash() {
   if (first === 'quick') return { view: 'quicklog', nav: null };
   if (first === 'setup') return { view: 'setup', nav: null };
   if (first === 'sync') return { view: 'sync', nav: 'sync' };
+  if (first === 'print' && ['event', 'plan', 'report'].includes(second) && parts[2]) {
+    return { view: 'print', nav: second === 'report' ? 'dashboard' : `${second}s`, target: second, id: parts[2] };
+  }
   if (NAV_KINDS[first]) {
     const kind = NAV_KINDS[first];
     if (!second) return { view: 'list', nav: first, kind };
@@ -102,7 +107,7 @@ function parseHash() {
   return { view: 'dashboard', nav: 'dashboard' };
 }
 
-const VIEWS = { dashboard: dashboardView, list: listView, form: formView, quicklog: quickView, sync: syncView, setup: setupView };
+const VIEWS = { dashboard: dashboardView, list: listView, form: formView, quicklog: quickView, sync: syncView, setup: setupView, print: printView };
 
 /** Shows the view of the current hash; `restore` carries unsaved input across a language switch. */
 async function route(restore = null) {

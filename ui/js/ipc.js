@@ -64,6 +64,21 @@ export async function dashboard(period, unitId) {
 
 /** Choices for forms, always as { units: [{id, name, code}], plans: [{id, title, number}],
  *  indicators: [{code, name}], enums }: the store may label every choice `label` (see options.rs). */
+/** The period report: { unit, period, events, participants, indicators: [...], rows: [{ name, values }] }. */
+export async function report(period, unitId) {
+  const args = { period };
+  if (unitId) args.unitId = unitId;
+  const r = (await call('report', args)) || {};
+  return { ...r, indicators: arr(r.indicators), rows: arr(r.rows) };
+}
+
+/** The twelve months of `year`: [{ period, events, values: { code: value } }]. */
+export async function reportSeries(year, unitId) {
+  const args = { year };
+  if (unitId) args.unitId = unitId;
+  return arr(await call('report_series', args));
+}
+
 export async function options() {
   const o = (await call('options', {})) || {};
   const arr = (v) => (Array.isArray(v) ? v : []);
@@ -135,3 +150,22 @@ const importResult = (r) => ({ files: arr((r || {}).files), receipts_written: ar
 export const syncPreview = async (dir) => importResult(await call('sync_preview', { dir }));
 /** Imports every file of `dir` it can and writes the receipts back into `dir`. */
 export const syncImport = async (dir) => importResult(await call('sync_import', { dir }));
+
+// ---------- the print centre (documents laid out by the `sotay` program beside the window) ----------
+
+/** [{ document, pages, svgs }] for request { docs, event_id | plan_id | period, group_by_unit, signer, signer_title, date }. */
+export async function printPreview(request) {
+  return arr(await call('print_preview', { request })).map((d) => ({
+    document: String(d.document || ''), pages: Number(d.pages) || 0, svgs: arr(d.svgs).map(String),
+  }));
+}
+/** Writes the PDFs into `dir`: [{ document, path, number }]. */
+export async function printSave(request, dir, register) {
+  return arr(await call('print_save', { request, dir, register })).map((f) => ({
+    document: String(f.document || ''), path: String(f.path || ''), number: f.number ? String(f.number) : null,
+  }));
+}
+/** Opens the system print dialog on the previewed pages. */
+export const printPages = () => call('print_pages', {});
+/** The folder offered first for saving PDFs. */
+export const printDefaultDir = async () => String((await call('print_default_dir', {})) || '');

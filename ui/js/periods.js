@@ -17,6 +17,7 @@ export function periodChoices(today = new Date()) {
     { key: 'quarter', code: `${y}Q${q}`, label: t('period.this_quarter', { q: ROMAN[q - 1], qn: q, y }) },
     { key: 'year', code: `${y}`, label: t('period.this_year', { y }) },
     { key: 'prev_quarter', code: `${py}Q${pq}`, label: t('period.prev_quarter', { q: ROMAN[pq - 1], qn: pq, y: py }) },
+    { key: 'prev_year', code: `${y - 1}`, label: t('period.prev_year', { y: y - 1 }) },
   ];
 }
 

@@ -115,6 +115,12 @@ fn number_line(number: Option<i64>, code: &str, issuer: &str) -> String {
     format!("{n}-{code}/{issuer}")
 }
 
+/// The place in a unit's name when it has none of its own: "Đoàn xã Đông Hưng" → "Đông Hưng".
+fn place_of(unit_name: &str) -> String {
+    const PREFIXES: [&str; 9] = ["Đoàn xã ", "Đoàn phường ", "Đoàn thị trấn ", "Đoàn đặc khu ", "Huyện đoàn ", "Quận đoàn ", "Thị đoàn ", "Thành đoàn ", "Tỉnh đoàn "];
+    PREFIXES.iter().find_map(|p| unit_name.strip_prefix(p)).unwrap_or(unit_name).trim().to_string()
+}
+
 /// Who issues a document: the unit and the body above it, as the head prints them.
 pub(crate) struct Issuer {
     pub unit_name: String,
@@ -158,7 +164,7 @@ impl Store {
             .unwrap_or_else(|| "BAN CHẤP HÀNH TRUNG ƯƠNG".into());
         Ok(Issuer {
             level: text(&unit, "level").unwrap_or_default(),
-            place: text(&unit, "place").unwrap_or_else(|| unit_name.clone()),
+            place: text(&unit, "place").unwrap_or_else(|| place_of(&unit_name)),
             unit_name,
             upper_body,
             parent_name,

@@ -130,3 +130,13 @@ fn a_period_with_no_data_gives_zeros_and_rows_of_the_units_that_existed() {
     let names: Vec<&str> = r.rows.iter().map(|x| x.code.as_str()).collect();
     assert_eq!(names, ["C", "E"]);
 }
+
+#[test]
+fn the_monthly_series_adds_up_to_the_year() {
+    let w = world();
+    let months = w.store.monthly_series(None, 2025).unwrap();
+    assert_eq!(months.len(), 12);
+    let sum: f64 = months.iter().map(|m| m.values["TT-02"]).sum();
+    assert_eq!(sum, 390.0);
+    assert_eq!(months[2].values["TT-02"], 40.0, "March: A's first session");
+}

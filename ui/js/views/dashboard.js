@@ -4,10 +4,11 @@ import * as ipc from '../ipc.js';
 import { h, replace } from '../dom.js';
 import { t, getLang } from '../i18n.js';
 import { fmtDate, fmtNumber, percent } from '../format.js';
-import { periodChoices, periodName } from '../periods.js';
+import { periodChoices, periodName, monthName } from '../periods.js';
+import { columnChart, barList } from '../charts.js';
 
 // Kept while the app runs, so coming back shows the same period and unit.
-const state = { period: null, unitId: null };
+const state = { period: null, unitId: null, indicator: 'TT-02' };
 
 export async function render(root, params, app) {
   const choices = periodChoices(new Date());
@@ -35,18 +36,33 @@ export async function render(root, params, app) {
       h('th', { scope: 'col', class: 'progress-col', text: t('dash.progress') }))),
     tbody);
 
+  const printBtn = h('button', { type: 'button', id: 'dash-print', text: t('dash.print_report'),
+    onclick: () => app.go(`#/print/report/${encodeURIComponent(state.period)}`) });
+  const indicatorSel = h('select', { id: 'chart-indicator', name: 'indicator' });
+  const overTime = h('div', { id: 'chart-time', class: 'chart-box' });
+  const perUnit = h('div', { id: 'chart-units', class: 'chart-box' });
+  const charts = h('section', { class: 'charts card', id: 'dash-charts' },
+    h('div', { class: 'charts-head' },
+      h('h2', { text: t('dash.charts') }),
+      h('label', { class: 'inline' }, h('span', { text: t('dash.chart_indicator') }), indicatorSel)),
+    h('div', { class: 'charts-grid' },
+      h('figure', null, h('figcaption', { id: 'chart-time-caption' }), overTime),
+      h('figure', null, h('figcaption', { id: 'chart-units-caption' }), perUnit)));
+
   root.append(
     h('div', { class: 'view-head' },
       h('div', null, h('h1', { text: t('dash.title') }), unitName),
       h('div', { class: 'controls' },
         h('label', { class: 'inline' }, h('span', { text: t('dash.period') }), periodSel),
-        h('label', { class: 'inline' }, h('span', { text: t('dash.unit') }), unitSel))),
+        h('label', { class: 'inline' }, h('span', { text: t('dash.unit') }), unitSel),
+        printBtn)),
     range,
     bannerBox,
     h('div', { class: 'figures' },
       h('div', { class: 'card figure-card' }, events, h('span', { class: 'figure-label', text: t('dash.events') })),
       h('div', { class: 'card figure-card' }, participants, h('span', { class: 'figure-label', text: t('dash.participants') }))),
-    h('div', { class: 'table-wrap' }, table));
+    h('div', { class: 'table-wrap' }, table),
+    charts);
 
   const own = app.status && app.status.unit;
   try {
@@ -69,6 +85,12 @@ export async function render(root, params, app) {
       const d = await ipc.dashboard(state.period, unitSel.value || null);
       if (mine !== seq) return;
       show(d);
+      const year = Number(String(state.period).slice(0, 4));
+      const [report, series] = await Promise.all([
+        ipc.report(state.period, unitSel.value || null), ipc.reportSeries(year, unitSel.value || null)]);
+      if (mine !== seq) return;
+      chartData = { d, report, series, year };
+      drawCharts();
     } catch (err) {
       if (mine !== seq || app.handleGlobalError(err)) return;
       bannerBox.replaceChildren(h('div', { class: 'banner error', role: 'alert', text: app.errorText(err) }));
@@ -90,6 +112,30 @@ export async function render(root, params, app) {
     }
     replace(tbody, rows.map(indicatorRow));
   };
+
+  let chartData = null;
+  const drawCharts = () => {
+    if (!chartData) return;
+    const { d, report, series, year } = chartData;
+    const counted = (d.rows || []).filter((r) => r.actual !== null && r.actual !== undefined);
+    if (!counted.some((r) => r.code === state.indicator) && counted.length) state.indicator = counted[0].code;
+    replace(indicatorSel, counted.map((r) => h('option', { value: r.code, text: `${r.code} · ${(getLang() === 'en' && r.name_en) || r.name}` })));
+    indicatorSel.value = state.indicator;
+    const code = state.indicator;
+    const row = counted.find((r) => r.code === code);
+    const name = row ? ((getLang() === 'en' && row.name_en) || row.name) : code;
+    $caption('chart-time-caption').textContent = t('dash.chart_time', { name, year });
+    $caption('chart-units-caption').textContent = t('dash.chart_units', { name, period: periodName(state.period) });
+    replace(overTime, columnChart('chart-time-svg', series.map((p, i) => ({
+      label: String(i + 1), title: monthName(year, i + 1), value: (p.values || {})[code] || 0,
+    })), { caption: t('dash.chart_time', { name, year }) }));
+    const rows = (report.rows || []).map((r) => ({ label: r.name, value: (r.values || {})[code] || 0 }));
+    replace(perUnit, rows.length
+      ? barList('chart-units-svg', rows, { caption: t('dash.chart_units', { name, period: periodName(state.period) }) })
+      : h('p', { class: 'muted', text: t('dash.chart_no_units') }));
+  };
+  const $caption = (id) => charts.querySelector(`#${id}`);
+  indicatorSel.addEventListener('change', () => { state.indicator = indicatorSel.value; drawCharts(); });
 
   periodSel.addEventListener('change', () => { state.period = periodSel.value; load(); });
   unitSel.addEventListener('change', () => { state.unitId = unitSel.value; load(); });

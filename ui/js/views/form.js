@@ -84,6 +84,11 @@ export async function render(root, params, app, restore) {
   const save = h('button', { type: 'submit', id: 'form-save', class: 'primary big', form: 'record-form', text: t('form.save') });
   const del = h('button', { type: 'button', id: 'form-delete', class: 'danger', text: t('form.delete'), hidden: !id });
   const back = h('button', { type: 'button', id: 'form-back', text: t('form.back'), onclick: () => app.go(listHash) });
+  // Events and plans already saved have their documents: the print centre.
+  const printable = id && (kind === 'event' || kind === 'plan');
+  const print = printable
+    ? h('button', { type: 'button', id: 'form-print', text: t('print.open'), onclick: () => app.go(`#/print/${kind}/${encodeURIComponent(id)}`) })
+    : null;
   const confirmBox = h('div', { id: 'delete-confirm-box', class: 'confirm', role: 'alertdialog', hidden: true },
     h('span', { text: t('form.confirm_delete') }),
     h('button', { type: 'button', id: 'delete-confirm', class: 'danger', text: t('form.confirm_yes') }),
@@ -101,7 +106,7 @@ export async function render(root, params, app, restore) {
   }
 
   root.append(...[
-    h('div', { class: 'view-head' }, h('div', null, titleEl, meta), h('div', { class: 'controls' }, back)),
+    h('div', { class: 'view-head' }, h('div', null, titleEl, meta), h('div', { class: 'controls' }, print, back)),
     notice,
     bannerBox,
     form,

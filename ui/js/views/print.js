@@ -1,0 +1,175 @@
+// The print centre: #/print/event/<id>, #/print/plan/<id>, #/print/report/<period>.
+// Pick the documents, see every page as it will print (page images laid out by `sotay` from the same data
+// as the PDF), print through the system dialog, or save the PDFs into a folder — optionally numbered from
+// the register of outgoing documents.
+
+import * as ipc from '../ipc.js';
+import { h, replace } from '../dom.js';
+import { t } from '../i18n.js';
+import { dateInput, dateControl, readDateValue } from '../fields.js';
+import { todayInput } from '../format.js';
+import { periodName } from '../periods.js';
+
+const MEETING = ['invitation', 'agenda', 'attendance', 'minutes', 'outline'];
+const DIR_KEY = 'sotay.print.dir';
+
+// Kept while the app runs: the signer and the folder are the same from one meeting to the next.
+const kept = { signer: '', title: 'BÍ THƯ', groupByUnit: false, register: false };
+
+function svgUrl(svg) {
+  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+}
+
+export async function render(root, params, app) {
+  const { target, id } = params;
+  const docs = target === 'event' ? MEETING : [target];
+  const base = target === 'event' ? { event_id: id } : target === 'plan' ? { plan_id: id } : { period: id };
+  const backHash = target === 'event' ? `#/events/${encodeURIComponent(id)}`
+    : target === 'plan' ? `#/plans/${encodeURIComponent(id)}` : '#/dashboard';
+
+  let subject = '';
+  try {
+    if (target === 'event') subject = (await ipc.getRecord('event', id)).title || '';
+    else if (target === 'plan') subject = (await ipc.getRecord('plan', id)).title || '';
+    else subject = periodName(id);
+  } catch (err) {
+    if (app.handleGlobalError(err)) return null;
+    throw err;
+  }
+
+  const picks = docs.map((d) => h('label', { class: 'check' },
+    h('input', { type: 'checkbox', name: 'doc', value: d, checked: true, id: `print-doc-${d}` }),
+    h('span', { text: t(`print.doc.${d}`) })));
+  const group = h('input', { type: 'checkbox', id: 'print-group', checked: kept.groupByUnit });
+  const signer = h('input', { type: 'text', id: 'print-signer', value: kept.signer, maxlength: '120', autocomplete: 'off' });
+  const title = h('select', { id: 'print-signer-title' },
+    ['BÍ THƯ', 'PHÓ BÍ THƯ'].map((v) => h('option', { value: v, text: v })));
+  title.value = kept.title;
+  const date = dateInput({ id: 'print-date', name: 'date' }, 'date', todayInput());
+  const dir = h('input', { type: 'text', id: 'print-dir', class: 'mono', autocomplete: 'off', spellcheck: 'false' });
+  const register = h('input', { type: 'checkbox', id: 'print-register', checked: kept.register });
+  const previewBtn = h('button', { type: 'button', id: 'print-preview', text: t('print.preview') });
+  const printBtn = h('button', { type: 'button', id: 'print-print', class: 'primary', text: t('print.print'), disabled: true });
+  const saveBtn = h('button', { type: 'button', id: 'print-save', text: t('print.save'), disabled: true });
+  const status = h('p', { id: 'print-status', class: 'muted', role: 'status', 'aria-live': 'polite' });
+  const saved = h('ul', { id: 'print-saved', class: 'saved-list' });
+  const bannerBox = h('div', { class: 'banner-box' });
+  const pagesBox = h('div', { id: 'print-pages', class: 'print-pages', dataset: { state: 'empty' } });
+
+  try {
+    dir.value = window.localStorage.getItem(DIR_KEY) || await ipc.printDefaultDir();
+  } catch (_) { /* a folder can still be typed */ }
+
+  root.append(
+    h('div', { class: 'view-head no-print' },
+      h('div', null, h('h1', { text: t('print.title') }), h('p', { id: 'print-subject', class: 'muted', text: subject })),
+      h('div', { class: 'controls' }, h('button', { type: 'button', id: 'print-back', text: t('form.back'), onclick: () => app.go(backHash) }))),
+    h('div', { class: 'print-layout' },
+      h('aside', { class: 'print-options card no-print' },
+        h('fieldset', { class: 'section' }, h('legend', { text: t('print.documents') }), picks),
+        target === 'event' ? h('label', { class: 'check' }, group, h('span', { text: t('print.group_by_unit') })) : null,
+        h('div', { class: 'field' }, h('label', { for: 'print-signer', text: t('print.signer') }), signer),
+        h('div', { class: 'field' }, h('label', { for: 'print-signer-title', text: t('print.signer_title') }), title),
+        h('div', { class: 'field' }, h('label', { for: 'print-date', text: t('print.date') }), dateControl(date)),
+        h('div', { class: 'actions' }, previewBtn, printBtn),
+        h('div', { class: 'field' }, h('label', { for: 'print-dir', text: t('print.dir') }), dir),
+        h('label', { class: 'check' }, register, h('span', { text: t('print.register') })),
+        h('div', { class: 'actions' }, saveBtn),
+        status,
+        saved),
+      h('div', { class: 'print-main' }, bannerBox, pagesBox)));
+
+  const request = () => {
+    const iso = readDateValue(date);
+    kept.signer = signer.value.trim();
+    kept.title = title.value;
+    kept.groupByUnit = group.checked;
+    return {
+      ...base,
+      docs: picks.map((p) => p.querySelector('input')).filter((i) => i.checked).map((i) => i.value),
+      group_by_unit: group.checked,
+      signer: kept.signer || null,
+      signer_title: kept.title,
+      date: iso || null,
+    };
+  };
+  const showError = (err) => {
+    if (app.handleGlobalError(err)) return;
+    replace(bannerBox, h('div', { class: 'banner error', role: 'alert', text: app.errorText(err) }));
+  };
+
+  let busy = false;
+  async function preview() {
+    if (busy) return;
+    const req = request();
+    replace(bannerBox);
+    if (!req.docs.length) { showError({ code: 'invalid', message: t('print.pick_one') }); return; }
+    if (readDateValue(date) === null) { showError({ code: 'invalid', message: t('form.bad_date') }); return; }
+    busy = true;
+    pagesBox.dataset.state = 'loading';
+    status.textContent = t('print.laying_out');
+    printBtn.disabled = true;
+    saveBtn.disabled = true;
+    try {
+      const out = await ipc.printPreview(req);
+      let pages = 0;
+      replace(pagesBox, out.map((d) => {
+        const name = t(`print.doc.${d.document}`);
+        return h('section', { class: 'print-doc', dataset: { document: d.document } },
+          h('h2', { class: 'no-print', text: `${name} — ${t('print.pages', { n: d.pages })}` }),
+          d.svgs.map((svg, i) => {
+            pages += 1;
+            return h('img', { class: 'print-page', src: svgUrl(svg), alt: `${name}, ${t('print.page_of', { i: i + 1, n: d.pages })}`,
+              dataset: { page: i + 1 } });
+          }));
+      }));
+      pagesBox.dataset.state = 'ready';
+      pagesBox.dataset.pages = String(pages);
+      status.textContent = t('print.ready', { docs: out.length, pages });
+      printBtn.disabled = false;
+      saveBtn.disabled = false;
+    } catch (err) {
+      pagesBox.dataset.state = 'error';
+      status.textContent = '';
+      showError(err);
+    } finally {
+      busy = false;
+    }
+  }
+
+  previewBtn.addEventListener('click', preview);
+  printBtn.addEventListener('click', async () => {
+    try { await ipc.printPages(); } catch (err) { showError(err); }
+  });
+  saveBtn.addEventListener('click', async () => {
+    if (busy) return;
+    const folder = dir.value.trim();
+    replace(bannerBox);
+    if (!folder) { showError({ code: 'invalid', message: t('print.dir_required') }); dir.focus(); return; }
+    busy = true;
+    saveBtn.disabled = true;
+    kept.register = register.checked;
+    status.textContent = t('print.saving');
+    try {
+      const files = await ipc.printSave(request(), folder, register.checked);
+      window.localStorage.setItem(DIR_KEY, folder);
+      replace(saved, files.map((f) => h('li', null,
+        h('span', { class: 'mono', text: f.path }),
+        f.number ? h('span', { class: 'badge', text: `${t('print.number')} ${f.number}` }) : null)));
+      saved.dataset.count = String(files.length);
+      status.textContent = t('print.saved', { n: files.length });
+    } catch (err) {
+      status.textContent = '';
+      showError(err);
+    } finally {
+      busy = false;
+      saveBtn.disabled = false;
+    }
+  });
+
+  // Every change of an option lays the pages out again, so what is shown is what prints.
+  for (const el of [...picks.map((p) => p.querySelector('input')), group, title]) el.addEventListener('change', preview);
+  for (const el of [signer, date]) el.addEventListener('change', preview);
+  await preview();
+  return null;
+}
