@@ -75,6 +75,14 @@ pub fn field_label(field: &str, lang: Lang) -> String {
         "subject" => ("Đối tượng", "Subject"),
         "status" => ("Trạng thái", "Status"),
         "views" => ("Lượt xem", "Views"),
+        "period" => ("Kỳ báo cáo", "Reporting period"),
+        "cut_off" => ("Ngày chốt số liệu", "Cut-off day"),
+        "from" => ("Từ ngày", "From"),
+        "to" => ("Đến ngày", "To"),
+        "date" => ("Ngày", "Date"),
+        "year" => ("Năm", "Year"),
+        "plan" => ("Kế hoạch", "Plan"),
+        "event" => ("Hoạt động", "Event"),
         _ => ("", ""),
     };
     let label = if lang == Lang::Vi { vi } else { en };
@@ -97,7 +105,23 @@ pub fn error_message(e: &Error, lang: Lang) -> String {
             }
         }
         Error::NotFound { kind, id } => {
-            if vi { format!("Không tìm thấy {kind} có mã {id}") } else { format!("No {kind} with id {id}") }
+            if vi {
+                let what = match kind.as_str() {
+                    "unit" => "đơn vị",
+                    "event" => "hoạt động",
+                    "plan" => "kế hoạch",
+                    "practice" => "mô hình",
+                    "opinion" => "ý kiến",
+                    "inspection" => "cuộc kiểm tra",
+                    "supervision" => "cuộc giám sát",
+                    "case" => "vụ việc",
+                    "indicator" => "chỉ tiêu",
+                    other => other,
+                };
+                format!("Không tìm thấy {what} có mã {id}")
+            } else {
+                format!("No {kind} with id {id}")
+            }
         }
         Error::NotInitialized => {
             if vi {

@@ -61,8 +61,9 @@ fn cli_path() -> PathBuf {
     std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join(name))).unwrap_or_else(|| PathBuf::from(name))
 }
 
+/// A record id: hexadecimal digits and hyphens, starting with a digit (so never an option).
 fn is_id(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+    s.len() <= 64 && s.starts_with(|c: char| c.is_ascii_hexdigit()) && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }
 
 impl PrintRequest {

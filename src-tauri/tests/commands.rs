@@ -126,6 +126,46 @@ fn a_window_without_a_capability_cannot_call_the_commands() {
     assert!(refused.to_string().contains("not allowed"), "{refused}");
 }
 
+#[test]
+fn the_report_and_its_months_agree_with_the_dashboard() {
+    let h = harness();
+    invoke(&h.main, "setup_demo", json!({})).unwrap();
+    let dash = invoke(&h.main, "dashboard", json!({"period": "2025"})).unwrap();
+    let report = invoke(&h.main, "report", json!({"period": "2025"})).unwrap();
+    let tt02 = |v: &Value, key: &str| v.as_array().unwrap().iter().find(|r| r["code"] == "TT-02").unwrap()[key].as_f64().unwrap();
+    assert_eq!(tt02(&dash["rows"], "actual"), tt02(&report["indicators"], "value"));
+    assert!(report["rows"].as_array().unwrap().len() >= 5, "a row per commune");
+    let months = invoke(&h.main, "report_series", json!({"year": 2025})).unwrap();
+    let months = months.as_array().unwrap();
+    assert_eq!(months.len(), 12);
+    let sum: f64 = months.iter().map(|m| m["values"]["TT-02"].as_f64().unwrap()).sum();
+    assert_eq!(sum, tt02(&report["indicators"], "value"), "the months add up to the year");
+    let err = invoke(&h.main, "report", json!({"period": "2025Q9"})).unwrap_err();
+    assert_eq!((err["code"].as_str(), err["field"].as_str()), (Some("invalid"), Some("period")));
+    assert!(invoke(&h.other, "report", json!({"period": "2025"})).is_err(), "gated by the capability");
+}
+
+#[test]
+fn the_print_centre_refuses_unknown_documents_and_says_when_the_layout_program_is_missing() {
+    let h = harness();
+    invoke(&h.main, "setup_demo", json!({})).unwrap();
+    let err = invoke(&h.main, "print_preview", json!({"request": {"docs": ["passwd"], "event_id": "01a2"}})).unwrap_err();
+    assert_eq!(err["field"], "docs");
+    let err = invoke(&h.main, "print_preview", json!({"request": {"docs": ["agenda"], "event_id": "--db=/x"}})).unwrap_err();
+    assert_eq!(err["field"], "event");
+    let dir = tempfile::tempdir().unwrap();
+    let err = invoke(&h.main, "print_save", json!({"request": {"docs": ["plan"], "plan_id": "01a2"}, "dir": dir.path().join("none"), "register": false}))
+        .unwrap_err();
+    assert_eq!(err["field"], "dir");
+    // SAFETY of the test: only this test reads SOTAY_CLI.
+    std::env::set_var("SOTAY_CLI", dir.path().join("no-such-program"));
+    let err = invoke(&h.main, "print_preview", json!({"request": {"docs": ["report"], "period": "2025"}})).unwrap_err();
+    std::env::remove_var("SOTAY_CLI");
+    assert_eq!(err["code"], "no_renderer");
+    assert!(err["message"].as_str().unwrap().contains("Không chạy được chương trình dàn trang"), "{err}");
+    assert!(invoke(&h.other, "print_preview", json!({"request": {"docs": ["report"], "period": "2025"}})).is_err());
+}
+
 fn today_vn() -> String {
     sotay_core::clock::today_vn().to_string()
 }

@@ -258,3 +258,32 @@ fn every_document_keeps_the_margins_and_the_places_of_the_union_format() {
         }
     }
 }
+
+/// A name of 120 characters and a title as long: wrapped inside the margins, never clipped or lost.
+#[test]
+fn names_of_120_characters_wrap_inside_the_margins() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("xa.db");
+    ok(sotay(&db, &["init", "--name", "Đoàn xã Đông Hưng", "--code", "XA-DH", "--place", "Đông Hưng"], None));
+    let long_name = "Công Tằng Tôn Nữ Thị Phương Thảo Nguyên Hạnh Phúc Ánh Dương Bình Minh Thùy Trang Ngọc Diệp Hoàng Yến Kim Chi Như Ý Tuyết Mai";
+    let long_name: String = long_name.chars().take(120).collect();
+    assert_eq!(long_name.chars().count(), 120);
+    let title = format!("Hội nghị {}", "tuyên truyền, ".repeat(8)).trim_end_matches([',', ' ']).to_string();
+    let event = serde_json::json!({"title": title, "start_at": "2026-11-20T08:00",
+        "attendees": [{"name": long_name, "position": long_name, "unit": long_name}]});
+    let r = ok(sotay(&db, &["add", "event", "--json", "-"], Some(&event.to_string())));
+    let id = r.stdout.split_whitespace().nth(3).unwrap().trim_end_matches(':').to_string();
+    for doc in ["invitation", "agenda", "attendance", "minutes", "outline"] {
+        let pdf = dir.path().join(format!("{doc}.pdf"));
+        ok(sotay(&db, &["print", doc, "--event", &id, "--out", pdf.to_str().unwrap()], None));
+        let ws = words(&pdf);
+        for w in &ws {
+            assert!(w.x0 >= 30.0 * MM - 0.5 && w.x1 <= 190.0 * MM + 0.5, "{doc}: outside the margins: {w:?}");
+        }
+        let all: String = ws.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+        assert!(all.contains(&title), "{doc}: the whole title");
+        if doc == "attendance" {
+            assert!(all.contains(&long_name), "the whole name on the sheet: {all}");
+        }
+    }
+}
