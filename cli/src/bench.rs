@@ -114,5 +114,26 @@ pub fn docs(store: &Store, event: &str, runs: usize) -> Result<(), Error> {
         Ok(pages)
     })?;
     report("render the meeting pack, 5 documents", pack);
+
+    // The plan the event serves (or any plan) and the installation unit's report for the event's year.
+    use sotay_core::docs::DocumentRequest;
+    let ev = store.get(sotay_core::Kind::Event, event)?;
+    let plan_id = match ev["plan_id"].as_str() {
+        Some(p) => Some(p.to_string()),
+        None => store.list(&ListQuery::new(Kind::Plan))?.rows.first().and_then(|p| p["id"].as_str().map(str::to_string)),
+    };
+    if let Some(plan_id) = plan_id {
+        let req = DocumentRequest::Plan { plan_id };
+        report("render plan", time(runs, || {
+            forget_layout_cache();
+            Ok(store.render_document(&req, &opts)?.pages)
+        })?);
+    }
+    let year: String = ev["start_at"].as_str().unwrap_or("2025").chars().take(4).collect();
+    let req = DocumentRequest::Report { unit_id: None, period: Period::parse(&year)? };
+    report(&format!("render report, installation unit, year {year}"), time(runs, || {
+        forget_layout_cache();
+        Ok(store.render_document(&req, &opts)?.pages)
+    })?);
     Ok(())
 }

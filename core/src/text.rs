@@ -63,14 +63,15 @@ pub fn words(s: &str) -> Vec<String> {
 fn collator() -> &'static CollatorBorrowed<'static> {
     static COLLATOR: OnceLock<CollatorBorrowed<'static>> = OnceLock::new();
     COLLATOR.get_or_init(|| {
-        let locale = icu_locale_core::locale!("vi");
+        // `kn`: numbers in names sort by value ("thôn 2" before "thôn 10"), as people expect of lists.
+        let locale = icu_locale_core::locale!("vi-u-kn");
         // Compiled data for `vi` ships in the crate; failure here would be a build defect, not user input.
         Collator::try_new(locale.into(), CollatorOptions::default())
             .expect("icu_collator ships compiled data for the vi locale")
     })
 }
 
-/// Compares two texts the Vietnamese way.
+/// Compares two texts the Vietnamese way, numbers by their value.
 pub fn compare_vi(a: &str, b: &str) -> Ordering {
     collator().compare(a, b)
 }
@@ -160,6 +161,13 @@ mod tests {
             let once = nfc(&s);
             prop_assert_eq!(nfc(&once), once);
         }
+    }
+
+    #[test]
+    fn numbers_inside_names_sort_by_value() {
+        let mut v = vec!["Chi đoàn thôn 10", "Chi đoàn thôn 2", "Chi đoàn thôn 1"];
+        v.sort_by(|a, b| compare_vi(a, b));
+        assert_eq!(v, ["Chi đoàn thôn 1", "Chi đoàn thôn 2", "Chi đoàn thôn 10"]);
     }
 
     #[test]
