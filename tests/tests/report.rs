@@ -146,10 +146,10 @@ fn periods_cut_offs_and_bad_codes() {
     assert_eq!(empty["events"], 0);
     for bad in ["2025Q5", "quý 3"] {
         let e = fails(sotay(&db, &["report", "--period", bad], None));
-        assert!(e.stderr.contains("period") || e.stderr.contains("kỳ"), "{bad}: {}", e.stderr);
+        assert!(e.stderr.contains("Kỳ báo cáo: giá trị không hợp lệ"), "{bad}: the field is named: {}", e.stderr);
     }
     let e = fails(sotay(&db, &["report", "--period", "2025", "--unit", "NO-SUCH-UNIT"], None));
-    assert!(e.stderr.contains("NO-SUCH-UNIT"), "{}", e.stderr);
+    assert!(e.stderr.contains("Không tìm thấy đơn vị có mã NO-SUCH-UNIT"), "{}", e.stderr);
 }
 
 fn pdftotext(pdf: &Path) -> String {
@@ -234,5 +234,66 @@ fn an_empty_plan_and_a_unit_with_nothing_still_print() {
     let t = pdftotext(&pdf);
     assert!(t.contains("đã tổ chức 0 hoạt động") && t.contains("Không có đơn vị trực thuộc"), "{t}");
     let e = fails(sotay(&db, &["print", "plan", "--out", pdf.to_str().unwrap()], None));
-    assert!(e.stderr.contains("plan"), "{}", e.stderr);
+    assert!(e.stderr.contains("Kế hoạch: bắt buộc phải nhập"), "{}", e.stderr);
+}
+
+/// Every document for the demo data: a demo event with its attendance list, the demo province's plan and
+/// report. Only embedded fonts; the head, the number, the totals; Vietnamese intact (NFC, all five tones).
+#[test]
+fn every_document_of_the_demo_has_embedded_fonts_its_head_number_and_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let events = ok(sotay(&db, &["list", "events", "--json"], None));
+    let events: Value = serde_json::from_str(&events.stdout).unwrap();
+    let event = events["rows"].as_array().unwrap().iter().find(|e| e["attendees"].as_array().is_some_and(|a| !a.is_empty())).unwrap();
+    let summoned = event["attendees"].as_array().unwrap().len();
+    let plans = ok(sotay(&db, &["list", "plans", "--json"], None));
+    let plans: Value = serde_json::from_str(&plans.stdout).unwrap();
+    let plan = plans["rows"][0]["id"].as_str().unwrap().to_string();
+    let report = report_json(&db, "2025");
+
+    let mut everything = String::new();
+    for doc in ["invitation", "agenda", "attendance", "minutes", "outline", "plan", "report"] {
+        let pdf = dir.path().join(format!("{doc}.pdf"));
+        let mut args = vec!["print", doc, "--out", pdf.to_str().unwrap(), "--number", "25", "--date", "2025-12-15"];
+        match doc {
+            "plan" => args.extend(["--plan", plan.as_str()]),
+            "report" => args.extend(["--period", "2025"]),
+            _ => args.extend(["--event", event["id"].as_str().unwrap()]),
+        }
+        ok(sotay(&db, &args, None));
+        embedded_fonts_only(&pdf);
+        let t = pdftotext(&pdf).split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(t.contains("ĐOÀN TNCS HỒ CHÍ MINH") && t.contains("BCH TỈNH ĐOÀN HƯNG YÊN"), "{doc}: head: {t}");
+        let number = match doc {
+            "invitation" => Some("Số: 25-GM/ĐTN"),
+            "agenda" => Some("Số: 25-CTr/ĐTN"),
+            "minutes" => Some("Số: 25-BB/ĐTN"),
+            "plan" => Some("Số: 25-KH/TĐTN"),
+            "report" => Some("Số: 25-BC/TĐTN"),
+            _ => None,
+        };
+        if let Some(n) = number {
+            assert!(t.contains(n), "{doc}: {n}: {t}");
+        }
+        match doc {
+            "attendance" => assert!(t.contains(&format!("Tổng số triệu tập: {summoned} người")), "{doc}: totals: {t}"),
+            "report" => {
+                let events = report["events"].as_i64().unwrap();
+                assert!(t.contains(&format!("đã tổ chức {} hoạt động", sotay_core_style(events))), "{doc}: totals: {t}");
+            }
+            _ => {}
+        }
+        assert!(!t.chars().any(|c| ('\u{300}'..='\u{36f}').contains(&c)), "{doc}: combining marks: not NFC");
+        everything.push_str(&t);
+    }
+    for (tone, letters) in [
+        ("huyền", "àằầèềìòồờùừỳ"),
+        ("sắc", "áắấéếíóốớúứý"),
+        ("hỏi", "ảẳẩẻểỉỏổởủửỷ"),
+        ("ngã", "ãẵẫẽễĩõỗỡũữỹ"),
+        ("nặng", "ạặậẹệịọộợụựỵ"),
+    ] {
+        assert!(everything.chars().any(|c| letters.contains(c)), "no letter with the {tone} tone survived");
+    }
 }
