@@ -176,41 +176,16 @@ enum Command {
     Print {
         #[arg(value_enum)]
         document: DocArg,
-        /// The event's id (invitation, agenda, attendance, minutes, outline)
-        #[arg(long)]
-        event: Option<String>,
-        /// The plan's id (plan)
-        #[arg(long)]
-        plan: Option<String>,
-        /// The unit's code (report) [default: this installation's unit]
-        #[arg(long)]
-        unit: Option<String>,
-        /// The report's period: 2025M07, 2025Q3, 2025S1, 2025N9 (nine months), 2025, or 2025-06-15..2025-09-14
-        #[arg(long)]
-        period: Option<String>,
-        /// The day of the month the figures are closed on, e.g. 14: the quarter then runs 15/06–14/09
-        #[arg(long)]
-        cut_off: Option<u32>,
+        #[command(flatten)]
+        target: Target,
+        /// The PDF file to write (whole or not at all)
         #[arg(long)]
         out: PathBuf,
-        /// A number given by hand (by default the place is left blank to write on)
-        #[arg(long, conflicts_with = "register")]
-        number: Option<i64>,
         /// Take the next number from the register of outgoing documents (`sotay register`)
-        #[arg(long)]
+        #[arg(long, conflicts_with = "number")]
         register: bool,
-        /// The attendance sheet grouped by unit (default: sorted by given name)
-        #[arg(long)]
-        group_by_unit: bool,
-        /// Who signs, e.g. "Nguyễn Văn An"
-        #[arg(long)]
-        signer: Option<String>,
-        /// BÍ THƯ (default) or PHÓ BÍ THƯ
-        #[arg(long)]
-        signer_title: Option<String>,
-        /// The date on the place-date line, YYYY-MM-DD [default: today]
-        #[arg(long)]
-        date: Option<String>,
+        #[command(flatten)]
+        look: Look,
     },
     /// Page images for the window's print centre: the documents of an event or a plan laid out, each page
     /// as SVG, as JSON on stdout ([{"document", "pages", "svgs": [...]}]); nothing is written
@@ -220,26 +195,10 @@ enum Command {
         /// report (with --period)
         #[arg(long, value_delimiter = ',', required = true)]
         docs: Vec<DocArg>,
-        #[arg(long)]
-        event: Option<String>,
-        #[arg(long)]
-        plan: Option<String>,
-        #[arg(long)]
-        unit: Option<String>,
-        #[arg(long)]
-        period: Option<String>,
-        #[arg(long)]
-        cut_off: Option<u32>,
-        #[arg(long)]
-        number: Option<i64>,
-        #[arg(long)]
-        group_by_unit: bool,
-        #[arg(long)]
-        signer: Option<String>,
-        #[arg(long)]
-        signer_title: Option<String>,
-        #[arg(long)]
-        date: Option<String>,
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        look: Look,
     },
     /// The period report of a unit and the units under it: the indicator table against the plan targets
     /// and a row per unit; on the terminal, or as JSON, .xlsx or CSV
@@ -368,12 +327,53 @@ enum SortArg {
 }
 
 /// What a document is printed for: an event, a plan, or a unit and a period.
+#[derive(clap::Args)]
 struct Target {
+    /// The event's id (invitation, agenda, attendance, minutes, outline)
+    #[arg(long)]
     event: Option<String>,
+    /// The plan's id (plan)
+    #[arg(long)]
     plan: Option<String>,
+    /// The unit's code (report) [default: this installation's unit]
+    #[arg(long)]
     unit: Option<String>,
+    /// The report's period: 2025M07, 2025Q3, 2025S1, 2025N9 (nine months), 2025, or 2025-06-15..2025-09-14
+    #[arg(long)]
     period: Option<String>,
+    /// The day of the month the figures are closed on, e.g. 14: the quarter then runs 15/06–14/09
+    #[arg(long)]
     cut_off: Option<u32>,
+}
+
+/// What the person printing adds to a document.
+#[derive(clap::Args)]
+struct Look {
+    /// A number given by hand (by default the place is left blank to write on)
+    #[arg(long)]
+    number: Option<i64>,
+    /// The attendance sheet grouped by unit (default: sorted by given name)
+    #[arg(long)]
+    group_by_unit: bool,
+    /// Who signs, e.g. "Nguyễn Văn An"
+    #[arg(long)]
+    signer: Option<String>,
+    /// BÍ THƯ (default) or PHÓ BÍ THƯ
+    #[arg(long)]
+    signer_title: Option<String>,
+    /// The date on the place-date line, YYYY-MM-DD [default: today]
+    #[arg(long)]
+    date: Option<String>,
+}
+
+impl Look {
+    fn options(self) -> Result<DocOptions, Error> {
+        let date = match self.date {
+            Some(d) => Some(sotay_core::clock::parse_date("date", &d)?),
+            None => None,
+        };
+        Ok(DocOptions { number: self.number, group_by_unit: self.group_by_unit, signer_name: self.signer, signer_title: self.signer_title, date })
+    }
 }
 
 impl Target {
@@ -397,14 +397,6 @@ impl Target {
             }
         })
     }
-}
-
-fn doc_options(number: Option<i64>, group_by_unit: bool, signer: Option<String>, signer_title: Option<String>, date: Option<String>) -> Result<DocOptions, Error> {
-    let date = match date {
-        Some(d) => Some(sotay_core::clock::parse_date("date", &d)?),
-        None => None,
-    };
-    Ok(DocOptions { number, group_by_unit, signer_name: signer, signer_title, date })
 }
 
 /// A period code, moved to the cut-off day when one is given.
@@ -541,17 +533,13 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
         Command::Enroll { action: EnrollAction::Export { out, hub: None } } => sync_cmd::enroll_export(&store, &out, lang)?,
         Command::Enroll { action: EnrollAction::Export { out, hub: Some(url) } } => net_cmd::enroll_export_hub(&mut store, &out, &url, lang)?,
         Command::Register { scope, term_start } => print_cmd::register(&mut store, scope.as_deref(), term_start, lang)?,
-        Command::Print { document, event, plan, unit, period, cut_off, out, number, register, group_by_unit, signer, signer_title, date } => {
-            let target = Target { event, plan, unit, period, cut_off };
+        Command::Print { document, target, out, register, look } => {
             let req = target.request(&store, document)?;
-            let opts = doc_options(number, group_by_unit, signer, signer_title, date)?;
-            print_cmd::print(&mut store, &req, &out, &opts, register, lang)?
+            print_cmd::print(&mut store, &req, &out, &look.options()?, register, lang)?
         }
-        Command::Preview { docs, event, plan, unit, period, cut_off, number, group_by_unit, signer, signer_title, date } => {
-            let target = Target { event, plan, unit, period, cut_off };
+        Command::Preview { docs, target, look } => {
             let requests = docs.iter().map(|d| target.request(&store, *d)).collect::<Result<Vec<_>, _>>()?;
-            let opts = doc_options(number, group_by_unit, signer, signer_title, date)?;
-            print_cmd::preview(&store, &requests, &opts)?
+            print_cmd::preview(&store, &requests, &look.options()?)?
         }
         Command::Report { unit, period, cut_off, json, xlsx, csv } => {
             let period = report_period(&period, cut_off)?;

@@ -51,8 +51,10 @@ impl Period {
         let (start, end, label) = if rest.is_empty() {
             (ymd(year, 1, 1), ymd(year, 12, 31), format!("năm {year}"))
         } else {
-            let (tag, n) = rest.split_at(1);
-            let n: u32 = n.parse().map_err(|_| bad())?;
+            // By characters, not bytes: "2025ê1" is refused, not a panic.
+            let tag = rest.chars().next().map(String::from).unwrap_or_default();
+            let n: u32 = rest[tag.len()..].parse().map_err(|_| bad())?;
+            let tag = tag.as_str();
             match (tag, n) {
                 ("M", 1..=12) => (ymd(year, n, 1), last_day(year, n), format!("tháng {n} năm {year}")),
                 ("Q", 1..=4) => (ymd(year, 3 * n - 2, 1), last_day(year, 3 * n), format!("quý {} năm {year}", ROMAN[n as usize - 1])),
@@ -135,11 +137,13 @@ mod tests {
         assert_eq!(Period::parse("2025Q3").unwrap().with_cut_off(31).unwrap_err().field(), Some("cut_off"));
         assert_eq!(Period::parse("2025-09-14..2025-06-15").unwrap_err().field(), Some("to"));
         assert_eq!(Period::parse("2025-13-01..2025-12-31").unwrap_err().field(), Some("from"));
+        assert_eq!(Period::parse("2025-01-01..").unwrap_err().field(), Some("to"));
+        assert_eq!(Period::parse("..2025-01-01").unwrap_err().field(), Some("from"));
     }
 
     #[test]
     fn bad_codes_are_refused_naming_the_period() {
-        for bad in ["2025Q5", "2025M13", "25Q1", "2025X1", "", "2025Q", "2025N6"] {
+        for bad in ["2025Q5", "2025M13", "25Q1", "2025X1", "", "2025Q", "2025N6", "2025ê1", "2025Ê", "quý 3"] {
             assert_eq!(Period::parse(bad).unwrap_err().field(), Some("period"), "{bad}");
         }
     }

@@ -34,9 +34,11 @@ pub struct PrintRequest {
     pub event_id: Option<String>,
     #[serde(default)]
     pub plan_id: Option<String>,
-    /// For the report: a period code (2025Q3 …).
+    /// For the report: a period code (2025Q3 …) and the unit (default: the installation's).
     #[serde(default)]
     pub period: Option<String>,
+    #[serde(default)]
+    pub unit_id: Option<String>,
     #[serde(default)]
     pub group_by_unit: bool,
     #[serde(default)]
@@ -80,7 +82,7 @@ impl PrintRequest {
             }
         }
         let mut args = Vec::new();
-        for (flag, value) in [("event", &self.event_id), ("plan", &self.plan_id)] {
+        for (flag, value) in [("event", &self.event_id), ("plan", &self.plan_id), ("unit", &self.unit_id)] {
             if let Some(v) = value {
                 if !is_id(v) {
                     return Err(error("invalid", format!("{flag}: {v}"), Some(flag)));
@@ -233,6 +235,7 @@ mod tests {
             event_id: Some("01a224ec-89dd-77ca-bd21-05d219a82bc1".into()),
             plan_id: None,
             period: None,
+            unit_id: None,
             group_by_unit: true,
             signer: Some("--db=/etc/passwd".into()),
             signer_title: None,

@@ -375,6 +375,14 @@ fn charts_in_window(s: &Session) -> Result<(), String> {
     if total != shown {
         return Err(format!("the months add up to {total}, the table shows {shown} ({units} unit bars)"));
     }
+    // The report of the period and unit on screen, from the dashboard's print button.
+    s.click("#dash-print")?;
+    s.wait_until(
+        "const p = document.querySelector('#print-pages'); return p && p.dataset.state === 'ready' && p.querySelector('[data-document=report] img.print-page') ? true : null",
+        LONG,
+    )?;
+    s.execute("history.back()", json!([]))?;
+    s.wait_until("return document.querySelectorAll('#chart-time-svg rect.bar').length === 12 ? true : null", LONG)?;
     s.execute("document.querySelector('#dash-charts').scrollIntoView()", json!([]))?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 // Start-up, the top bar, the hash router and the keyboard shortcuts.
 //
 // Routes: #/dashboard, #/<nav> (a list: #/events), #/<nav>/new, #/<nav>/<id>, #/quick, #/sync, #/setup,
-// #/print/event/<id>, #/print/plan/<id>, #/print/report/<period> (the print centre).
+// #/print/event/<id>, #/print/plan/<id>, #/print/report/<period>[/<unit id>] (the print centre).
 
 import * as ipc from './ipc.js';
 import { t, getLang, setLang, LANGS } from './i18n.js';
@@ -97,7 +97,7 @@ function parseHash() {
   if (first === 'setup') return { view: 'setup', nav: null };
   if (first === 'sync') return { view: 'sync', nav: 'sync' };
   if (first === 'print' && ['event', 'plan', 'report'].includes(second) && parts[2]) {
-    return { view: 'print', nav: second === 'report' ? 'dashboard' : `${second}s`, target: second, id: parts[2] };
+    return { view: 'print', nav: second === 'report' ? 'dashboard' : `${second}s`, target: second, id: parts[2], unit: parts[3] || null };
   }
   if (NAV_KINDS[first]) {
     const kind = NAV_KINDS[first];

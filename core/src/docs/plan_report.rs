@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 
-use super::{number_line, issuer_code, place_date, signer, text, DocOptions, Rendered};
+use super::{issuer_code, number_line, place_date, signer, text, DocOptions};
 use crate::error::Result;
 use crate::model::{Aggregation, Kind};
 use crate::report::Report;
@@ -107,12 +107,6 @@ impl Store {
         }))
     }
 
-    pub fn plan_document(&self, plan_id: &str, opts: &DocOptions) -> Result<Rendered> {
-        let data = self.plan_data(plan_id, opts)?;
-        let (pdf, pages) = super::world::render("plan.typ", &data)?;
-        Ok(Rendered { pdf, pages })
-    }
-
     /// The data of the report document (data.json of report.typ).
     pub fn report_data(&self, report: &Report, opts: &DocOptions) -> Result<Value> {
         let who = self.issuer(&report.unit.id)?;
@@ -178,11 +172,5 @@ impl Store {
             "signer": signer(opts, None),
             "recipients": recipients,
         }))
-    }
-
-    pub fn report_document(&self, report: &Report, opts: &DocOptions) -> Result<Rendered> {
-        let data = self.report_data(report, opts)?;
-        let (pdf, pages) = super::world::render("report.typ", &data)?;
-        Ok(Rendered { pdf, pages })
     }
 }

@@ -37,7 +37,7 @@ export async function render(root, params, app) {
     tbody);
 
   const printBtn = h('button', { type: 'button', id: 'dash-print', text: t('dash.print_report'),
-    onclick: () => app.go(`#/print/report/${encodeURIComponent(state.period)}`) });
+    onclick: () => app.go(`#/print/report/${encodeURIComponent(state.period)}/${encodeURIComponent(unitSel.value || '')}`) });
   const indicatorSel = h('select', { id: 'chart-indicator', name: 'indicator' });
   const overTime = h('div', { id: 'chart-time', class: 'chart-box' });
   const perUnit = h('div', { id: 'chart-units', class: 'chart-box' });

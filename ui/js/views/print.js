@@ -1,4 +1,4 @@
-// The print centre: #/print/event/<id>, #/print/plan/<id>, #/print/report/<period>.
+// The print centre: #/print/event/<id>, #/print/plan/<id>, #/print/report/<period>[/<unit id>].
 // Pick the documents, see every page as it will print (page images laid out by `sotay` from the same data
 // as the PDF), print through the system dialog, or save the PDFs into a folder — optionally numbered from
 // the register of outgoing documents.
@@ -23,7 +23,8 @@ function svgUrl(svg) {
 export async function render(root, params, app) {
   const { target, id } = params;
   const docs = target === 'event' ? MEETING : [target];
-  const base = target === 'event' ? { event_id: id } : target === 'plan' ? { plan_id: id } : { period: id };
+  const base = target === 'event' ? { event_id: id } : target === 'plan' ? { plan_id: id }
+    : { period: id, unit_id: params.unit || null };
   const backHash = target === 'event' ? `#/events/${encodeURIComponent(id)}`
     : target === 'plan' ? `#/plans/${encodeURIComponent(id)}` : '#/dashboard';
 
