@@ -397,7 +397,7 @@ fn attendance_rows(attendees: &[Value], group_by_unit: bool) -> Vec<Value> {
         }
         rows.push(json!({
             "group": Value::Null, "no": i + 1, "name": field(a, "name"), "position": field(a, "position"),
-            "unit": if group_by_unit { String::new() } else { unit }, "phone": field(a, "phone"), "note": field(a, "note"),
+            "unit": if group_by_unit { String::new() } else { unit }, "phone": field(a, "phone").replace(' ', "\u{a0}"), "note": field(a, "note"),
         }));
     }
     rows
