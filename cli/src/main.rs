@@ -408,8 +408,21 @@ fn report_period(code: &str, cut_off: Option<u32>) -> Result<Period, Error> {
     }
 }
 
+/// Lets `sotay list … | head` end quietly when the reader stops, as Unix tools do (Rust ignores SIGPIPE
+/// and would report a failed write). Not for the network commands, whose sockets must not end the process.
+fn quiet_broken_pipe(command: &Command) {
+    #[cfg(unix)]
+    if !matches!(command, Command::Serve { .. } | Command::Sync { .. }) {
+        // SAFETY: restoring a signal's default disposition at start, before any thread exists.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    quiet_broken_pipe(&cli.command);
     let lang = Lang::parse(&cli.lang);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
