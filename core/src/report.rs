@@ -167,7 +167,7 @@ impl Store {
         let row_of: HashMap<&str, String> = closure.iter().map(|u| (u.as_str(), row_for(&units, &root_id, u))).collect();
 
         let (start, end_excl) = period.bounds();
-        let owners: Vec<String> = closure.iter().cloned().collect();
+        let owners: Vec<String> = closure.to_vec();
         let events = self.report_event_groups(&owners, units.len(), &start, &end_excl)?;
         let others = self.report_other_groups(&owners, &start, &end_excl)?;
         let catalogue = self.indicators()?;

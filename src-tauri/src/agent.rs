@@ -3,7 +3,7 @@
 //! (woken), on "Đồng bộ ngay", and every half minute; after a failure it waits with backoff and jitter.
 //! Each change of state is sent to the page as a `sync-agent` event and kept for `sync_status`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -101,7 +101,10 @@ pub fn start(db_path: PathBuf, notify: impl Fn(&AgentStatus) + Send + 'static) -
 }
 
 /// One try; returns how long to wait before the next.
-fn round(db_path: &PathBuf, backoff: &mut Backoff, update: &dyn Fn(&dyn Fn(&mut AgentStatus))) -> Duration {
+/// Applies a change to the shared status (and tells the page).
+type Update<'a> = &'a dyn Fn(&dyn Fn(&mut AgentStatus));
+
+fn round(db_path: &Path, backoff: &mut Backoff, update: Update<'_>) -> Duration {
     let Ok(mut store) = Store::open(db_path) else {
         return interval();
     };

@@ -251,7 +251,7 @@ fn every_document_keeps_the_margins_and_the_places_of_the_union_format() {
             assert!(date.x0 > left_half - 10.0 * MM && date.y0 < t.y0, "{doc}: the place-date line is on the right, above the title: {date:?}");
         }
         if !["attendance", "minutes"].contains(&doc) {
-            let last = ws.iter().filter(|w| w.text == "Nơi").last().unwrap_or_else(|| panic!("{doc}: Nơi nhận"));
+            let last = ws.iter().rfind(|w| w.text == "Nơi").unwrap_or_else(|| panic!("{doc}: Nơi nhận"));
             assert!(last.x0 < left_half, "{doc}: recipients on the left");
             let tm = ws.iter().find(|w| w.text == "TM.").unwrap_or_else(|| panic!("{doc}: signature block"));
             assert!(tm.x0 > left_half - 10.0 * MM && tm.page == last.page, "{doc}: the signature block on the right of the recipients: {tm:?}");
