@@ -176,13 +176,21 @@ impl Store {
         // unit's unique reach is already its largest figure, and units have different members).
         let mut per_row: HashMap<String, HashMap<String, f64>> = HashMap::new();
         let mut activity: HashMap<String, (i64, i64)> = HashMap::new();
+        let mut events_of: HashMap<&str, Vec<&EventGroup>> = HashMap::new();
+        for g in &events {
+            events_of.entry(g.owner.as_str()).or_default().push(g);
+        }
+        let mut others_of: HashMap<&str, Vec<&OtherGroup>> = HashMap::new();
+        for g in &others {
+            others_of.entry(g.owner.as_str()).or_default().push(g);
+        }
         for owner in &owners {
             let row = per_row.entry(row_of[owner.as_str()].clone()).or_default();
-            let mine: Vec<&EventGroup> = events.iter().filter(|g| &g.owner == owner).collect();
-            let theirs: Vec<&OtherGroup> = others.iter().filter(|g| &g.owner == owner).collect();
+            let mine: &[&EventGroup] = events_of.get(owner.as_str()).map(Vec::as_slice).unwrap_or_default();
+            let theirs: &[&OtherGroup] = others_of.get(owner.as_str()).map(Vec::as_slice).unwrap_or_default();
             for ind in &catalogue {
                 if let Some(rule) = &ind.rule {
-                    *row.entry(ind.code.clone()).or_insert(0.0) += owner_value(rule, ind.aggregation, &mine, &theirs);
+                    *row.entry(ind.code.clone()).or_insert(0.0) += owner_value(rule, ind.aggregation, mine, theirs);
                 }
             }
             let done = mine.iter().filter(|g| g.status == "done");

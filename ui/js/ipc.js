@@ -49,19 +49,6 @@ export function saveRecord(kind, id, data) {
 
 export const deleteRecord = (kind, id) => call('delete_record', { kind, id });
 
-/** The dashboard, with `unit` as { id, name } whether the store sends `unit` or `unit_id`/`unit_name`. */
-export async function dashboard(period, unitId) {
-  const args = {};
-  if (period) args.period = period;
-  // The contract names it unit_id; Tauri's default for command arguments is camelCase (unitId).
-  // Both are sent so that either Rust signature reads it; the other key is ignored.
-  if (unitId) { args.unit_id = unitId; args.unitId = unitId; }
-  const d = (await call('dashboard', args)) || {};
-  if (!d.unit && (d.unit_id || d.unit_name)) d.unit = { id: d.unit_id, name: d.unit_name };
-  if (!Array.isArray(d.rows)) d.rows = [];
-  return d;
-}
-
 /** Choices for forms, always as { units: [{id, name, code}], plans: [{id, title, number}],
  *  indicators: [{code, name}], enums }: the store may label every choice `label` (see options.rs). */
 /** The period report: { unit, period, events, participants, indicators: [...], rows: [{ name, values }] }. */

@@ -82,12 +82,16 @@ export async function render(root, params, app) {
     root.dataset.loading = 'true';
     bannerBox.replaceChildren();
     try {
-      const d = await ipc.dashboard(state.period, unitSel.value || null);
+      // One report gives the table, the headline figures and the per-unit chart; the months come apart.
+      const report = await ipc.report(state.period, unitSel.value || null);
       if (mine !== seq) return;
+      const d = {
+        period: report.period, unit: report.unit, events: report.events, participants: report.participants,
+        rows: report.indicators.map((l) => ({ ...l, actual: l.value })),
+      };
       show(d);
       const year = Number(String(state.period).slice(0, 4));
-      const [report, series] = await Promise.all([
-        ipc.report(state.period, unitSel.value || null), ipc.reportSeries(year, unitSel.value || null)]);
+      const series = await ipc.reportSeries(year, unitSel.value || null);
       if (mine !== seq) return;
       chartData = { d, report, series, year };
       drawCharts();
