@@ -144,6 +144,7 @@ struct Word {
     x0: f64,
     y0: f64,
     x1: f64,
+    y1: f64,
     text: String,
 }
 
@@ -162,7 +163,7 @@ fn words(pdf: &Path) -> Vec<Word> {
         } else if let Some(rest) = line.strip_prefix("<word ") {
             let (tag, text) = rest.split_once('>').unwrap();
             let text = text.trim_end_matches("</word>").replace("&amp;", "&").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">");
-            out.push(Word { page, x0: attr(tag, "xMin"), y0: attr(tag, "yMin"), x1: attr(tag, "xMax"), text });
+            out.push(Word { page, x0: attr(tag, "xMin"), y0: attr(tag, "yMin"), x1: attr(tag, "xMax"), y1: attr(tag, "yMax"), text });
         }
     }
     out
@@ -286,4 +287,52 @@ fn names_of_120_characters_wrap_inside_the_margins() {
             assert!(all.contains(&long_name), "the whole name on the sheet: {all}");
         }
     }
+}
+
+/// A link or an e-mail longer than its column has no space to break at: it breaks inside its cell
+/// instead of running over the next one, and none of it is lost.
+#[test]
+fn a_long_unbroken_word_breaks_inside_its_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("xa.db");
+    ok(sotay(&db, &["init", "--name", "Đoàn xã Đông Hưng", "--code", "XA-DH", "--place", "Đông Hưng"], None));
+    let link = "https://www.facebook.com/doanthanhnien.xadonghung.huyendonghung.thaibinh";
+    let mail = "bithudoanthanhnienxadonghung2026@gmail.com";
+    let event = serde_json::json!({"title": "Hội nghị tuyên truyền", "start_at": "2026-11-20T08:00",
+        "place": link,
+        "attendees": [{"name": "Nguyễn Văn An", "position": mail, "unit": link, "phone": "0912345678"}]});
+    let r = ok(sotay(&db, &["add", "event", "--json", "-"], Some(&event.to_string())));
+    let id = r.stdout.split_whitespace().nth(3).unwrap().trim_end_matches(':').to_string();
+    for doc in ["invitation", "attendance", "minutes"] {
+        let pdf = dir.path().join(format!("{doc}.pdf"));
+        ok(sotay(&db, &["print", doc, "--event", &id, "--out", pdf.to_str().unwrap()], None));
+        let ws = words(&pdf);
+        for (i, a) in ws.iter().enumerate() {
+            assert!(a.x0 >= 30.0 * MM - 0.5 && a.x1 <= 190.0 * MM + 0.5, "{doc}: outside the margins: {a:?}");
+            for b in &ws[i + 1..] {
+                let overlap = a.page == b.page && a.x0 < b.x1 - 0.5 && b.x0 < a.x1 - 0.5 && a.y0 < b.y1 - 0.5 && b.y0 < a.y1 - 0.5;
+                assert!(!overlap, "{doc}: words overlap: {a:?} and {b:?}");
+            }
+        }
+        if doc == "attendance" {
+            let cell = down_the_column(&ws, "bithu", 0);
+            assert!(cell.starts_with(mail), "the whole e-mail in its cell: {cell}");
+            // The link is in the line under the title first, then in the unit's cell.
+            let cell = down_the_column(&ws, "https", 1);
+            assert!(cell.starts_with(link), "the whole link in its cell: {cell}");
+        } else {
+            let joined: String = ws.iter().map(|w| w.text.as_str()).collect();
+            assert!(joined.contains(link), "{doc}: the whole link: {joined}");
+        }
+    }
+}
+
+/// The text of a table cell broken over lines: the `nth` word that starts with `start`, and the words
+/// under it that start at the same x, to the end of the page (cells side by side interleave in reading
+/// order).
+fn down_the_column(ws: &[Word], start: &str, nth: usize) -> String {
+    let first = ws.iter().enumerate().filter(|(_, w)| w.text.starts_with(start)).nth(nth).map(|(i, _)| i);
+    let first = first.unwrap_or_else(|| panic!("no «{start}…» number {nth}"));
+    let (page, x0) = (ws[first].page, ws[first].x0);
+    ws[first..].iter().filter(|w| w.page == page && (w.x0 - x0).abs() < 1.0).map(|w| w.text.as_str()).collect()
 }
