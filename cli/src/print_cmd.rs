@@ -10,11 +10,12 @@ use sotay_core::{Error, Lang, Store};
 
 pub fn print(store: &mut Store, req: &DocumentRequest, out: &Path, opts: &DocOptions, register: bool, lang: Lang) -> Result<(), Error> {
     let (rendered, registered) = if register {
-        store.issue_document(req, opts)?
+        store.issue_document_to(req, opts, out)?
     } else {
-        (store.render_document(req, opts)?, None)
+        let rendered = store.render_document(req, opts)?;
+        sotay_core::files::write_whole(out, &rendered.pdf)?;
+        (rendered, None)
     };
-    sotay_core::files::write_whole(out, &rendered.pdf)?;
     if lang == Lang::Vi {
         println!("đã in {} ({} trang) vào {}", req.name(), rendered.pages, out.display());
     } else {

@@ -1,7 +1,7 @@
 //! Time: UTC timestamps for metadata, Vietnam local dates for what people type, and the hybrid logical
 //! clock that orders changes without trusting any device's wall clock.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
 use crate::error::{Error, Problem, Result};
 
@@ -23,9 +23,20 @@ pub fn today_vn() -> NaiveDate {
     Utc::now().with_timezone(&vietnam()).date_naive()
 }
 
+/// Years a record of the Union can carry. chrono's `%Y` also takes "+10000" or "-0001": such a date
+/// would sort wrongly among the stored `YYYY-MM-DD` texts (and overflow chrono at its limits).
+const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+fn plausible(t: &str, year: i32) -> bool {
+    YEARS.contains(&year) && t.as_bytes().first().is_some_and(u8::is_ascii_digit)
+}
+
 pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| Error::invalid(field, Problem::BadDate(s.to_string())))
+    let t = s.trim();
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .ok()
+        .filter(|d| plausible(t, d.year()))
+        .ok_or_else(|| Error::invalid(field, Problem::BadDate(s.to_string())))
 }
 
 /// A local date-time as people enter it: `2025-07-12T08:00` (seconds optional), or a bare date.
@@ -33,11 +44,15 @@ pub fn parse_local(field: &str, s: &str) -> Result<NaiveDateTime> {
     let t = s.trim();
     for fmt in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
         if let Ok(v) = NaiveDateTime::parse_from_str(t, fmt) {
-            return Ok(v);
+            if plausible(t, v.year()) {
+                return Ok(v);
+            }
         }
     }
     if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists"));
+        if plausible(t, d.year()) {
+            return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists"));
+        }
     }
     Err(Error::invalid(field, Problem::BadDate(s.to_string())))
 }

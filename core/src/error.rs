@@ -61,6 +61,7 @@ pub enum Problem {
     Required,
     TooLong { max: usize },
     Negative,
+    TooLarge { max: i64 },
     NotAfter { other: String },
     UnknownUnit(String),
     UnknownPlan(String),

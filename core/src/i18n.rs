@@ -224,6 +224,10 @@ fn problem_text(p: &Problem, lang: Lang) -> String {
             if vi { format!("dài quá {max} ký tự") } else { format!("is longer than {max} characters") }
         }
         Problem::Negative => if vi { "không được là số âm".into() } else { "must not be negative".into() },
+        Problem::TooLarge { max } => {
+            let max = crate::text::vn_number(*max);
+            if vi { format!("không được lớn hơn {max}") } else { format!("must not be more than {max}") }
+        }
         Problem::NotAfter { other } => {
             let other = field_label(other, lang);
             if vi { format!("phải sau hoặc bằng {other}") } else { format!("must not be before {other}") }

@@ -82,9 +82,10 @@ impl Period {
 
     /// The same period with the figures closed on day `day` of the month: it ends on that day of its last
     /// month and starts the day after it in the month before its first.
+    /// Explicit dates take no cut-off: they already say where the figures start and stop.
     pub fn with_cut_off(&self, day: u32) -> Result<Period> {
         let bad = || Error::invalid("cut_off", Problem::BadValue(day.to_string()));
-        if !(1..=28).contains(&day) {
+        if !(1..=28).contains(&day) || self.code.contains("..") {
             return Err(bad());
         }
         let end = ymd(self.end.year(), self.end.month(), day).ok_or_else(bad)?;
@@ -98,6 +99,30 @@ impl Period {
         })
     }
 
+    /// Explicit dates (`2025-06-15..2025-09-14`): their label is already the dates.
+    pub fn is_custom(&self) -> bool {
+        self.code.contains("..")
+    }
+
+    /// Closed on a day of the month: the label already gives the dates.
+    pub fn has_cut_off(&self) -> bool {
+        self.code.contains('/')
+    }
+
+    /// How a report's first sentence opens: "Trong quý III năm 2025 (từ ngày 01/07/2025 đến ngày
+    /// 30/09/2025)", or the label alone where it already gives its dates.
+    pub fn opening(&self) -> String {
+        if self.is_custom() {
+            let mut label = self.label.clone();
+            label.replace_range(..1, "T");
+            label
+        } else if self.has_cut_off() {
+            format!("Trong {}", self.label)
+        } else {
+            format!("Trong {} ({})", self.label, range_label(self.start, self.end))
+        }
+    }
+
     pub fn quarter_of(d: NaiveDate) -> Period {
         let q = (d.month() - 1) / 3 + 1;
         Period::parse(&format!("{}Q{q}", d.year())).expect("a quarter built from a real date parses")
@@ -105,7 +130,9 @@ impl Period {
 
     /// `YYYY-MM-DD` of the start, and of the day after the end: the half-open range records are matched in.
     pub fn bounds(&self) -> (String, String) {
-        (self.start.format("%Y-%m-%d").to_string(), (self.end + chrono::Duration::days(1)).format("%Y-%m-%d").to_string())
+        // Every period ends by 2200 (parse and custom refuse later years), so the day after exists.
+        let after = self.end.succ_opt().unwrap_or(self.end);
+        (self.start.format("%Y-%m-%d").to_string(), after.format("%Y-%m-%d").to_string())
     }
 }
 
@@ -139,6 +166,23 @@ mod tests {
         assert_eq!(Period::parse("2025-13-01..2025-12-31").unwrap_err().field(), Some("from"));
         assert_eq!(Period::parse("2025-01-01..").unwrap_err().field(), Some("to"));
         assert_eq!(Period::parse("..2025-01-01").unwrap_err().field(), Some("from"));
+        // Years chrono takes but no report has: refused, not a panic or a range that sorts wrongly.
+        assert_eq!(Period::parse("2025-01-01..+262142-12-31").unwrap_err().field(), Some("to"));
+        assert_eq!(Period::parse("2025-01-01..+10000-01-01").unwrap_err().field(), Some("to"));
+        assert_eq!(Period::parse("-0001-01-01..2025-01-01").unwrap_err().field(), Some("from"));
+        // A cut-off moves the ends of a coded period; explicit dates already have theirs.
+        assert_eq!(Period::parse("2025-01-01..2025-01-31").unwrap().with_cut_off(14).unwrap_err().field(), Some("cut_off"));
+        assert_eq!(Period::parse("2200").unwrap().bounds().1, "2201-01-01");
+    }
+
+    #[test]
+    fn a_report_opens_with_the_period_and_its_dates_once() {
+        assert_eq!(Period::parse("2025Q3").unwrap().opening(), "Trong quý III năm 2025 (từ ngày 01/07/2025 đến ngày 30/09/2025)");
+        assert_eq!(
+            Period::parse("2025Q3").unwrap().with_cut_off(14).unwrap().opening(),
+            "Trong quý III năm 2025 (số liệu từ ngày 15/06/2025 đến ngày 14/09/2025)"
+        );
+        assert_eq!(Period::parse("2025-06-15..2025-09-14").unwrap().opening(), "Từ ngày 15/06/2025 đến ngày 14/09/2025");
     }
 
     #[test]

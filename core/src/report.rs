@@ -236,8 +236,9 @@ impl Store {
                 values,
             });
         }
-        // The own row only when the unit itself did something.
-        rows.retain(|r| !r.own || r.values.values().any(|v| *v != 0.0));
+        // The own row only when the unit itself did something (an event of a type no indicator counts is
+        // still in the summary's count of events, so it keeps its row).
+        rows.retain(|r| !r.own || r.events > 0 || r.values.values().any(|v| *v != 0.0));
 
         let targets = self.plan_targets(&root_id, &start, &period_end)?;
         let members = members_of(&units, &root_id, &period_end);
@@ -404,16 +405,26 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// Targets of the unit's own plans that overlap the period, added up per indicator.
+    /// The targets a period's figures are measured against: those of the unit's own plans in force on the
+    /// period's last day (a plan's targets are for its whole span, a year as a rule). A quarter closed on
+    /// the 14th starts in December of the year before; it is measured against this year's plan only, not
+    /// both years' added. Several plans in force that day (a year's plan and a campaign's) add up; if
+    /// none is, the plans overlapping the period do.
     pub(crate) fn plan_targets(&self, unit_id: &str, start: &str, end: &str) -> Result<HashMap<String, f64>> {
         let mut stmt = self.conn().prepare_cached(
-            r#"SELECT body FROM records WHERE kind = 'plan' AND deleted = 0 AND owner_unit = ?1
-               AND start <= ?3 AND coalesce("end", '9999') >= ?2"#,
+            r#"SELECT body, coalesce("end", '9999') >= ?3 FROM records WHERE kind = 'plan' AND deleted = 0
+               AND owner_unit = ?1 AND start <= ?3 AND coalesce("end", '9999') >= ?2"#,
         )?;
-        let bodies = stmt.query_map([unit_id, start, end], |r| r.get::<_, String>(0))?;
+        let plans = stmt
+            .query_map([unit_id, start, end], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let in_force_at_end = plans.iter().any(|(_, at_end)| *at_end);
         let mut out = HashMap::new();
-        for body in bodies {
-            let plan: crate::model::Plan = serde_json::from_str(&body?).map_err(Error::from_json)?;
+        for (body, at_end) in plans {
+            if in_force_at_end && !at_end {
+                continue;
+            }
+            let plan: crate::model::Plan = serde_json::from_str(&body).map_err(Error::from_json)?;
             for t in plan.targets {
                 *out.entry(t.indicator).or_insert(0.0) += t.value;
             }

@@ -164,13 +164,40 @@ pub fn print_save(state: State<'_, AppState>, request: PrintRequest, dir: String
         if register {
             args.push("--register".into());
         }
-        let out = run_cli(&state.db_path, lang, &args)?;
+        let out = match run_cli(&state.db_path, lang, &args) {
+            Ok(out) => out,
+            Err(e) => return Err(after_saving(e, &saved, vi)),
+        };
         let text = String::from_utf8_lossy(&out);
         // "số văn bản: 26-GM/ĐTN" / "document number: …"
         let number = text.lines().find_map(|l| l.split_once(": ").filter(|(k, _)| k.contains("văn bản") || k.contains("number")).map(|(_, n)| n.trim().to_string()));
         saved.push(json!({"document": doc, "path": path.display().to_string(), "number": number}));
     }
     Ok(Value::Array(saved))
+}
+
+/// The error of a document that could not be saved, saying which of the ones before it were: they are in
+/// the folder with their numbers, and saving them again would number them again.
+fn after_saving(mut e: WireError, saved: &[Value], vi: bool) -> WireError {
+    if saved.is_empty() {
+        return e;
+    }
+    let names: Vec<String> = saved
+        .iter()
+        .map(|f| {
+            let file = f["path"].as_str().map(Path::new).and_then(Path::file_name).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            match f["number"].as_str() {
+                Some(n) => format!("{file} ({n})"),
+                None => file,
+            }
+        })
+        .collect();
+    e.message = if vi {
+        format!("Đã lưu {}: {}. Tài liệu tiếp theo không lưu được: {}", names.len(), names.join(", "), e.message)
+    } else {
+        format!("Saved {}: {}. The next document could not be saved: {}", names.len(), names.join(", "), e.message)
+    };
+    e
 }
 
 /// Opens the system print dialog for the page, whose print style shows only the previewed pages.
@@ -241,6 +268,17 @@ mod tests {
             signer_title: None,
             date: Some("2026-11-20".into()),
         }
+    }
+
+    #[test]
+    fn a_failure_midway_says_which_documents_were_saved_with_their_numbers() {
+        let saved = [
+            json!({"document": "invitation", "path": "/tmp/x/giay-moi-a.pdf", "number": "3-GM/ĐTN"}),
+            json!({"document": "attendance", "path": "/tmp/x/danh-sach-a.pdf", "number": null}),
+        ];
+        let e = after_saving(error("render", "hết chỗ trên đĩa".into(), None), &saved, true);
+        assert_eq!(e.message, "Đã lưu 2: giay-moi-a.pdf (3-GM/ĐTN), danh-sach-a.pdf. Tài liệu tiếp theo không lưu được: hết chỗ trên đĩa");
+        assert_eq!(after_saving(error("render", "x".into(), None), &[], true).message, "x");
     }
 
     #[test]

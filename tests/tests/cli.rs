@@ -116,6 +116,9 @@ fn bad_input_is_refused_with_its_reason_and_nothing_is_written() {
         (r#"{"title": "A", "start_at": "2026-11-20T08:00", "colour": "red"}"#, "colour"),
         (r#"{"title": "A", "start_at": "2026-11-20T08:00", "participants": {"members": "nhiều"}}"#, "Số đoàn viên"),
         (r#"{"title": "A", "start_at": "2026-11-20T08:00", "participants": {"members": -1}}"#, "Số đoàn viên: không được là số âm"),
+        // Adding up two such counts overflowed the report.
+        (r#"{"title": "A", "start_at": "2026-11-20T08:00", "participants": {"members": 5000000000000000000}}"#, "Số đoàn viên: không được lớn hơn 10.000.000.000"),
+        (r#"{"title": "A", "start_at": "+10000-11-20T08:00"}"#, "Bắt đầu: ngày/giờ không hợp lệ"),
         (r#"{"title": "A", "start_at": "2026-11-20T08:00", "end_at": "2026-11-19T08:00"}"#, "Kết thúc: phải sau"),
         (r#"{"title": "A", "start_at": "20/11/2026"}"#, "Bắt đầu: ngày/giờ không hợp lệ"),
         (r#"{"title": "A", "start_at": "2026-11-20T08:00", "plan_id": "khong-co"}"#, "Kế hoạch: không có kế hoạch khong-co"),

@@ -129,9 +129,18 @@ fn printing_with_the_register_numbers_documents_in_order_and_shows_them_in_the_r
     assert!(text.contains("Số: 2-GM/ĐTN"), "{text}");
     let list = ok(sotay(&db, &["register"], None)).stdout;
     assert!(list.contains("type-year") && list.contains("2-GM/ĐTN") && list.contains("02/11/2026"), "{list}");
+    // A document that cannot be saved (the folder is gone: a pulled stick) gives its number back.
+    let gone = dir.path().join("usb").join("giay-moi.pdf");
+    let r = sotay(&db, &["print", "invitation", "--event", &event, "--out", gone.to_str().unwrap(), "--register", "--date", "2026-11-02"], None);
+    assert_ne!(r.code, 0);
+    assert_eq!(ok(sotay(&db, &["register"], None)).stdout, list, "the register is as it was");
     let r = sotay(&db, &["register", "--scope", "per-decade"], None);
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("shared-year"), "{}", r.stderr);
+    // A refused term start changes nothing, the scope included.
+    let r = sotay(&db, &["register", "--scope", "shared-term", "--term-start", "99999"], None);
+    assert_ne!(r.code, 0);
+    assert!(ok(sotay(&db, &["register"], None)).stdout.contains("type-year"), "the scope is unchanged");
     ok(sotay(&db, &["register", "--scope", "shared-year"], None));
     let r = ok(sotay(&db, &["print", "minutes", "--event", &event, "--out", &out("c"), "--register", "--date", "2026-11-03"], None));
     assert!(r.stdout.contains("số văn bản: 3-BB/ĐTN"), "one counter for every type: {}", r.stdout);

@@ -159,11 +159,18 @@ impl Store {
             Some(p) => self.get(Kind::Unit, &p).ok().and_then(|p| text(&p, "name")),
             None => None,
         };
+        let level = text(&unit, "level").unwrap_or_default();
+        // Set at setup, else the parent's name; a province answers to the Central Committee; anyone else
+        // whose upper body is unknown gets a dotted line to write it in (never a wrong name).
         let upper_body = text(&unit, "upper_body")
             .or_else(|| parent_name.as_ref().map(|n| format!("BCH {}", n.to_uppercase())))
-            .unwrap_or_else(|| "BAN CHẤP HÀNH TRUNG ƯƠNG".into());
+            .unwrap_or_else(|| match level.as_str() {
+                "province" => "BCH TRUNG ƯƠNG ĐOÀN".into(),
+                "central" => String::new(),
+                _ => ".".repeat(32),
+            });
         Ok(Issuer {
-            level: text(&unit, "level").unwrap_or_default(),
+            level,
             place: text(&unit, "place").unwrap_or_else(|| place_of(&unit_name)),
             unit_name,
             upper_body,
@@ -264,6 +271,25 @@ impl Store {
     pub fn issue_document(&mut self, req: &DocumentRequest, opts: &DocOptions) -> Result<(Rendered, Option<Registered>)> {
         let (opts, registered) = self.register_for(req, opts)?;
         Ok((self.render_document(req, &opts)?, registered))
+    }
+
+    /// Issues a document into the file `out` (written whole, core/src/files.rs). If it cannot be laid out
+    /// or written (no such folder, a full disk, a pulled stick), its number goes back to the register, so
+    /// that the next document takes it and the register has no number that never went out.
+    pub fn issue_document_to(&mut self, req: &DocumentRequest, opts: &DocOptions, out: &std::path::Path) -> Result<(Rendered, Option<Registered>)> {
+        let (opts, registered) = self.register_for(req, opts)?;
+        let written = self.render_document(req, &opts).and_then(|r| crate::files::write_whole(out, &r.pdf).map(|()| r));
+        match written {
+            Ok(rendered) => Ok((rendered, registered)),
+            Err(e) => {
+                if let Some(r) = &registered {
+                    // The error that stopped the document is the one to report; if the number cannot be
+                    // given back either, it stays in the register as a gap, never given twice.
+                    let _ = self.withdraw_number(r);
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Issues a meeting document: takes the next number from the register of outgoing documents (for the

@@ -152,10 +152,8 @@ impl Store {
             })
             .collect();
         let summary = format!(
-            "Trong {} (từ ngày {} đến ngày {}), {} và các đơn vị trực thuộc đã tổ chức {} hoạt động tuyên truyền với {} lượt người tham gia.",
-            report.period.label,
-            dmy(report.period.start),
-            dmy(report.period.end),
+            "{}, {} và các đơn vị trực thuộc đã tổ chức {} hoạt động tuyên truyền với {} lượt người tham gia.",
+            report.period.opening(),
             report.unit.name,
             vn_number(report.events),
             vn_number(report.participants)

@@ -53,6 +53,9 @@ pub struct Registered {
     pub subject: String,
     pub record_id: Option<String>,
     pub issued_on: String,
+    /// The register's own row, to give an unused number back.
+    #[serde(skip)]
+    pub(crate) row_id: i64,
 }
 
 /// A Union committee's term lasts five years.
@@ -69,11 +72,12 @@ impl Store {
     }
 
     pub fn set_register_scope(&mut self, scope: RegisterScope, term_start: Option<i32>) -> Result<()> {
+        // Checked before anything is written: a refused year leaves the scope as it was too.
+        if let Some(y) = term_start.filter(|y| !(1931..=2200).contains(y)) {
+            return Err(Error::invalid("register.term_start", Problem::BadValue(y.to_string())));
+        }
         self.set_setting("register.scope", scope.as_str())?;
         if let Some(y) = term_start {
-            if !(1931..=2200).contains(&y) {
-                return Err(Error::invalid("register.term_start", Problem::BadValue(y.to_string())));
-            }
             self.set_setting("register.term_start", &y.to_string())?;
         }
         Ok(())
@@ -110,17 +114,33 @@ impl Store {
                 "INSERT INTO doc_register (scope_key, number, doc_code, text, subject, record_id, issued_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![scope_key, number, doc_code, text, subject, record_id, issued_on],
             )?;
-            Ok(Registered { number, text, doc_code: doc_code.to_string(), subject: subject.clone(), record_id: record_id.map(str::to_string), issued_on })
+            let row_id = tx.last_insert_rowid();
+            Ok(Registered { number, text, doc_code: doc_code.to_string(), subject: subject.clone(), record_id: record_id.map(str::to_string), issued_on, row_id })
         })
+    }
+
+    /// Gives back a number whose document was never written (the file could not be saved): the register
+    /// keeps only numbers that went out on paper or in a file.
+    pub(crate) fn withdraw_number(&mut self, r: &Registered) -> Result<()> {
+        self.conn().execute("DELETE FROM doc_register WHERE id = ?1", [r.row_id])?;
+        Ok(())
     }
 
     /// The register, newest first.
     pub fn register(&self) -> Result<Vec<Registered>> {
         let mut stmt = self
             .conn()
-            .prepare("SELECT number, text, doc_code, subject, record_id, issued_on FROM doc_register ORDER BY id DESC")?;
+            .prepare("SELECT number, text, doc_code, subject, record_id, issued_on, id FROM doc_register ORDER BY id DESC")?;
         let rows = stmt.query_map([], |r| {
-            Ok(Registered { number: r.get(0)?, text: r.get(1)?, doc_code: r.get(2)?, subject: r.get(3)?, record_id: r.get(4)?, issued_on: r.get(5)? })
+            Ok(Registered {
+                number: r.get(0)?,
+                text: r.get(1)?,
+                doc_code: r.get(2)?,
+                subject: r.get(3)?,
+                record_id: r.get(4)?,
+                issued_on: r.get(5)?,
+                row_id: r.get(6)?,
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }

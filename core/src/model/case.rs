@@ -79,7 +79,7 @@ impl Record for Case {
                 return Err(Error::invalid("screenshot_sha256", Problem::BadValue("64 hexadecimal digits".into())));
             }
         }
-        opt_non_negative("reach_at_detection", self.reach_at_detection)?;
+        opt_count("reach_at_detection", self.reach_at_detection)?;
         for (i, a) in self.actions.iter().enumerate() {
             let on = date(&format!("actions[{i}].on"), &a.on)?;
             in_order("detected_at", Some(detected.date()), &format!("actions[{i}].on"), Some(on))?;

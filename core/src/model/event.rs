@@ -172,17 +172,17 @@ impl Record for Event {
         opt_line("organisers", &self.organisers)?;
         opt_line("audience", &self.audience)?;
         let p = &self.participants;
-        non_negative("participants.members", p.members)?;
-        non_negative("participants.non_members", p.non_members)?;
-        non_negative("participants.others", p.others)?;
-        opt_non_negative("participants.male", p.male)?;
-        opt_non_negative("participants.female", p.female)?;
+        count("participants.members", p.members)?;
+        count("participants.non_members", p.non_members)?;
+        count("participants.others", p.others)?;
+        opt_count("participants.male", p.male)?;
+        opt_count("participants.female", p.female)?;
         if p.male.unwrap_or(0) + p.female.unwrap_or(0) > p.total() {
             return Err(Error::invalid("participants.female", Problem::SumExceeds { total: "participants".into() }));
         }
-        opt_non_negative("unique_members_reached", self.unique_members_reached)?;
-        opt_non_negative("connection_points", self.connection_points)?;
-        opt_non_negative("opinions_collected", self.opinions_collected)?;
+        opt_count("unique_members_reached", self.unique_members_reached)?;
+        opt_count("connection_points", self.connection_points)?;
+        opt_count("opinions_collected", self.opinions_collected)?;
         if self.mode == Mode::InPerson && self.connection_points.unwrap_or(0) > 0 {
             return Err(Error::invalid("connection_points", Problem::BadValue("only for online or hybrid events".into())));
         }
@@ -190,10 +190,10 @@ impl Record for Event {
             let f = |name: &str| format!("online_posts[{i}].{name}");
             required_line(&f("platform"), &post.platform)?;
             opt_link(&f("link"), &post.link)?;
-            non_negative(&f("views"), post.views)?;
-            non_negative(&f("reactions"), post.reactions)?;
-            non_negative(&f("comments"), post.comments)?;
-            non_negative(&f("shares"), post.shares)?;
+            count(&f("views"), post.views)?;
+            count(&f("reactions"), post.reactions)?;
+            count(&f("comments"), post.comments)?;
+            count(&f("shares"), post.shares)?;
             opt_local(&f("measured_at"), &post.measured_at)?;
         }
         for (i, ev) in self.evidence.iter().enumerate() {

@@ -136,8 +136,8 @@ impl Record for Supervision {
         let to = opt_date("period_to", &self.period_to)?;
         in_order("period_from", Some(from), "period_to", to)?;
         opt_line("partners", &self.partners)?;
-        non_negative("recommendations_count", self.recommendations_count)?;
-        non_negative("recommendations_resolved", self.recommendations_resolved)?;
+        count("recommendations_count", self.recommendations_count)?;
+        count("recommendations_resolved", self.recommendations_resolved)?;
         if self.recommendations_resolved > self.recommendations_count {
             return Err(Error::invalid(
                 "recommendations_resolved",

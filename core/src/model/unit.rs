@@ -73,7 +73,7 @@ impl Record for Unit {
         let from = opt_date("valid_from", &self.valid_from)?;
         let to = opt_date("valid_to", &self.valid_to)?;
         in_order("valid_from", from, "valid_to", to)?;
-        opt_non_negative("member_count", self.member_count)?;
+        opt_count("member_count", self.member_count)?;
         if self.successor_id.is_some() && self.valid_to.is_none() {
             return Err(Error::invalid("valid_to", Problem::Required));
         }

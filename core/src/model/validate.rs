@@ -67,15 +67,23 @@ pub fn opt_line(field: &str, value: &Option<String>) -> Result<()> {
     }
 }
 
-pub fn non_negative(field: &str, n: i64) -> Result<()> {
+/// The most a count may be: more than the people on Earth, and small enough that adding up every
+/// record of a store never overflows.
+pub const MAX_COUNT: i64 = 10_000_000_000;
+
+/// A count of people, posts, views…: from 0 to [`MAX_COUNT`].
+pub fn count(field: &str, n: i64) -> Result<()> {
     if n < 0 {
         return Err(Error::invalid(field, Problem::Negative));
+    }
+    if n > MAX_COUNT {
+        return Err(Error::invalid(field, Problem::TooLarge { max: MAX_COUNT }));
     }
     Ok(())
 }
 
-pub fn opt_non_negative(field: &str, n: Option<i64>) -> Result<()> {
-    n.map_or(Ok(()), |n| non_negative(field, n))
+pub fn opt_count(field: &str, n: Option<i64>) -> Result<()> {
+    n.map_or(Ok(()), |n| count(field, n))
 }
 
 pub fn date(field: &str, s: &str) -> Result<NaiveDate> {

@@ -111,21 +111,32 @@ fn build_xlsx(r: &Report) -> std::result::Result<Vec<u8>, XlsxError> {
     book.save_to_buffer()
 }
 
+/// A text cell as a spreadsheet will read it: one that starts like a formula (`=`, `+`, `-`, `@`, a tab
+/// or a return) gets a leading apostrophe, so a unit named `=HYPERLINK(…)` (names arrive from other
+/// installations by sync) is shown, never run.
+fn csv_text(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
 /// The indicator table then a column per unit, as CSV: UTF-8 with a byte-order mark (so that Excel on
 /// Windows reads the Vietnamese right), numbers with a point for decimals and no thousands separator.
 pub fn to_csv(r: &Report) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
     let csv_err = |e: csv::Error| Error::Render(format!("csv: {e}"));
     let mut header: Vec<String> = HEADERS.iter().map(|h| h.to_string()).collect();
-    header.extend(r.rows.iter().map(|x| x.name.clone()));
+    header.extend(r.rows.iter().map(|x| csv_text(&x.name)));
     w.write_record(&header).map_err(csv_err)?;
     let num = |v: Option<f64>| v.map(|v| if v.fract() == 0.0 { format!("{}", v as i64) } else { format!("{v}") }).unwrap_or_default();
     for (i, l) in r.indicators.iter().enumerate() {
         let mut rec = vec![
             (i + 1).to_string(),
-            l.code.clone(),
-            l.name.clone(),
-            l.unit_of_measure.clone().unwrap_or_default(),
+            csv_text(&l.code),
+            csv_text(&l.name),
+            csv_text(l.unit_of_measure.as_deref().unwrap_or_default()),
             num(l.value),
             num(l.target),
             num(l.percent_of_target),

@@ -140,3 +140,44 @@ fn the_monthly_series_adds_up_to_the_year() {
     assert_eq!(sum, 390.0);
     assert_eq!(months[2].values["TT-02"], 40.0, "March: A's first session");
 }
+
+#[test]
+fn a_quarter_closed_mid_month_is_measured_against_the_plan_in_force_at_its_end() {
+    let mut w = world();
+    w.store
+        .create(Kind::Plan, &json!({"title": "KH 2024", "start_on": "2024-01-01", "end_on": "2024-12-31",
+                                    "targets": [{"indicator": "TT-01", "value": 6}]}))
+        .unwrap();
+    // 15/12/2024 – 14/03/2025 overlaps both years' plans: this year's target, not the two added.
+    let q1 = Period::parse("2025Q1").unwrap().with_cut_off(14).unwrap();
+    assert_eq!(line(&w.store.period_report(None, &q1).unwrap(), "TT-01").target, Some(8.0));
+    let q4 = Period::parse("2024Q4").unwrap().with_cut_off(14).unwrap();
+    assert_eq!(line(&w.store.period_report(None, &q4).unwrap(), "TT-01").target, Some(6.0));
+}
+
+#[test]
+fn an_event_no_indicator_counts_keeps_its_units_row() {
+    let mut w = world();
+    let p = w.province.clone();
+    w.store
+        .create_at(Kind::Event, &json!({"title": "Việc khác", "event_type": "other", "start_at": "2026-02-01T08:00", "status": "done"}),
+                   Some(&p), WriteCtx::now())
+        .unwrap();
+    let r = w.store.period_report(Some(&p), &Period::parse("2026Q1").unwrap()).unwrap();
+    assert_eq!(r.events, 1);
+    let own = r.rows.iter().find(|x| x.own).expect("the province's own row, with its event");
+    assert_eq!(own.events, 1);
+}
+
+#[test]
+fn a_name_that_looks_like_a_formula_is_text_in_the_csv() {
+    let mut w = world();
+    let p = w.province.clone();
+    w.store
+        .create(Kind::Unit, &json!({"code": "X", "name": "=HYPERLINK(\"http://x\",\"x\")", "level": "grassroots", "parent_id": p}))
+        .unwrap();
+    let r = w.store.period_report(Some(&p), &Period::parse("2026Q1").unwrap()).unwrap();
+    let csv = String::from_utf8(export::to_csv(&r).unwrap()).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(header.contains(r#""'=HYPERLINK(""http://x"",""x"")""#), "{header}");
+}

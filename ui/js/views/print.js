@@ -99,18 +99,23 @@ export async function render(root, params, app) {
     replace(bannerBox, h('div', { class: 'banner error', role: 'alert', text: app.errorText(err) }));
   };
 
-  let busy = false;
+  // One layout at a time; a change made while one runs lays out again when it ends, so the pages shown
+  // (and printed) always follow the last change.
+  let laying = false;
+  let again = false;
+  let saving = false;
+  const readyToOutput = (ready) => { printBtn.disabled = !ready; saveBtn.disabled = !ready || saving; };
   async function preview() {
-    if (busy) return;
+    if (laying) { again = true; return; }
     const req = request();
     replace(bannerBox);
-    if (!req.docs.length) { showError({ code: 'invalid', message: t('print.pick_one') }); return; }
-    if (readDateValue(date) === null) { showError({ code: 'invalid', message: t('form.bad_date') }); return; }
-    busy = true;
+    // Pages of earlier options must not be printed or saved once the options are wrong.
+    if (!req.docs.length) { readyToOutput(false); showError({ code: 'invalid', message: t('print.pick_one') }); return; }
+    if (readDateValue(date) === null) { readyToOutput(false); showError({ code: 'invalid', message: t('form.bad_date') }); return; }
+    laying = true;
     pagesBox.dataset.state = 'loading';
     status.textContent = t('print.laying_out');
-    printBtn.disabled = true;
-    saveBtn.disabled = true;
+    readyToOutput(false);
     try {
       const out = await ipc.printPreview(req);
       let pages = 0;
@@ -127,14 +132,14 @@ export async function render(root, params, app) {
       pagesBox.dataset.state = 'ready';
       pagesBox.dataset.pages = String(pages);
       status.textContent = t('print.ready', { docs: out.length, pages });
-      printBtn.disabled = false;
-      saveBtn.disabled = false;
+      readyToOutput(true);
     } catch (err) {
       pagesBox.dataset.state = 'error';
       status.textContent = '';
       showError(err);
     } finally {
-      busy = false;
+      laying = false;
+      if (again) { again = false; preview(); }
     }
   }
 
@@ -143,11 +148,12 @@ export async function render(root, params, app) {
     try { await ipc.printPages(); } catch (err) { showError(err); }
   });
   saveBtn.addEventListener('click', async () => {
-    if (busy) return;
+    if (saving || laying) return;
     const folder = dir.value.trim();
     replace(bannerBox);
     if (!folder) { showError({ code: 'invalid', message: t('print.dir_required') }); dir.focus(); return; }
-    busy = true;
+    if (readDateValue(date) === null) { showError({ code: 'invalid', message: t('form.bad_date') }); return; }
+    saving = true;
     saveBtn.disabled = true;
     kept.register = register.checked;
     status.textContent = t('print.saving');
@@ -163,8 +169,8 @@ export async function render(root, params, app) {
       status.textContent = '';
       showError(err);
     } finally {
-      busy = false;
-      saveBtn.disabled = false;
+      saving = false;
+      readyToOutput(pagesBox.dataset.state === 'ready');
     }
   });
 
