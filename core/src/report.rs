@@ -465,7 +465,10 @@ fn owner_value(rule: &Rule, aggregation: Aggregation, events: &[&EventGroup], ot
     }
 }
 
-/// The unit, every unit under it, and every unit merged into any of these (transitively).
+/// The unit, every unit under it, and every unit merged into any of these (transitively) — in today's
+/// structure: a unit merged into one outside the report is left out (with whatever hangs under it), for
+/// its records count where its successor is. Otherwise a commune merged into a commune of another district
+/// would count in both districts' reports.
 fn roll_up_closure(units: &HashMap<String, UnitNode>, root: &str) -> Vec<String> {
     let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
     for u in units.values() {
@@ -473,18 +476,31 @@ fn roll_up_closure(units: &HashMap<String, UnitNode>, root: &str) -> Vec<String>
             children.entry(up.as_str()).or_default().push(u.id.as_str());
         }
     }
-    let mut seen: HashSet<&str> = HashSet::from([root]);
-    let mut order = vec![root.to_string()];
-    let mut queue = VecDeque::from([root]);
-    while let Some(u) = queue.pop_front() {
-        for c in children.get(u).into_iter().flatten() {
-            if seen.insert(c) {
-                order.push(c.to_string());
-                queue.push_back(c);
+    let mut left_out: HashSet<&str> = HashSet::new();
+    // Leaving a unit out can leave out a successor further down, so until nothing changes (each round
+    // leaves out at least one more unit, so this ends).
+    loop {
+        let mut seen: HashSet<&str> = HashSet::from([root]);
+        let mut order = vec![root];
+        let mut queue = VecDeque::from([root]);
+        while let Some(u) = queue.pop_front() {
+            for c in children.get(u).into_iter().flatten() {
+                if !left_out.contains(c) && seen.insert(c) {
+                    order.push(c);
+                    queue.push_back(c);
+                }
             }
         }
+        let gone_elsewhere: Vec<&str> = order
+            .iter()
+            .copied()
+            .filter(|u| *u != root && !seen.contains(final_successor(units, u)))
+            .collect();
+        if gone_elsewhere.is_empty() {
+            return order.into_iter().map(str::to_string).collect();
+        }
+        left_out.extend(gone_elsewhere);
     }
-    order
 }
 
 /// The last unit in the chain of successors from `id` (a merged unit's records belong to it now).
@@ -537,21 +553,34 @@ fn is_predecessor_of(units: &HashMap<String, UnitNode>, unit: &str, of: &str) ->
     false
 }
 
-/// Members of a unit: its own count, or else the sum over the units under it that exist on `day`.
+/// Members of a unit on `day`: its own count, or else the sum over the units under it that exist on that
+/// day. A unit that did not exist yet (a commune formed by the 2025 merger, in a report of the quarter
+/// before) has the members of the units merged into it that did.
 fn members_of(units: &HashMap<String, UnitNode>, id: &str, day: &str) -> Option<i64> {
     fn go(units: &HashMap<String, UnitNode>, id: &str, day: &str, depth: usize) -> Option<i64> {
-        if let Some(n) = units.get(id)?.member_count {
-            return Some(n);
-        }
+        let unit = units.get(id)?;
         if depth > 32 {
             return None;
         }
-        let parts: Vec<i64> = units
+        let sum = |parts: Vec<i64>| (!parts.is_empty()).then(|| parts.iter().sum());
+        if unit.valid_from.as_deref().is_some_and(|f| f > day) {
+            let predecessors = units
+                .values()
+                .filter(|p| p.successor.as_deref() == Some(id))
+                .filter_map(|p| go(units, &p.id, day, depth + 1))
+                .collect();
+            if let Some(n) = sum(predecessors) {
+                return Some(n);
+            }
+        }
+        if let Some(n) = unit.member_count {
+            return Some(n);
+        }
+        sum(units
             .values()
             .filter(|c| c.parent.as_deref() == Some(id) && c.valid_on(day))
             .filter_map(|c| go(units, &c.id, day, depth + 1))
-            .collect();
-        (!parts.is_empty()).then(|| parts.iter().sum())
+            .collect())
     }
     go(units, id, day, 0)
 }

@@ -110,6 +110,22 @@ fn a_quarter_before_the_merge_counts_the_old_units_members() {
     // A 35 (its March session) + E 60; members on 31/03/2025: D's communes A 200 + B 250, and E 300.
     assert_eq!((reach.value, reach.members, reach.percent_of_members), (Some(95.0), Some(750), Some(12.7)));
     assert_eq!(row(&r, "C").values["TT-02"], 40.0, "A's session is counted under its successor");
+    // C was formed on 01/07/2025: on 31/03 its members are those of A and B, not its own 500.
+    assert_eq!(row(&r, "C").members, Some(450));
+}
+
+#[test]
+fn a_unit_merged_into_one_outside_the_report_counts_there_not_here() {
+    let w = world();
+    let d = w.store.unit_id_by_code("D").unwrap();
+    let year = Period::parse("2025").unwrap();
+    // A and B were D's communes; they now are C, under the province. D's own report has D's own
+    // conference only, as D's row in the province's report does — not A's and B's sessions as well.
+    let r = w.store.period_report(Some(&d), &year).unwrap();
+    assert_eq!(line(&r, "TT-02").value, Some(80.0));
+    assert_eq!(r.events, 1);
+    let province = w.store.period_report(None, &year).unwrap();
+    assert_eq!(row(&province, "D").values["TT-02"], 80.0);
 }
 
 #[test]

@@ -129,7 +129,9 @@ export async function render(root, params, app) {
     const row = counted.find((r) => r.code === code);
     const name = row ? ((getLang() === 'en' && row.name_en) || row.name) : code;
     $caption('chart-time-caption').textContent = t('dash.chart_time', { name, year });
-    $caption('chart-units-caption').textContent = t('dash.chart_units', { name, period: periodName(state.period) });
+    // "Năm 2026" is a menu item; inside a sentence it reads "năm 2026".
+    const period = periodName(state.period);
+    $caption('chart-units-caption').textContent = t('dash.chart_units', { name, period: period.charAt(0).toLowerCase() + period.slice(1) });
     replace(overTime, columnChart('chart-time-svg', series.map((p, i) => ({
       label: String(i + 1), title: monthName(year, i + 1), value: (p.values || {})[code] || 0,
     })), { caption: t('dash.chart_time', { name, year }) }));
