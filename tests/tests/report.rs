@@ -104,6 +104,15 @@ fn the_xlsx_and_the_csv_hold_the_same_numbers_as_the_json() {
             assert_eq!(line[9 + j].parse::<f64>().ok(), num(&r["values"][l["code"].as_str().unwrap()]));
         }
     }
+    // Then each unit's members under its column; the successor's column names the units merged into it.
+    let members = &lines[1 + indicators.len()];
+    assert_eq!(members[2], "Tổng số đoàn viên");
+    for (j, r) in rows.iter().enumerate() {
+        assert_eq!(members[9 + j].parse::<f64>().ok(), num(&r["members"]), "{} members", r["name"]);
+        assert!(lines[0][9 + j].starts_with(r["name"].as_str().unwrap()));
+    }
+    let merged_at = rows.iter().position(|r| !r["merged"].as_array().unwrap().is_empty()).unwrap();
+    assert!(lines[0][9 + merged_at].ends_with("(gồm Huyện đoàn Kiến Xương)"), "{}", lines[0][9 + merged_at]);
 }
 
 /// One CSV line (fields may be quoted, with "" for a quote; no line breaks inside fields here).
