@@ -345,6 +345,18 @@ fn print_in_window(s: &Session, event: &str, out: &std::path::Path) -> Result<()
     // One option changes the layout: the attendance sheet grouped by unit.
     s.click("#print-group")?;
     s.wait_until("const p = document.querySelector('#print-pages'); return p && p.dataset.state === 'ready'", LONG)?;
+    // A date that does not exist: said in words, and nothing can be printed or saved from the pages of the
+    // options before it. Put right, the pages are laid out again and saving is back.
+    let today = s.execute("return document.querySelector('#print-date').value", json!([]))?;
+    s.set_value("#print-date", "31/02/2026")?;
+    s.wait_until("return document.querySelector('#print-save').disabled && document.querySelector('#print-print').disabled ? true : null", LONG)
+        .map_err(|e| format!("a wrong date left printing or saving on: {e}"))?;
+    let banner = s.text(".print-main .banner.error")?;
+    if !banner.contains("dd/mm/yyyy") {
+        return Err(format!("a wrong date: the banner says {banner:?}"));
+    }
+    s.set_value("#print-date", today.as_str().unwrap_or(""))?;
+    s.wait_until("return !document.querySelector('#print-save').disabled && document.querySelector('#print-pages').dataset.state === 'ready' ? true : null", LONG)?;
     // Saved into a folder, numbered from the register.
     s.set_value("#print-dir", out.to_str().unwrap())?;
     s.click("#print-register")?;
