@@ -113,9 +113,9 @@ impl Period {
     /// 30/09/2025)", or the label alone where it already gives its dates.
     pub fn opening(&self) -> String {
         if self.is_custom() {
-            let mut label = self.label.clone();
-            label.replace_range(..1, "T");
-            label
+            // "từ ngày …" opens the sentence: its first letter in capitals.
+            let mut letters = self.label.chars();
+            letters.next().map(|first| first.to_uppercase().chain(letters).collect()).unwrap_or_default()
         } else if self.has_cut_off() {
             format!("Trong {}", self.label)
         } else {
