@@ -73,6 +73,17 @@ pub struct ReportRow {
     pub members: Option<i64>,
 }
 
+impl ReportRow {
+    /// The row's name as documents and spreadsheets title it: with the units merged into it.
+    pub fn title(&self) -> String {
+        if self.merged.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{} (gồm {})", self.name, self.merged.join(", "))
+        }
+    }
+}
+
 /// One period of a series: events done and every counted indicator.
 #[derive(Debug, Clone, Serialize)]
 pub struct SeriesPoint {

@@ -140,10 +140,7 @@ impl Store {
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                let mut name = r.name.clone();
-                if !r.merged.is_empty() {
-                    name.push_str(&format!(" (gồm {})", r.merged.join(", ")));
-                }
+                let name = r.title();
                 let cells: Vec<String> = key_names
                     .iter()
                     .map(|k| k["code"].as_str().and_then(|c| r.values.get(c)).map(|v| vn_decimal(*v)).unwrap_or_default())

@@ -3,7 +3,7 @@
 
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
-use super::{Report, ReportRow};
+use super::Report;
 use crate::error::{Error, Result};
 
 /// Headers of the indicator table, in the order of the columns.
@@ -81,7 +81,7 @@ fn build_xlsx(r: &Report) -> std::result::Result<Vec<u8>, XlsxError> {
     units.write_string_with_format(top, 0, "Mã chỉ tiêu", &head)?;
     units.write_string_with_format(top, 1, "Chỉ tiêu", &head)?;
     for (j, row) in r.rows.iter().enumerate() {
-        units.write_string_with_format(top, 2 + j as u16, row_title(row), &head)?;
+        units.write_string_with_format(top, 2 + j as u16, row.title(), &head)?;
         units.set_column_width(2 + j as u16, 16.0)?;
     }
     for (i, l) in r.indicators.iter().enumerate() {
@@ -110,15 +110,6 @@ fn build_xlsx(r: &Report) -> std::result::Result<Vec<u8>, XlsxError> {
     book.save_to_buffer()
 }
 
-/// A unit's column title: its name, and the units merged into it.
-fn row_title(row: &ReportRow) -> String {
-    if row.merged.is_empty() {
-        row.name.clone()
-    } else {
-        format!("{} (gồm {})", row.name, row.merged.join(", "))
-    }
-}
-
 /// A text cell as a spreadsheet will read it: one that starts like a formula (`=`, `+`, `-`, `@`, a tab
 /// or a return) gets a leading apostrophe, so a unit named `=HYPERLINK(…)` (names arrive from other
 /// installations by sync) is shown, never run.
@@ -136,7 +127,7 @@ pub fn to_csv(r: &Report) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
     let csv_err = |e: csv::Error| Error::Render(format!("csv: {e}"));
     let mut header: Vec<String> = HEADERS.iter().map(|h| h.to_string()).collect();
-    header.extend(r.rows.iter().map(|x| csv_text(&row_title(x))));
+    header.extend(r.rows.iter().map(|x| csv_text(&x.title())));
     w.write_record(&header).map_err(csv_err)?;
     let num = |v: Option<f64>| v.map(|v| if v.fract() == 0.0 { format!("{}", v as i64) } else { format!("{v}") }).unwrap_or_default();
     for (i, l) in r.indicators.iter().enumerate() {
