@@ -8,14 +8,38 @@ scripts/setup.sh test
 export PATH="$HOME/.cargo/bin:$PATH"
 # The bad-link test makes network namespaces, which needs root (as CI is); without root it is left out
 # and this says so.
-features="sotay-tests/window"
-if [[ $(id -u) -eq 0 ]]; then
-  features+=",sotay-tests/netns"
-else
+features="$(scripts/features.sh)"
+if [[ $(id -u) -ne 0 ]]; then
   echo "test: not root — the network-namespace (bad link) test is left out; run as root to include it" >&2
 fi
+
+# Tests own their folders: whatever reads the XDG folders (WebKit's storage, the CLI's default database)
+# gets a scratch profile for this run, and the user's own Sotay folders must be the same afterwards.
+user_sotay_files() {
+  local base
+  for base in "$HOME/.local/share" "$HOME/.config" "$HOME/.cache"; do
+    [[ -d "$base" ]] || continue
+    find "$base" -mindepth 1 -maxdepth 1 -iname '*sotay*' -exec find {} -printf '%p %s %T@\n' \;
+  done | sort
+}
+before="$(user_sotay_files)"
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+export XDG_DATA_HOME="$scratch/data" XDG_CONFIG_HOME="$scratch/config" XDG_CACHE_HOME="$scratch/cache"
+mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"
+
 # Build everything first, with the test profile's features, so that the black-box and window tests find
 # the `sotay` and `sotay-desktop` binaries (and nothing is compiled twice).
 cargo test --workspace --features "$features" --no-run
+status=0
 xvfb-run -a --server-args="-screen 0 1366x768x24" \
-  cargo test --workspace --features "$features"
+  cargo test --workspace --features "$features" || status=$?
+
+after="$(user_sotay_files)"
+if [[ "$before" != "$after" ]]; then
+  echo "test: FAILED — the tests changed the user's own Sotay folders:" >&2
+  diff <(echo "$before") <(echo "$after") >&2 || true
+  exit 1
+fi
+echo "test: the user's own Sotay folders are as they were before the run"
+exit "$status"

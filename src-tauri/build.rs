@@ -11,7 +11,6 @@ fn main() {
             "get_record",
             "save_record",
             "delete_record",
-            "dashboard",
             "report",
             "report_series",
             "options",

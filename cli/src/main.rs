@@ -71,8 +71,8 @@ enum Command {
         /// With --events: communes to create when the unit has none under it
         #[arg(long, default_value_t = 10)]
         units: usize,
-        /// With --events: put every event in this year (default: spread over 2020–2026)
-        #[arg(long)]
+        /// With --events: put every event in this year, 1900–2200 (default: spread over 2020–2026)
+        #[arg(long, value_parser = clap::value_parser!(i32).range(1900..=2200))]
         year: Option<i32>,
     },
     /// Add a record from JSON (a file, or - for standard input)
@@ -116,9 +116,10 @@ enum Command {
         #[arg(long)]
         asc: bool,
         /// Page number, from 1
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         page: u32,
-        #[arg(long, default_value_t = 50)]
+        /// Records per page, 1–500
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=500))]
         limit: u32,
         /// The page as JSON
         #[arg(long)]
@@ -236,17 +237,17 @@ enum Command {
         /// Address and port to listen on, e.g. 0.0.0.0:8443 (port 0 picks a free one)
         #[arg(long, default_value = "0.0.0.0:8443")]
         listen: String,
-        /// Largest request body in MiB (bigger bundles are refused with 413; agents send smaller ones)
-        #[arg(long, default_value_t = 16)]
-        max_body_mb: usize,
-        /// Requests per second allowed per installation (bursts up to three times that)
-        #[arg(long, default_value_t = 20.0)]
+        /// Largest request body in MiB, 1–1024 (bigger bundles are refused with 413; agents send smaller ones)
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1024))]
+        max_body_mb: u64,
+        /// Requests per second allowed per installation, 0.01–10000 (bursts up to three times that)
+        #[arg(long, default_value_t = 20.0, value_parser = rate)]
         rate: f64,
-        /// Open connections at most; more are closed at once
-        #[arg(long, default_value_t = 256)]
-        max_connections: usize,
-        /// Seconds a request may take, body included
-        #[arg(long, default_value_t = 120)]
+        /// Open connections at most, 1–100000; more are closed at once
+        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        max_connections: u64,
+        /// Seconds a request may take, body included, 1–86400
+        #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
         request_timeout: u64,
         /// Print a line per pushed bundle on stderr (installation, outcome, changes, milliseconds)
         #[arg(long)]
@@ -260,7 +261,8 @@ enum Command {
         /// Keep syncing: again every --interval seconds, and with backoff while the hub is unreachable
         #[arg(long)]
         watch: bool,
-        #[arg(long, default_value_t = 60)]
+        /// Seconds between syncs with --watch, 1–86400
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
         interval: u64,
         /// Tries before giving up when the link fails (without --watch)
         #[arg(long, default_value_t = 6)]
@@ -286,6 +288,14 @@ enum Command {
         #[arg(long)]
         docs: Option<String>,
     },
+}
+
+/// `--rate`: a number of requests per second a hub can keep count of.
+fn rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(r) if (0.01..=10_000.0).contains(&r) => Ok(r),
+        _ => Err(format!("{text} is not a number from 0.01 to 10000")),
+    }
 }
 
 #[derive(Subcommand)]
@@ -503,7 +513,10 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
             q.page_size = limit;
             let p = store.list(&q)?;
             if json {
-                output::json(&serde_json::to_value(&p).unwrap_or_default());
+                // Pages count from 1 here, as `--page` does (core counts from 0, as the window does).
+                let mut v = serde_json::to_value(&p).unwrap_or_default();
+                v["page"] = serde_json::json!(u64::from(p.page) + 1);
+                output::json(&v);
             } else {
                 output::list(&p, lang);
             }
@@ -515,7 +528,7 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
         Command::Dashboard { period, unit, json } => {
             let period = match period {
                 Some(code) => Period::parse(&code)?,
-                None => Period::quarter_of(sotay_core::clock::today_vn()),
+                None => Period::this_quarter()?,
             };
             let d = store.dashboard(unit.as_deref(), &period)?;
             if json {

@@ -10,19 +10,20 @@ use sotay_net::{Backoff, HubLimits, HubServer, NetError, SyncReport};
 
 pub struct ServeOptions {
     pub listen: String,
-    pub max_body_mb: usize,
+    pub max_body_mb: u64,
     pub rate: f64,
-    pub max_connections: usize,
+    pub max_connections: u64,
     pub request_timeout: u64,
     pub log: bool,
 }
 
 pub fn serve(store: Store, opts: ServeOptions, lang: Lang) -> Result<(), NetError> {
     let limits = HubLimits {
-        max_body: opts.max_body_mb.max(1) << 20,
+        // Bounded by the arguments' ranges (main.rs): no overflow, nothing above the runtime's limits.
+        max_body: usize::try_from(opts.max_body_mb.clamp(1, 1024) << 20).unwrap_or(16 << 20),
         rate_per_sec: opts.rate.max(0.01),
         burst: (opts.rate * 3.0).max(1.0),
-        max_connections: opts.max_connections.max(1),
+        max_connections: usize::try_from(opts.max_connections.clamp(1, 100_000)).unwrap_or(256),
         request_timeout: Duration::from_secs(opts.request_timeout.max(1)),
         lang,
         log_pushes: opts.log,
@@ -81,7 +82,12 @@ pub fn sync(store: &mut Store, opts: SyncOptions, lang: Lang) -> Result<(), NetE
         sotay_net::client::authority(url)?;
         store.set_hub_url(url)?;
     }
-    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(if opts.watch { 300 } else { 30 }));
+    // As docs/hub-protocol.md says: once, 1 s … 30 s; watching (as the window does), 2 s … 5 min.
+    let mut backoff = if opts.watch {
+        Backoff::new(Duration::from_secs(2), Duration::from_secs(300))
+    } else {
+        Backoff::new(Duration::from_secs(1), Duration::from_secs(30))
+    };
     loop {
         match sotay_net::sync_once(store, &Timeouts::default()) {
             Ok(report) => {

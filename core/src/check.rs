@@ -26,15 +26,7 @@ impl Store {
             problems.push("no installation (run `sotay init`)".into());
         }
 
-        // Each origin's log is dense: sequence numbers 1..=n with none missing or doubled.
-        let mut stmt = conn.prepare("SELECT origin, count(*), min(seq), max(seq) FROM change_log GROUP BY origin")?;
-        let origins = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?)))?;
-        for o in origins {
-            let (origin, count, min, max) = o?;
-            if min != 1 || max != count {
-                problems.push(format!("change log of origin {origin} has gaps: {count} changes, seq {min}..{max}"));
-            }
-        }
+        problems.extend(self.log_gaps()?);
         if let Some(inst) = &inst {
             let (last, max): (i64, Option<i64>) = conn.query_row(
                 "SELECT last_seq, (SELECT max(seq) FROM change_log WHERE origin = ?1) FROM installation",
@@ -103,4 +95,55 @@ impl Store {
         let _ = checked;
         Ok(problems)
     }
+
+    /// Each origin's log is whole: every sequence number from 1 to the head held is logged here or was
+    /// left out on purpose by the sender (`absent_changes`), none twice. What is missing is named.
+    fn log_gaps(&self) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut problems = Vec::new();
+        let mut origins = conn.prepare(
+            "SELECT origin, (SELECT head FROM origin_heads h WHERE h.origin = o.origin)
+             FROM (SELECT origin FROM change_log UNION SELECT origin FROM absent_changes UNION SELECT origin FROM origin_heads) o
+             ORDER BY origin",
+        )?;
+        let origins = origins.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        // Logged numbers as runs, merged in order with the absent runs.
+        let mut runs = conn.prepare(
+            "SELECT first, last, logged FROM (
+                 SELECT min(seq) AS first, max(seq) AS last, 1 AS logged FROM (
+                     SELECT seq, seq - row_number() OVER (ORDER BY seq) AS island FROM change_log WHERE origin = ?1)
+                 GROUP BY island
+                 UNION ALL SELECT first_seq, last_seq, 0 FROM absent_changes WHERE origin = ?1)
+             ORDER BY first, logged",
+        )?;
+        for (origin, head) in origins {
+            let mut next = 1i64;
+            let mut missing: Vec<String> = Vec::new();
+            let mut doubled: Vec<String> = Vec::new();
+            let mut rows = runs.query([&origin])?;
+            while let Some(r) = rows.next()? {
+                let (first, last): (i64, i64) = (r.get(0)?, r.get(1)?);
+                if first > next {
+                    missing.push(span(next, first - 1));
+                } else if first < next {
+                    doubled.push(span(first, last.min(next - 1)));
+                }
+                next = next.max(last + 1);
+            }
+            if let Some(head) = head.filter(|h| *h >= next) {
+                missing.push(span(next, head));
+            }
+            if !missing.is_empty() {
+                problems.push(format!("change log of origin {origin} is missing seq {}", missing.join(", ")));
+            }
+            if !doubled.is_empty() {
+                problems.push(format!("change log of origin {origin} lists seq {} both as logged and as left out", doubled.join(", ")));
+            }
+        }
+        Ok(problems)
+    }
+}
+
+fn span(first: i64, last: i64) -> String {
+    if first == last { first.to_string() } else { format!("{first}..{last}") }
 }

@@ -10,8 +10,19 @@ pub fn vietnam() -> FixedOffset {
     FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset")
 }
 
+/// The installation's wall clock: the system's, moved by `SOTAY_TEST_CLOCK_SHIFT_DAYS` days when that
+/// is set — the sync tests shift whole installations by years to show that nothing depends on it.
 pub fn now_utc() -> DateTime<Utc> {
-    Utc::now()
+    static SHIFT: std::sync::OnceLock<chrono::Duration> = std::sync::OnceLock::new();
+    let shift = *SHIFT.get_or_init(|| {
+        std::env::var("SOTAY_TEST_CLOCK_SHIFT_DAYS")
+            .ok()
+            .and_then(|d| d.trim().parse::<i64>().ok())
+            .and_then(chrono::Duration::try_days)
+            .unwrap_or_default()
+    });
+    let now = Utc::now();
+    now.checked_add_signed(shift).unwrap_or(now)
 }
 
 pub fn rfc3339(t: DateTime<Utc>) -> String {
@@ -20,7 +31,13 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
 
 /// Today's date in Vietnam.
 pub fn today_vn() -> NaiveDate {
-    Utc::now().with_timezone(&vietnam()).date_naive()
+    now_utc().with_timezone(&vietnam()).date_naive()
+}
+
+/// Today, when the clock reads a year a record can carry (1900–2200); else the error that says so.
+pub fn checked_today_vn() -> Result<NaiveDate> {
+    let today = today_vn();
+    if YEARS.contains(&today.year()) { Ok(today) } else { Err(Error::BadClock { year: today.year() }) }
 }
 
 /// Years a record of the Union can carry. chrono's `%Y` also takes "+10000" or "-0001": such a date

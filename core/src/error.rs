@@ -32,6 +32,9 @@ pub enum Error {
     /// A document could not be laid out (a bug in a template, never the user's text).
     #[error("the document could not be laid out: {0}")]
     Render(String),
+    /// The computer's clock reads a year no record can carry: it needs setting right.
+    #[error("the system clock reads the year {year}")]
+    BadClock { year: i32 },
     /// A bundle, receipt or enrolment file refused before anything was written.
     #[error("{file}: refused: {refusal:?}")]
     Refused { file: String, refusal: Refusal },
@@ -53,6 +56,14 @@ pub enum Refusal {
     NotNfc { line: usize },
     OutOfRange { line: usize },
     OwnChanges,
+    /// Bytes after the trailer line: nothing may follow the end of a bundle.
+    TrailingData { line: usize },
+    /// A range's sequence number that is neither carried nor declared left out by the sender.
+    Unaccounted { origin: String, seq: i64 },
+    /// An upward bundle that declares changes left out: upward, every change travels.
+    LeftOutUpward { origin: String },
+    /// Sent over the network by another installation than the one that signed it.
+    NotFromSender,
 }
 
 /// What is wrong with a field. Kept apart from the text so that each language words it its own way.
@@ -97,6 +108,7 @@ impl Error {
             Error::Refused { .. } => "refused",
             Error::NoUpperPeer => "not_found",
             Error::Render(_) => "render",
+            Error::BadClock { .. } => "clock",
         }
     }
 

@@ -177,6 +177,10 @@ pub fn error_message(e: &Error, lang: Lang) -> String {
         Error::Integrity(what) => {
             if vi { format!("Kiểm tra toàn vẹn thất bại: {what}") } else { format!("Integrity check failed: {what}") }
         }
+        Error::BadClock { year } => {
+            if vi { format!("Đồng hồ của máy đang chỉ năm {year}: hãy chỉnh lại ngày giờ của máy rồi thử lại") }
+            else { format!("The computer's clock reads the year {year}: set the date and time right, then try again") }
+        }
     }
 }
 
@@ -213,6 +217,20 @@ pub(crate) fn refusal_text(r: &Refusal, lang: Lang) -> String {
             else { format!("line {line}: change outside the declared ranges or out of order") }
         }
         Refusal::OwnChanges => if vi { "tệp chứa thay đổi của chính máy này".into() } else { "the file carries this installation's own changes".into() },
+        Refusal::TrailingData { line } => {
+            if vi { format!("dòng {line}: có nội dung sau phần kết của tệp") } else { format!("line {line}: text after the end of the bundle") }
+        }
+        Refusal::Unaccounted { origin, seq } => {
+            if vi { format!("thay đổi số {seq} của máy {origin} không có trong tệp mà cũng không được khai là bỏ qua") }
+            else { format!("change {seq} of origin {origin} is neither in the file nor declared left out") }
+        }
+        Refusal::NotFromSender => {
+            if vi { "tệp do máy khác ký, không phải máy gửi yêu cầu".into() } else { "the file was signed by another installation than the one sending it".into() }
+        }
+        Refusal::LeftOutUpward { origin } => {
+            if vi { format!("tệp gửi lên bỏ qua thay đổi của máy {origin}; tệp gửi lên phải mang mọi thay đổi") }
+            else { format!("an upward bundle leaves out changes of origin {origin}; upward, every change travels") }
+        }
     }
 }
 

@@ -11,6 +11,7 @@ pub mod files;
 pub mod i18n;
 pub mod model;
 pub mod options;
+pub mod pause;
 pub mod period;
 pub mod report;
 pub mod seed;
@@ -18,7 +19,7 @@ pub mod store;
 pub mod sync;
 pub mod text;
 
-pub use error::{Error, Problem, Result};
+pub use error::{Error, Problem, Refusal, Result};
 pub use i18n::Lang;
 pub use model::Kind;
 pub use period::Period;

@@ -123,9 +123,10 @@ impl Period {
         }
     }
 
-    pub fn quarter_of(d: NaiveDate) -> Period {
-        let q = (d.month() - 1) / 3 + 1;
-        Period::parse(&format!("{}Q{q}", d.year())).expect("a quarter built from a real date parses")
+    /// The quarter of today's date (the clock must read a year between 1900 and 2200).
+    pub fn this_quarter() -> Result<Period> {
+        let d = crate::clock::checked_today_vn()?;
+        Period::parse(&format!("{}Q{}", d.year(), (d.month() - 1) / 3 + 1))
     }
 
     /// `YYYY-MM-DD` of the start, and of the day after the end: the half-open range records are matched in.

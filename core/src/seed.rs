@@ -284,6 +284,18 @@ impl Default for Synthetic {
 
 pub fn seed_events(store: &mut Store, n: usize, batch: usize, shape: Synthetic, progress: &mut dyn FnMut(usize)) -> Result<()> {
     let inst = store.require_installation()?;
+    // Day offsets from 01/01/2023, as random_event counts them; a year is checked before anything is written.
+    let (first_day, span) = match shape.year {
+        Some(y) if (1900..=2200).contains(&y) => {
+            let day = |y: i32| chrono::NaiveDate::from_ymd_opt(y, 1, 1).map(|d| (d - chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or(d)).num_days());
+            match (day(y), day(y + 1)) {
+                (Some(a), Some(b)) => (a, b - a),
+                _ => return Err(crate::Error::invalid("year", crate::Problem::BadValue(y.to_string()))),
+            }
+        }
+        Some(y) => return Err(crate::Error::invalid("year", crate::Problem::BadValue(y.to_string()))),
+        None => (-365 * 3, 365 * 7),
+    };
     let mut units = store.subtree(&inst.unit_id)?;
     if units.len() < 2 {
         for i in 0..shape.units.max(1) {
@@ -292,17 +304,6 @@ pub fn seed_events(store: &mut Store, n: usize, batch: usize, shape: Synthetic, 
             units.push(u["id"].as_str().unwrap_or_default().to_string());
         }
     }
-    // Day offsets from 01/01/2023, as random_event counts them.
-    let (first_day, span) = match shape.year {
-        Some(y) => {
-            let day = |y: i32| chrono::NaiveDate::from_ymd_opt(y, 1, 1).map(|d| (d - chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or(d)).num_days());
-            match (day(y), day(y + 1)) {
-                (Some(a), Some(b)) => (a, b - a),
-                _ => return Err(crate::Error::invalid("year", crate::Problem::BadValue(y.to_string()))),
-            }
-        }
-        None => (-365 * 3, 365 * 7),
-    };
     let mut rng = Rng::new(n as u64 ^ 0x5EED);
     let ctx = WriteCtx::now();
     let mut done = 0;

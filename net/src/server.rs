@@ -25,7 +25,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use sotay_core::sync::{ImportStatus, Role};
-use sotay_core::{Error, Lang, Store};
+use sotay_core::{Error, Lang, Refusal, Store};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
@@ -318,13 +318,23 @@ async fn receipt(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -
         Ok(x) => x,
         Err(r) => return r.into_response(),
     };
-    let result = blocking(&hub, move |store| store.import_bytes(&format!("(receipt from {who})"), &body, false)).await;
+    // Receipts only: anything else posted here is refused before the store is touched.
+    let h = hub.clone();
+    let result = tokio::task::spawn_blocking(move || lock(&h.store).take_receipt_from(&who, &format!("(receipt from {who})"), &body)).await;
     let resp = match result {
-        Ok(report) => match report.status {
+        Ok(Ok(report)) => match report.status {
             ImportStatus::Receipt { origins } => json(&ReceiptAnswer { origins }),
-            _ => Refuse(StatusCode::BAD_REQUEST, "not_a_receipt", hub.text("Nội dung không phải biên nhận.", "The body is not a receipt.")).into_response(),
+            _ => Refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".into()).into_response(),
         },
-        Err(r) => r.into_response(),
+        Ok(Err(Error::Refused { refusal: Refusal::NotOurFormat, .. })) => {
+            Refuse(StatusCode::BAD_REQUEST, "not_a_receipt", hub.text("Nội dung không phải biên nhận.", "The body is not a receipt.")).into_response()
+        }
+        Ok(Err(Error::Refused { refusal: Refusal::NotFromSender, .. })) => {
+            let msg = hub.text("Biên nhận không phải của máy gửi yêu cầu.", "The receipt was not signed by the installation that sends it.");
+            Refuse(StatusCode::FORBIDDEN, "not_sender", msg).into_response()
+        }
+        Ok(Err(e)) => hub.refuse_core(&e).into_response(),
+        Err(_) => Refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".into()).into_response(),
     };
     with_nonce(resp, &next)
 }
@@ -439,7 +449,7 @@ impl HubServer {
 
     /// Accepts connections until the process ends.
     pub async fn run(self) {
-        let slots = Arc::new(Semaphore::new(self.limits.max_connections));
+        let slots = Arc::new(Semaphore::new(self.limits.max_connections.clamp(1, Semaphore::MAX_PERMITS)));
         loop {
             let Ok((tcp, _peer)) = self.listener.accept().await else {
                 // Out of file descriptors or the like: wait a moment rather than spin.
@@ -466,7 +476,7 @@ impl HubServer {
                     .header_read_timeout(limits.header_timeout)
                     .serve_connection(TokioIo::new(tls), service);
                 // A connection lives at most a few request deadlines, whatever the client does.
-                let _ = tokio::time::timeout(limits.request_timeout * 4, conn).await;
+                let _ = tokio::time::timeout(limits.request_timeout.saturating_mul(4), conn).await;
             });
         }
     }

@@ -119,7 +119,7 @@ fn round(db_path: &Path, backoff: &mut Backoff, update: Update<'_>) -> Duration 
         return interval();
     }
     update(&|s| s.running = true);
-    let result = sotay_net::sync_once(&mut store, &Timeouts { connect: Duration::from_secs(5), request: Duration::from_secs(120) });
+    let result = sotay_net::sync_once(&mut store, &Timeouts::default());
     let now = sotay_core::clock::rfc3339(sotay_core::clock::now_utc());
     match result {
         Ok(report) => {

@@ -9,7 +9,6 @@ mod wire;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use sotay_core::{Kind, Lang, ListQuery, Period, Store};
 use tauri::{Manager, State};
@@ -108,35 +107,24 @@ fn save_record(app: tauri::AppHandle<impl tauri::Runtime>, state: State<'_, AppS
         None => s.create(k, &data),
     })?;
     // What is saved goes up by itself when the hub is reachable.
-    if let Some(agent) = app.try_state::<agent::Agent>() {
-        agent.wake();
-    }
+    wake_agent(&app);
     Ok(saved)
 }
 
+/// Wakes the sync agent (after a save or a deletion), if it runs.
+fn wake_agent<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+    if let Some(agent) = app.try_state::<agent::Agent>() {
+        agent.wake();
+    }
+}
+
 #[tauri::command(async)]
-fn delete_record(state: State<'_, AppState>, kind: String, id: String) -> Result<(), WireError> {
+fn delete_record(app: tauri::AppHandle<impl tauri::Runtime>, state: State<'_, AppState>, kind: String, id: String) -> Result<(), WireError> {
     let k = self::kind(&kind)?;
-    state.with(|s| s.delete(k, &id))
-}
-
-#[derive(Deserialize)]
-struct DashboardArgs {
-    period: Option<String>,
-    unit_id: Option<String>,
-}
-
-// snake_case: the page sends `unit_id` as docs/ipc.md says (Tauri's default would be `unitId`).
-#[tauri::command(async, rename_all = "snake_case")]
-fn dashboard(state: State<'_, AppState>, period: Option<String>, unit_id: Option<String>) -> Result<Value, WireError> {
-    let args = DashboardArgs { period, unit_id };
-    state.with(|s| {
-        let period = match args.period.as_deref().filter(|p| !p.is_empty()) {
-            Some(code) => Period::parse(code)?,
-            None => Period::quarter_of(sotay_core::clock::today_vn()),
-        };
-        Ok(serde_json::to_value(s.dashboard(args.unit_id.as_deref(), &period)?).unwrap_or_default())
-    })
+    state.with(|s| s.delete(k, &id))?;
+    // A deletion travels as any other change: up by itself when the hub is reachable.
+    wake_agent(&app);
+    Ok(())
 }
 
 /// The period report of a unit (its subtree, a row per unit under it) for the dashboard's charts.
@@ -276,7 +264,6 @@ pub fn builder<R: tauri::Runtime>() -> tauri::Builder<R> {
         get_record,
         save_record,
         delete_record,
-        dashboard,
         report,
         report_series,
         options,

@@ -121,3 +121,16 @@ pub fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
     }
     false
 }
+
+/// A round of a province's own work: two events, an opinion, a plan ("Kế hoạch tuyên truyền đợt N"),
+/// an inspection and one more event — only the plan goes down.
+pub fn province_work(db: &Path, round: u32) {
+    let add = |kind: &str, json: String| ok(sotay(db, &["add", kind, "--json", "-"], Some(&json)));
+    for i in 0..2 {
+        add("event", format!(r#"{{"title": "Sinh hoạt của tỉnh {round}.{i}", "start_at": "2026-10-0{}T08:00"}}"#, i + 1));
+    }
+    add("opinion", format!(r#"{{"topic": "Góp ý đợt {round}", "content": "Ý kiến nội bộ", "given_on": "2026-10-02"}}"#));
+    add("plan", format!(r#"{{"title": "Kế hoạch tuyên truyền đợt {round}", "start_on": "2026-10-01"}}"#));
+    add("inspection", format!(r#"{{"content": "Kiểm tra đợt {round}", "held_on": "2026-10-03"}}"#));
+    add("event", format!(r#"{{"title": "Hội nghị của tỉnh {round}", "start_at": "2026-10-04T08:00"}}"#));
+}

@@ -22,8 +22,14 @@ pub struct Run {
 
 /// Runs `sotay --db DB ARGS…`, feeding `stdin` if given.
 pub fn sotay(db: &Path, args: &[&str], stdin: Option<&str>) -> Run {
+    sotay_with(db, args, stdin, &[])
+}
+
+/// `sotay` with these environment variables set (a shifted clock, say).
+pub fn sotay_with(db: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(bin("sotay"));
     cmd.arg("--db").arg(db).args(args).env_remove("SOTAY_LANG").env_remove("SOTAY_DB");
+    cmd.envs(env.iter().copied());
     cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("sotay starts");
@@ -54,4 +60,42 @@ pub fn page_image(pdf: &Path, name: &str) {
         .output()
         .expect("pdftoppm (poppler-utils)");
     assert!(out.status.success(), "pdftoppm: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The user's own Sotay folders — every file under the real home's data, config and cache folders whose
+/// top folder's name has "sotay" in it — as (path, size, modified). A test takes it before and after
+/// and shows it left them alone: tests own their folders, never the user's profile.
+#[derive(Debug, PartialEq, Eq)]
+pub struct UserFolders(Vec<(PathBuf, u64, Option<std::time::SystemTime>)>);
+
+impl UserFolders {
+    pub fn now() -> UserFolders {
+        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+        let mut files = Vec::new();
+        for base in [".local/share", ".config", ".cache"] {
+            let Ok(entries) = std::fs::read_dir(home.join(base)) else { continue };
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().to_lowercase().contains("sotay") {
+                    walk(&e.path(), &mut files);
+                }
+            }
+        }
+        files.sort();
+        UserFolders(files)
+    }
+
+    pub fn assert_untouched(&self) {
+        let after = UserFolders::now();
+        assert!(after == *self, "the test changed the user's own Sotay folders:\nbefore {:?}\nafter {:?}", self.0, after.0);
+    }
+}
+
+fn walk(path: &Path, out: &mut Vec<(PathBuf, u64, Option<std::time::SystemTime>)>) {
+    let Ok(meta) = std::fs::symlink_metadata(path) else { return };
+    out.push((path.to_path_buf(), if meta.is_dir() { 0 } else { meta.len() }, meta.modified().ok()));
+    if meta.is_dir() {
+        for e in std::fs::read_dir(path).into_iter().flatten().flatten() {
+            walk(&e.path(), out);
+        }
+    }
 }

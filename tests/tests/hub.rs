@@ -125,3 +125,28 @@ fn fifty_installations_sync_at_once_into_one_hub() {
     assert_eq!(dump_lines(&p), union, "the hub's dump is the union of theirs");
     assert_eq!(event_lines(&p).len(), 50 * 60);
 }
+
+/// The province's own work between the plans it sends down — events, opinions, inspections — stays at
+/// the province; the communes get the plans, and `sotay check` finds their logs whole, round after round.
+#[test]
+fn plans_made_between_the_provinces_other_work_reach_the_communes_whose_logs_check_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let listen = format!("127.0.0.1:{}", free_port());
+    let (p, up) = province(d, &format!("https://{listen}"));
+    let communes: Vec<PathBuf> = ["XA-DH", "XA-TH"].iter().map(|c| commune(d, c, &p, &up)).collect();
+    let _hub = HubProcess::start(&p, &listen, &[], &[]);
+    for round in 1..=3 {
+        sotay_tests::network::province_work(&p, round);
+        for c in &communes {
+            add_event(c, &format!("Tuyên truyền đợt {round}"));
+            let r = ok(sotay(c, &["sync"], None));
+            assert!(r.stdout.contains(&format!("Kế hoạch tuyên truyền đợt {round}")), "{}", r.stdout);
+            ok(sotay(c, &["check"], None));
+            let events = ok(sotay(c, &["list", "events", "--json"], None)).stdout;
+            assert!(!events.contains("của tỉnh"), "the province's events stay at the province");
+        }
+    }
+    applied(&p);
+    ok(sotay(&p, &["check"], None));
+}

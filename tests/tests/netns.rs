@@ -6,7 +6,8 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::Command;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use sotay_tests::network::{applied, commune, event_lines, ok, province, waiting, HubProcess};
@@ -63,9 +64,11 @@ impl Drop for TestHost {
     }
 }
 
-/// Forwards `listener`'s connections to `target`, holding every chunk `delay` in each direction.
-fn delaying_relay(listener: TcpListener, target: SocketAddr, delay: Duration) {
-    fn pipe(mut from: TcpStream, mut to: TcpStream, delay: Duration) {
+/// Forwards `listener`'s connections to `target`, holding every chunk `delay` in each direction; the
+/// first `cut_first` connections break after `cut_after` bytes from the client (a link that drops in
+/// the middle of an upload). Returns the count of connections taken.
+fn delaying_relay(listener: TcpListener, target: SocketAddr, delay: Duration, cut_first: usize, cut_after: usize) -> Arc<AtomicUsize> {
+    fn pipe(mut from: TcpStream, mut to: TcpStream, delay: Duration, limit: usize) {
         let (tx, rx) = mpsc::channel::<(Instant, Vec<u8>)>();
         let mut writer_to = to.try_clone().expect("clone");
         std::thread::spawn(move || {
@@ -80,22 +83,36 @@ fn delaying_relay(listener: TcpListener, target: SocketAddr, delay: Duration) {
             let _ = writer_to.shutdown(std::net::Shutdown::Write);
         });
         let mut buf = vec![0u8; 16 << 10];
+        let mut sent = 0usize;
         while let Ok(n) = from.read(&mut buf) {
-            if n == 0 || tx.send((Instant::now() + delay, buf[..n].to_vec())).is_err() {
+            let take = n.min(limit - sent);
+            if n == 0 || tx.send((Instant::now() + delay, buf[..take].to_vec())).is_err() {
+                break;
+            }
+            sent += take;
+            if sent >= limit {
+                // The link drops: both ends see the connection end mid-request.
+                std::thread::sleep(delay);
+                let _ = from.shutdown(std::net::Shutdown::Both);
+                let _ = to.shutdown(std::net::Shutdown::Both);
                 break;
             }
         }
         drop(tx);
         let _ = to.flush();
     }
+    let count = Arc::new(AtomicUsize::new(0));
+    let taken = count.clone();
     std::thread::spawn(move || {
         for client in listener.incoming().take(200).flatten() {
             let Ok(server) = TcpStream::connect_timeout(&target, Duration::from_secs(10)) else { continue };
+            let limit = if taken.fetch_add(1, Ordering::SeqCst) < cut_first { cut_after } else { usize::MAX };
             let (c2, s2) = (client.try_clone().expect("clone"), server.try_clone().expect("clone"));
-            std::thread::spawn(move || pipe(client, server, delay));
-            std::thread::spawn(move || pipe(s2, c2, delay));
+            std::thread::spawn(move || pipe(client, server, delay, limit));
+            std::thread::spawn(move || pipe(s2, c2, delay, usize::MAX));
         }
     });
+    count
 }
 
 #[test]
@@ -106,7 +123,8 @@ fn a_slow_lossy_link_still_brings_every_change_exactly_once() {
     let relay = TcpListener::bind("127.0.0.1:0").unwrap();
     let relay_url = format!("https://{}", relay.local_addr().unwrap());
     let hub_addr: SocketAddr = format!("{}:8443", host.host_ip).parse().unwrap();
-    delaying_relay(relay, hub_addr, Duration::from_millis(250));
+    // The first two connections drop 100 KB into the upload: the agent must try again, and does.
+    let connections = delaying_relay(relay, hub_addr, Duration::from_millis(250), 2, 100_000);
 
     let (p, up) = province(d, &relay_url);
     let c = commune(d, "XA-DH", &p, &up);
@@ -116,6 +134,8 @@ fn a_slow_lossy_link_still_brings_every_change_exactly_once() {
     let started = Instant::now();
     let r = ok(sotay(&c, &["--lang", "en", "sync", "--attempts", "12"], None));
     eprintln!("first sync over 500 ms RTT and 5 % loss: {:?}\n{}{}", started.elapsed(), r.stdout, r.stderr);
+    assert!(r.stderr.matches("retrying in").count() >= 2, "the agent retried after each dropped link: {}", r.stderr);
+    assert!(connections.load(Ordering::SeqCst) >= 3, "a connection after the two that dropped");
     assert_eq!(waiting(&c), 0, "the outbox empties");
     applied(&p);
     let (at_hub, here) = (event_lines(&p), event_lines(&c));

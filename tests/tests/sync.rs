@@ -114,7 +114,9 @@ fn enrolled_pair(d: &Path, events: usize) -> (PathBuf, PathBuf) {
     ok(sotay(&a, &["enroll", "import", up.to_str().unwrap()], None));
     ok(sotay(&a, &["enroll", "export", "--out", down.to_str().unwrap()], None));
     ok(sotay(&p, &["enroll", "import", down.to_str().unwrap()], None));
-    ok(sotay(&a, &["seed", "--events", &events.to_string(), "--batch", "500"], None));
+    if events > 0 {
+        ok(sotay(&a, &["seed", "--events", &events.to_string(), "--batch", "500"], None));
+    }
     (p, a)
 }
 
@@ -244,4 +246,119 @@ fn concurrent_edits_from_two_installations_of_one_unit_leave_a_winner_and_a_conf
     }
     assert_eq!(outcomes[0], outcomes[1], "the same winner whatever the order");
     assert!(outcomes[0] == "Thôn Đông" || outcomes[0] == "Thôn Đoài");
+}
+
+/// Every installation's own clock — the one its store reads — moved by ten years, forwards on some and
+/// backwards on others, over real bundles: the outcome is what the changes say, never what the clocks
+/// say. Two laptops of one commune set the same field; the one whose edit is later by Lamport time has
+/// its clock ten years behind, so a merge by wall clock would pick the other. Three copies of the
+/// province take the same bundles with their own clocks at 0, +10 and ±10 years (switching between
+/// files, newest bundle first so that held ones are applied under another clock): the same bytes.
+#[test]
+fn shifting_every_installations_clock_by_ten_years_changes_no_outcome() {
+    use sotay_tests::support::sotay_with;
+    const AHEAD: &str = "3652";
+    const BEHIND: &str = "-3652";
+    let shifted = |days: &'static str| move |db: &Path, args: &[&str], stdin: Option<&str>| sotay_with(db, args, stdin, &[("SOTAY_TEST_CLOCK_SHIFT_DAYS", days)]);
+    let (ahead, behind) = (shifted(AHEAD), shifted(BEHIND));
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (p, a1, a2) = (d.join("p.db"), d.join("a1.db"), d.join("a2.db"));
+    ok(sotay(&p, &["init", "--name", "Tỉnh đoàn", "--code", "TINH", "--level", "province"], None));
+    ok(ahead(&a1, &["init", "--name", "Đoàn xã Đông Hưng", "--code", "XA-DH"], None));
+    let up = d.join("up.json");
+    ok(sotay(&p, &["enroll", "export", "--out", up.to_str().unwrap()], None));
+    ok(ahead(&a1, &["enroll", "import", up.to_str().unwrap()], None));
+    let first = d.join("a1.json");
+    ok(ahead(&a1, &["enroll", "export", "--out", first.to_str().unwrap()], None));
+    ok(behind(&a2, &["init", "--join", first.to_str().unwrap()], None));
+    ok(behind(&a2, &["enroll", "import", up.to_str().unwrap()], None));
+    let second = d.join("a2.json");
+    ok(behind(&a2, &["enroll", "export", "--out", second.to_str().unwrap()], None));
+    ok(sotay(&p, &["enroll", "import", first.to_str().unwrap()], None));
+    ok(sotay(&p, &["enroll", "import", second.to_str().unwrap()], None));
+
+    // A1 (ten years ahead) logs ten events, then sets the place: a high Lamport time. A2 (ten years
+    // behind) logs one and sets the place afterwards in real time: a low Lamport time, a later wall time.
+    for i in 0..10 {
+        let e = format!(r#"{{"title": "Tuyên truyền tại thôn {i}", "start_at": "2026-11-2{}T08:00", "participants": {{"members": 15}}}}"#, i % 9);
+        ok(ahead(&a1, &["add", "event", "--json", "-"], Some(&e)));
+    }
+    ok(behind(&a2, &["add", "event", "--json", "-"], Some(r#"{"title": "Sinh hoạt chi đoàn", "start_at": "2026-11-25T08:00"}"#)));
+    let unit = ok(sotay(&a1, &["--lang", "en", "keys"], None)).stdout;
+    let unit_id = unit.lines().find_map(|l| l.strip_prefix("Unit: ")).unwrap().trim().to_string();
+    for (db, place, run) in [(&a1, "Thôn Đông", &ahead), (&a2, "Thôn Đoài", &behind)] {
+        let mut body: serde_json::Value = serde_json::from_str(&ok(sotay(db, &["show", "unit", &unit_id], None)).stdout).unwrap();
+        body["place"] = serde_json::json!(place);
+        ok(run(db, &["edit", "unit", &unit_id, "--json", "-"], Some(&body.to_string())));
+    }
+    ok(ahead(&a1, &["export", "--out", d.join("s1").to_str().unwrap(), "--max-changes", "4"], None));
+    ok(behind(&a2, &["export", "--out", d.join("s2").to_str().unwrap(), "--max-changes", "2"], None));
+    let mut bundles: Vec<PathBuf> = files(&d.join("s1"), ".bundle.json");
+    bundles.extend(files(&d.join("s2"), ".bundle.json"));
+    assert!(bundles.len() >= 5);
+    bundles.reverse();
+
+    let mut outcomes = Vec::new();
+    for (name, clocks) in [("r0.db", ["0", "0"]), ("r-ahead.db", [AHEAD, AHEAD]), ("r-both.db", [AHEAD, BEHIND])] {
+        let copy = d.join(name);
+        std::fs::copy(&p, &copy).unwrap();
+        for (i, b) in bundles.iter().enumerate() {
+            ok(sotay_with(&copy, &["import", b.to_str().unwrap()], None, &[("SOTAY_TEST_CLOCK_SHIFT_DAYS", clocks[i % 2])]));
+        }
+        ok(sotay(&copy, &["check"], None));
+        let shown: serde_json::Value = serde_json::from_str(&ok(sotay(&copy, &["show", "unit", &unit_id], None)).stdout).unwrap();
+        assert_eq!(shown["place"], "Thôn Đông", "{name}: the later edit by Lamport time wins, not the later clock");
+        outcomes.push((ok(sotay(&copy, &["dump"], None)).raw_stdout, ok(sotay(&copy, &["conflicts"], None)).stdout));
+    }
+    assert!(outcomes[0].1.contains("Thôn Đoài"), "the edit set aside is shown: {}", outcomes[0].1);
+    for (i, o) in outcomes.iter().enumerate().skip(1) {
+        assert!(o.0 == outcomes[0].0, "receiver {i} ended with other records");
+        assert_eq!(o.1, outcomes[0].1, "receiver {i} shows other conflicts");
+    }
+
+    // Down: the province, its clock ten years behind, sends a plan to A1 (ten years ahead).
+    let plan = r#"{"title": "Kế hoạch tuyên truyền năm 2027", "start_on": "2027-01-01"}"#;
+    ok(behind(&p, &["add", "plan", "--json", "-"], Some(plan)));
+    let a1_inst = installation(&a1);
+    ok(behind(&p, &["export", "--to", &a1_inst, "--out", d.join("down").to_str().unwrap()], None));
+    for b in files(&d.join("down"), ".bundle.json") {
+        ok(ahead(&a1, &["import", b.to_str().unwrap()], None));
+    }
+    let list = ok(sotay(&a1, &["list", "plans", "--search", "ke hoach 2027"], None)).stdout;
+    assert!(list.contains("Kế hoạch tuyên truyền năm 2027"), "{list}");
+    ok(sotay(&a1, &["check"], None));
+}
+
+/// Over the stick: the province sends its plans down between its own events, opinions and inspections;
+/// each commune's `sotay check` finds its log whole, round after round (it once said "has gaps").
+#[test]
+fn plans_sent_down_on_a_stick_leave_every_communes_log_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (p, a) = enrolled_pair(d, 0);
+    let a_inst = installation(&a);
+    let p_inst = installation(&p);
+    for round in 1..=3 {
+        sotay_tests::network::province_work(&p, round);
+        let down = d.join(format!("down-{round}"));
+        ok(sotay(&p, &["export", "--to", &a_inst, "--out", down.to_str().unwrap(), "--max-changes", "3"], None));
+        let mut args = vec!["import".to_string()];
+        args.extend(files(&down, ".bundle.json").iter().map(|f| f.display().to_string()));
+        args.extend(["--receipt-out".into(), down.display().to_string()]);
+        let r = ok(sotay(&a, &args.iter().map(String::as_str).collect::<Vec<_>>(), None));
+        assert!(!r.stdout.contains("tạm giữ"), "nothing held: {}", r.stdout);
+        ok(sotay(&a, &["check"], None));
+        let plans = ok(sotay(&a, &["list", "plans", "--json"], None)).stdout;
+        assert!(plans.contains(&format!("Kế hoạch tuyên truyền đợt {round}")), "{plans}");
+        // Every other round the receipt goes back, so the next export starts after it or overlaps.
+        if round % 2 == 1 {
+            for receipt in files(&down, &format!("sotay-receipt-for-{p_inst}")) {
+                ok(sotay(&p, &["import", receipt.to_str().unwrap()], None));
+            }
+        }
+    }
+    let events = ok(sotay(&a, &["list", "events", "--json"], None)).stdout;
+    assert!(!events.contains("của tỉnh"), "the province's events stay at the province");
 }

@@ -37,12 +37,20 @@ fn tauri_driver() -> PathBuf {
 
 const LONG: Duration = Duration::from_secs(30);
 
-/// tauri-driver on free ports, and a WebDriver session on the app opened on `db`.
+/// tauri-driver on free ports, and a WebDriver session on the app opened on `db`. The app, WebKit and the
+/// driver get a home and XDG folders of their own beside `db`: the webview's storage, caches and the
+/// print centre's Documents folder stay out of the user's profile.
 fn launch(db: &std::path::Path) -> (Driver, Session) {
     let port = free_port();
     let native = free_port();
+    let profile = db.with_extension("profile");
+    let folders = [("HOME", "home"), ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")];
+    for (_, sub) in folders {
+        std::fs::create_dir_all(profile.join(sub)).expect("the test's profile folders");
+    }
     let child = Command::new(tauri_driver())
         .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+        .envs(folders.iter().map(|(var, sub)| (*var, profile.join(sub))))
         .env("SOTAY_DB", db)
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
         .stdout(Stdio::null())
@@ -59,6 +67,7 @@ fn launch(db: &std::path::Path) -> (Driver, Session) {
 
 #[test]
 fn log_an_event_in_the_field_and_see_it_on_the_dashboard() {
+    let user = sotay_tests::support::UserFolders::now();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("window.db");
     let (_driver, s) = launch(&db);
@@ -67,6 +76,7 @@ fn log_an_event_in_the_field_and_see_it_on_the_dashboard() {
     let saved = s.screenshot(&shot);
     s.end();
     result.unwrap();
+    user.assert_untouched();
     let bytes = saved.expect("screenshot saved");
     assert!(bytes > 10_000, "screenshot is {bytes} bytes");
     assert_eq!(&std::fs::read(&shot).unwrap()[..4], b"\x89PNG");
@@ -158,6 +168,7 @@ fn drive(s: &Session) -> Result<(), String> {
 /// receipt in the window clears the outbox.
 #[test]
 fn export_to_the_stick_and_a_receipt_clears_the_outbox() {
+    let user = sotay_tests::support::UserFolders::now();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let (p, a) = (d.join("province.db"), d.join("commune.db"));
@@ -183,6 +194,7 @@ fn export_to_the_stick_and_a_receipt_clears_the_outbox() {
     let saved = s.screenshot(&shot);
     s.end();
     result.unwrap();
+    user.assert_untouched();
     assert!(saved.expect("screenshot saved") > 10_000);
     let outbox = sotay(&a, &["--lang", "en", "outbox"], None);
     assert!(outbox.stdout.contains("Changes waiting for a receipt: 0"), "{}", outbox.stdout);
@@ -230,6 +242,7 @@ fn sync_in_window(s: &Session, stick: &std::path::Path, province: &std::path::Pa
 /// made at the province comes down after "Đồng bộ ngay".
 #[test]
 fn the_window_syncs_with_a_hub_by_itself_and_tells_of_a_new_plan() {
+    let user = sotay_tests::support::UserFolders::now();
     use sotay_tests::network::{add_event, commune, event_lines, province, HubProcess};
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -245,6 +258,7 @@ fn the_window_syncs_with_a_hub_by_itself_and_tells_of_a_new_plan() {
     let saved = s.screenshot(&shot);
     s.end();
     result.unwrap();
+    user.assert_untouched();
     assert!(saved.expect("screenshot saved") > 10_000);
     sotay_tests::network::applied(&p);
     assert!(event_lines(&p).iter().any(|l| l.contains("Tọa đàm về chuyển đổi số ở thôn Đoài")));
@@ -272,6 +286,7 @@ fn network_sync_in_window(s: &Session, province: &std::path::Path) -> Result<(),
 /// numbered from the register; then the dashboard's charts over time and per unit.
 #[test]
 fn the_print_centre_previews_and_saves_the_meeting_pack_and_the_dashboard_draws_charts() {
+    let user = sotay_tests::support::UserFolders::now();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
     let seeded = sotay(&db, &["seed", "--demo"], None);
@@ -296,6 +311,7 @@ fn the_print_centre_previews_and_saves_the_meeting_pack_and_the_dashboard_draws_
     let chart_shot = s.screenshot(&artifacts.join("window-dashboard-charts.png"));
     s.end();
     result.unwrap();
+    user.assert_untouched();
     charts.expect("charts drawn").unwrap();
     assert!(shot.expect("screenshot") > 10_000);
     assert!(chart_shot.expect("screenshot") > 10_000);

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::model::{self, IndexFields, Kind, Known};
 
 /// Who set a field last: compared by Lamport time, then by origin id (any fixed order of origins will do).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Version {
     pub lamport: i64,
     pub origin: String,
@@ -112,18 +112,49 @@ impl Known for Permissive {
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Applied {
     pub fields_set: usize,
+    /// Conflict records this change added.
     pub conflicts: usize,
+    /// Other changes of the record are held (it is not a new record's first change).
+    touched_others: bool,
 }
 
-/// Applies one change from another installation. The caller has checked its signature, scope and place
-/// in its origin's sequence, and appends it to the change log.
+/// Applies one change from another installation: logs it, merges it into its record, and brings the
+/// record's conflict records up to date. The caller has checked its signature, scope and place in its
+/// origin's sequence.
 pub(crate) fn apply(conn: &Connection, c: &Change) -> Result<Applied> {
+    conn.prepare_cached(
+        "INSERT INTO change_log (origin, seq, hlc, entity, record_id, op, owner_unit, fields, recorded_at, lamport, prev)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        c.origin,
+        c.seq,
+        c.hlc,
+        c.entity.as_str(),
+        c.record_id,
+        c.op.as_str(),
+        c.owner_unit,
+        Value::Object(c.fields.clone()).to_string(),
+        c.recorded_at,
+        c.lamport,
+        Value::Object(c.prev.clone()).to_string()
+    ])?;
+    let mut applied = merge(conn, c)?;
+    if applied.touched_others {
+        let fields: Vec<&str> = c.fields.keys().map(String::as_str).collect();
+        applied.conflicts = refresh_conflicts(conn, &c.record_id, c.entity, &fields)?;
+    }
+    Ok(applied)
+}
+
+fn merge(conn: &Connection, c: &Change) -> Result<Applied> {
     let incoming = Version { lamport: c.lamport, origin: c.origin.clone() };
     let existing: Option<(i64, String, String, String, i64)> = conn
         .prepare_cached("SELECT rowid, body, created_at, updated_at, deleted FROM records WHERE id = ?1")?
         .query_row([&c.record_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
         .optional()?;
-    let mut applied = Applied::default();
+    // Whether another change of the record is held: only then can there be a conflict.
+    let mut applied = Applied { touched_others: true, ..Applied::default() };
     let Some((rowid, body, created_at, updated_at, deleted)) = existing else {
         if c.op != Op::Create {
             // Its create has not come yet: keep the fields until it does.
@@ -142,16 +173,8 @@ pub(crate) fn apply(conn: &Connection, c: &Change) -> Result<Applied> {
     let mut deleted = deleted != 0;
     let mut versions = load_versions(conn, &c.record_id)?;
     for (field, value) in &c.fields {
-        let local = versions.get(field).cloned();
-        let local_v = local.clone().unwrap_or(Version { lamport: 0, origin: String::new() });
-        let base = c.prev.get(field).and_then(Version::from_json);
-        let current = if field == "deleted" { Value::Bool(deleted) } else { body.get(field).cloned().unwrap_or(Value::Null) };
+        let local_v = versions.get(field).cloned().unwrap_or(Version { lamport: 0, origin: String::new() });
         if incoming > local_v {
-            // Concurrent when the writer did not overwrite the version held here.
-            if local.is_some() && base.as_ref() != Some(&local_v) && current != *value {
-                record_conflict(conn, c, field, value, &incoming, &current, &local_v)?;
-                applied.conflicts += 1;
-            }
             if field == "deleted" {
                 deleted = value.as_bool().unwrap_or(false);
             } else if value.is_null() {
@@ -161,9 +184,6 @@ pub(crate) fn apply(conn: &Connection, c: &Change) -> Result<Applied> {
             }
             versions.insert(field.clone(), incoming.clone());
             applied.fields_set += 1;
-        } else if incoming < local_v && current != *value {
-            record_conflict(conn, c, field, &current, &local_v, value, &incoming)?;
-            applied.conflicts += 1;
         }
     }
     store_versions(conn, &c.record_id, &versions)?;
@@ -237,7 +257,7 @@ fn create(conn: &Connection, c: &Change, incoming: &Version) -> Result<Applied> 
     super::write::insert_record(conn, &row)?;
     let fields_set = versions.len();
     store_versions(conn, &c.record_id, &versions.into_iter().collect())?;
-    Ok(Applied { fields_set, conflicts: 0 })
+    Ok(Applied { fields_set, conflicts: 0, touched_others: had_pending })
 }
 
 fn keep_pending(conn: &Connection, record_id: &str, field: &str, value: &Value, v: &Version, recorded_at: &str) -> Result<()> {
@@ -263,13 +283,53 @@ fn keep_pending(conn: &Connection, record_id: &str, field: &str, value: &Value, 
     Ok(())
 }
 
-fn record_conflict(conn: &Connection, c: &Change, field: &str, kept: &Value, kept_v: &Version, lost: &Value, lost_v: &Version) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT OR IGNORE INTO conflicts (record_id, entity, field, kept_value, kept_version, lost_value, lost_version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![c.record_id, c.entity.as_str(), field, kept.to_string(), kept_v.text(), lost.to_string(), lost_v.text()])?;
-    Ok(())
+/// Brings the conflict records of `fields` of a record up to date with every change of it held here.
+/// For each field the highest version wins; a version loses — and is a conflict, beside the winner — when
+/// it holds another value and no change held overwrote it knowingly (named it as its `prev`): two edits
+/// made without seeing each other. A function of the set of changes held, not of the order they came
+/// in, so every receiver of the same changes shows the same conflicts. Returns how many were added.
+pub(crate) fn refresh_conflicts(conn: &Connection, record_id: &str, entity: Kind, fields: &[&str]) -> Result<usize> {
+    struct Held {
+        version: Version,
+        fields: Map<String, Value>,
+        prev: Map<String, Value>,
+    }
+    let mut stmt = conn.prepare_cached("SELECT origin, lamport, fields, prev FROM change_log WHERE record_id = ?1")?;
+    let rows = stmt.query_map([record_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))?;
+    let object = |text: &str| match serde_json::from_str(text) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    let mut held = Vec::new();
+    for row in rows {
+        let (origin, lamport, fields, prev) = row?;
+        held.push(Held { version: Version { lamport, origin }, fields: object(&fields), prev: object(&prev) });
+    }
+    let mut added = 0;
+    for field in fields {
+        let setters: Vec<(&Version, &Value)> = held.iter().filter_map(|h| h.fields.get(*field).map(|v| (&h.version, v))).collect();
+        let overwritten: std::collections::HashSet<Version> =
+            held.iter().filter_map(|h| h.prev.get(*field).and_then(Version::from_json)).collect();
+        let before: i64 = conn
+            .prepare_cached("SELECT count(*) FROM conflicts WHERE record_id = ?1 AND field = ?2")?
+            .query_row(params![record_id, field], |r| r.get(0))?;
+        conn.prepare_cached("DELETE FROM conflicts WHERE record_id = ?1 AND field = ?2")?.execute(params![record_id, field])?;
+        let Some(&(kept_v, kept)) = setters.iter().max_by(|a, b| a.0.cmp(b.0)) else { continue };
+        let mut now = 0i64;
+        for &(lost_v, lost) in &setters {
+            if lost_v == kept_v || lost == kept || overwritten.contains(lost_v) {
+                continue;
+            }
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO conflicts (record_id, entity, field, kept_value, kept_version, lost_value, lost_version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![record_id, entity.as_str(), field, kept.to_string(), kept_v.text(), lost.to_string(), lost_v.text()])?;
+            now += 1;
+        }
+        added += (now - before).max(0) as usize;
+    }
+    Ok(added)
 }
 
 /// The index of a merged body. A merge of two valid edits can break a rule across fields (an end moved

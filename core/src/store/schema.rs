@@ -221,4 +221,33 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX records_kind_start_facets ON records (kind, start, owner_unit, subtype, status) WHERE deleted = 0;
     DROP INDEX records_kind_start;
     "#,
+    // 7: sequence numbers of other origins left out on purpose by the sender — a downward bundle carries
+    // only plans, units, indicators and practices, so an origin's log arrives here with holes by design.
+    // `check` counts them as present; a number neither logged nor listed here is a real gap. Databases
+    // from before this list the holes below the head of every origin that came from above, which is
+    // what a downward bundle's range meant then.
+    r#"
+    CREATE TABLE absent_changes (
+        origin     TEXT NOT NULL,
+        first_seq  INTEGER NOT NULL CHECK (first_seq > 0),
+        last_seq   INTEGER NOT NULL CHECK (last_seq >= first_seq),
+        PRIMARY KEY (origin, first_seq)
+    ) WITHOUT ROWID;
+    WITH from_above AS (
+        SELECT h.origin, h.head FROM origin_heads h JOIN peers p ON p.installation = h.via_peer WHERE p.role = 'upper'
+    ),
+    logged AS (
+        SELECT c.origin, c.seq, lag(c.seq, 1, 0) OVER (PARTITION BY c.origin ORDER BY c.seq) AS before
+        FROM change_log c JOIN from_above a ON a.origin = c.origin
+    )
+    INSERT INTO absent_changes (origin, first_seq, last_seq)
+    SELECT origin, before + 1, seq - 1 FROM logged WHERE seq > before + 1
+    UNION ALL
+    SELECT a.origin, coalesce(max(c.seq), 0) + 1, a.head FROM from_above a LEFT JOIN change_log c ON c.origin = a.origin
+    GROUP BY a.origin, a.head HAVING coalesce(max(c.seq), 0) < a.head;
+
+    -- The hub's inbox keeps, for each unit its bundles make, the peer that brought it: a unit made with
+    -- no parent yet is in that peer's scope only ("" for no parent).
+    ALTER TABLE inbox_units ADD COLUMN via_peer TEXT NOT NULL DEFAULT '';
+    "#,
 ];

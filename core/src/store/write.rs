@@ -349,6 +349,13 @@ fn append_change(
         lamport,
         Value::Object(prev).to_string()
     ])?;
+    // An edit here is the fields' new winner: conflicts beside it are stated against it.
+    if op != "create" {
+        if let Value::Object(map) = fields {
+            let names: Vec<&str> = map.keys().map(String::as_str).collect();
+            super::merge::refresh_conflicts(tx, id, kind, &names)?;
+        }
+    }
     Ok(())
 }
 

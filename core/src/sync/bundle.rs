@@ -2,7 +2,7 @@
 //! as a stream with bounded memory while any JSON reader still reads it whole (docs/bundle-format.md).
 //!
 //! ```text
-//! {"format":"sotay-bundle","version":1,"header":{...},"changes":[
+//! {"format":"sotay-bundle","version":2,"header":{...},"changes":[
 //! {change 1},
 //! {change 2}
 //! ],"trailer":{"changes":2,"digest":"…","signature":"…"}}
@@ -19,20 +19,62 @@ use crate::error::{Error, Refusal, Result};
 use crate::store::merge::Change;
 
 pub const FORMAT: &str = "sotay-bundle";
-pub const VERSION: i64 = 1;
+/// Version 2 added `omitted` to the ranges (what a downward bundle leaves out by scope). A version-2
+/// reader still reads version 1, where a hole in a downward range meant the same.
+pub const VERSION: i64 = 2;
 /// No line of a bundle may be longer: a change is a few kilobytes; this bounds memory on any input.
 pub const MAX_LINE: usize = 1 << 20;
 const CHANGES_OPEN: &str = ",\"changes\":[";
 const TRAILER_OPEN: &str = "],\"trailer\":";
 
-/// The changes of one origin a bundle covers: every change of that origin with `from <= seq <= to`
-/// that the recipient may see (upward: all of them; downward: those of the kinds sent down).
+/// The changes of one origin a bundle covers: every sequence number with `from <= seq <= to` is either
+/// carried in the bundle or listed in `omitted` — left out because the recipient may not see it
+/// (downward: only units, plans, indicators and practices go down). Upward nothing is omitted.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Range {
     pub origin: String,
     pub from: i64,
     pub to: i64,
+    /// Runs `[first, last]` of sequence numbers left out, in order, disjoint, inside `from..=to`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub omitted: Vec<(i64, i64)>,
+}
+
+impl Range {
+    pub fn new(origin: String, from: i64, to: i64) -> Range {
+        Range { origin, from, to, omitted: Vec::new() }
+    }
+
+    /// Whether every sequence number of `first..=last` is declared left out (true for an empty span).
+    pub fn omits_all(&self, first: i64, last: i64) -> bool {
+        let mut next = first;
+        for &(a, b) in &self.omitted {
+            if next > last {
+                break;
+            }
+            if b < next {
+                continue;
+            }
+            if a > next {
+                return false;
+            }
+            next = b + 1;
+        }
+        next > last
+    }
+
+    /// Sound on its own: `1 <= from <= to`, and omitted runs in order, disjoint and inside the range.
+    fn well_formed(&self) -> bool {
+        let mut floor = self.from;
+        self.from >= 1
+            && self.from <= self.to
+            && self.omitted.iter().all(|&(a, b)| {
+                let ok = a >= floor && a <= b && b <= self.to;
+                floor = b.saturating_add(1);
+                ok
+            })
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -54,6 +96,12 @@ pub struct Header {
     /// The installation it is for.
     pub recipient: String,
     pub ranges: Vec<Range>,
+    /// Upward: the units its changes are owned by, each with its parent as the sender holds it, up to the
+    /// sender's unit — `[[unit, parent], …]`. The receiver may not know a unit yet (its own changes come
+    /// in another bundle of the relay); with this each bundle carries what its scope check needs, so the
+    /// order bundles arrive in does not matter. It never places a unit the receiver holds elsewhere.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scope: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -94,8 +142,13 @@ pub struct BundleWriter<W: Write> {
 }
 
 impl<W: Write> BundleWriter<W> {
-    pub fn start(mut out: W, header: &Header) -> Result<Self> {
-        let mut opening = serde_json::to_string(&Opening { format: FORMAT, version: VERSION, header }).map_err(Error::from_json)?;
+    pub fn start(out: W, header: &Header) -> Result<Self> {
+        Self::start_as(out, header, VERSION)
+    }
+
+    /// A bundle that says it is of `version` (the tests write older versions with it).
+    pub(crate) fn start_as(mut out: W, header: &Header, version: i64) -> Result<Self> {
+        let mut opening = serde_json::to_string(&Opening { format: FORMAT, version, header }).map_err(Error::from_json)?;
         opening.pop(); // the closing brace: the changes array follows
         opening.push_str(CHANGES_OPEN);
         opening.push('\n');
@@ -144,6 +197,8 @@ pub struct BundleReader;
 /// What a verified bundle says about itself.
 #[derive(Debug, Clone)]
 pub struct Verified {
+    /// The format version the file was written in.
+    pub version: i64,
     pub header: Header,
     pub trailer: Trailer,
 }
@@ -168,7 +223,7 @@ impl BundleReader {
             return Err(Refusal::NotOurFormat);
         }
         hash.update(&buf);
-        let header = parse_opening(&buf)?;
+        let (version, header) = parse_opening(&buf)?;
         let mut count = 0u64;
         let mut line_no = 1;
         let mut last_had_comma = true;
@@ -200,9 +255,19 @@ impl BundleReader {
             last_had_comma = line.ends_with(b",");
             count += 1;
         };
-        // Nothing may follow the trailer.
-        if read_line(r, line_no + 1, &mut buf)? && !buf.iter().all(u8::is_ascii_whitespace) {
-            return Err(Refusal::Malformed { line: line_no + 1, detail: "text after the end of the bundle".into() });
+        // Nothing may follow the trailer, not even white space: the file ends where its signature does,
+        // so nothing unsigned can ride along (a reader that stopped at the trailer once applied a bundle
+        // with a second document appended).
+        let mut after = [0u8; 1];
+        let extra = loop {
+            match r.read(&mut after) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Refusal::Malformed { line: line_no + 1, detail: e.to_string() }),
+            }
+        };
+        if extra > 0 {
+            return Err(Refusal::TrailingData { line: line_no + 1 });
         }
         if trailer.changes != count {
             return Err(Refusal::Truncated);
@@ -222,7 +287,7 @@ impl BundleReader {
             (Some(d), _) => return Err(Refusal::UnknownKey { fingerprint: keys::fingerprint(&d) }),
             (None, _) => return Err(Refusal::Malformed { line: 1, detail: "sender_key is not an Ed25519 key".into() }),
         }
-        Ok(Verified { header, trailer })
+        Ok(Verified { version, header, trailer })
     }
 
     /// Streams the raw change lines (without the trailing comma) of a bundle that `verify` accepted.
@@ -258,10 +323,10 @@ pub fn peek_header(path: &std::path::Path) -> Option<Header> {
     let mut r = std::io::BufReader::new(std::fs::File::open(path).ok()?);
     let mut buf = Vec::new();
     read_line(&mut r, 1, &mut buf).ok()?;
-    parse_opening(&buf).ok()
+    parse_opening(&buf).ok().map(|(_, h)| h)
 }
 
-fn parse_opening(buf: &[u8]) -> std::result::Result<Header, Refusal> {
+fn parse_opening(buf: &[u8]) -> std::result::Result<(i64, Header), Refusal> {
     let text = std::str::from_utf8(buf).map_err(|_| Refusal::NotOurFormat)?.trim_end();
     let Some(head) = text.strip_suffix(CHANGES_OPEN) else {
         return Err(Refusal::NotOurFormat);
@@ -270,10 +335,23 @@ fn parse_opening(buf: &[u8]) -> std::result::Result<Header, Refusal> {
     if opening.format != FORMAT {
         return Err(Refusal::NotOurFormat);
     }
+    if opening.version < 1 {
+        return Err(Refusal::NotOurFormat);
+    }
     if opening.version > VERSION {
         return Err(Refusal::NewerFormat { found: opening.version, known: VERSION });
     }
-    serde_json::from_value(opening.header).map_err(|e| Refusal::Malformed { line: 1, detail: e.to_string() })
+    let header: Header = serde_json::from_value(opening.header).map_err(|e| Refusal::Malformed { line: 1, detail: e.to_string() })?;
+    let mut origins = std::collections::HashSet::new();
+    for r in &header.ranges {
+        if !r.well_formed() || !origins.insert(r.origin.as_str()) || (opening.version < 2 && !r.omitted.is_empty()) {
+            return Err(Refusal::Malformed { line: 1, detail: format!("range of origin {}", r.origin) });
+        }
+    }
+    if opening.version < 2 && !header.scope.is_empty() {
+        return Err(Refusal::Malformed { line: 1, detail: "scope".into() });
+    }
+    Ok((opening.version, header))
 }
 
 fn parse_trailer(buf: &[u8], line: usize) -> std::result::Result<Trailer, Refusal> {
@@ -288,5 +366,5 @@ fn parse_trailer(buf: &[u8], line: usize) -> std::result::Result<Trailer, Refusa
 /// The header of a bundle held in memory, read from its first line only, if it looks like one.
 pub fn peek_header_bytes(content: &[u8]) -> Option<Header> {
     let end = content.iter().position(|&b| b == b'\n').unwrap_or(content.len()).min(MAX_LINE);
-    parse_opening(&content[..end]).ok()
+    parse_opening(&content[..end]).ok().map(|(_, h)| h)
 }

@@ -1,11 +1,12 @@
 //! Export: what no receipt covers yet, into signed bundle files, written so that a full or pulled stick
 //! leaves nothing half-done (a temporary name, flushed to the device, renamed, read back and verified).
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -51,7 +52,7 @@ impl Store {
     fn recipient(&self, to: Option<&str>) -> Result<Recipient> {
         let peer = self.export_peer(to)?;
         let direction = if peer.role == Role::Upper { Direction::Up } else { Direction::Down };
-        let below_peer = if direction == Direction::Down { self.subtree(&peer.unit_id)? } else { Vec::new() };
+        let below_peer = if direction == Direction::Down { self.subtree(&peer.unit_id)?.into_iter().collect() } else { HashSet::new() };
         Ok(Recipient { key: self.signing_key()?, public_key: self.identity()?.public_key, direction, below_peer, peer })
     }
 
@@ -109,19 +110,21 @@ impl Store {
                     room = cap;
                 }
                 let end = last.min(from + room - 1);
-                plans.last_mut().expect("one plan at least").push(Range { origin: origin.clone(), from, to: end });
+                plans.last_mut().expect("one plan at least").push(Range::new(origin.clone(), from, end));
                 room -= end - from + 1;
                 from = end + 1;
             }
         }
         let mut summary = ExportSummary::default();
         for ranges in plans.into_iter().filter(|r| !r.is_empty()) {
-            let header = to.header(&inst, ranges.clone());
+            let header = self.header_for(&to, &inst, ranges)?;
+            let ranges = header.ranges.clone();
             let final_path = dir.join(format!("sotay-{}.bundle.json", header.bundle_id));
             let tmp_path = dir.join(format!(".sotay-{}.bundle.json.part", header.bundle_id));
             let written = self.write_bundle(&tmp_path, &header, &to, &mut summary.changes, progress);
             let finished = written.and_then(|_| {
                 std::fs::rename(&tmp_path, &final_path).map_err(io_err(&final_path))?;
+                crate::pause::point("export.renamed");
                 if let Ok(d) = File::open(dir) {
                     let _ = d.sync_all();
                 }
@@ -153,13 +156,14 @@ impl Store {
         let file = buf.into_inner().map_err(|e| Error::Io { path: path.display().to_string(), source: e.into_error() })?;
         // On the device before the rename makes it visible: a pulled stick leaves only a .part file.
         file.sync_all().map_err(io_err(path))?;
+        crate::pause::point("export.synced");
         Ok(())
     }
 
     /// Writes the header, every change of the header's ranges that the peer should get, and the signed
     /// trailer into `out`.
     fn write_changes<W: std::io::Write>(&self, out: W, header: &Header, to: &Recipient, total: &mut u64, progress: &mut dyn FnMut(u64)) -> Result<W> {
-        let (key, direction, below_peer) = (&to.key, to.direction, &to.below_peer);
+        let key = &to.key;
         let mut w = BundleWriter::start(out, header)?;
         let mut stmt = self.conn().prepare_cached(
             "SELECT origin, seq, lamport, hlc, entity, record_id, op, owner_unit, fields, prev, recorded_at
@@ -170,9 +174,8 @@ impl Store {
             while let Some(r) = rows.next()? {
                 let entity: String = r.get(4)?;
                 let owner: String = r.get(7)?;
-                if direction == Direction::Down
-                    && (!DOWNWARD_KINDS.contains(&entity.as_str()) || below_peer.contains(&owner))
-                {
+                // The same rule as the header's `omitted` (header_for).
+                if !to.gets(&entity, &owner) {
                     continue;
                 }
                 let op: String = r.get(6)?;
@@ -200,6 +203,7 @@ impl Store {
                     recorded_at: r.get(10)?,
                 };
                 w.change(&change)?;
+                crate::pause::point("export.change");
                 *total += 1;
                 if total.is_multiple_of(10_000) {
                     progress(*total);
@@ -208,6 +212,61 @@ impl Store {
         }
         let (out, _) = w.finish(key)?;
         Ok(out)
+    }
+
+    /// The header of a bundle of `ranges` for `to`, each range stating which of its sequence numbers the
+    /// bundle leaves out: those the peer may not see (downward), and those this store does not hold
+    /// because they were left out of what it received itself (a middle level passing plans down).
+    fn header_for(&self, to: &Recipient, inst: &crate::store::Installation, mut ranges: Vec<Range>) -> Result<Header> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT seq, entity, owner_unit FROM change_log WHERE origin = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq",
+        )?;
+        for range in &mut ranges {
+            let mut next = range.from;
+            let mut rows = stmt.query(params![range.origin, range.from, range.to])?;
+            while let Some(r) = rows.next()? {
+                let (seq, entity, owner): (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                if !to.gets(&entity, &owner) {
+                    continue;
+                }
+                if seq > next {
+                    range.omitted.push((next, seq - 1));
+                }
+                next = seq + 1;
+            }
+            if next <= range.to {
+                range.omitted.push((next, range.to));
+            }
+        }
+        let scope = if to.direction == Direction::Up { self.scope_of(inst, &ranges)? } else { Vec::new() };
+        Ok(Header { scope, ..to.header(inst, ranges) })
+    }
+
+    /// The units the changes of `ranges` are owned by, each with its parent, up to this unit: what an
+    /// upward bundle declares so that its receiver can check its scope whatever it holds yet.
+    fn scope_of(&self, inst: &crate::store::Installation, ranges: &[Range]) -> Result<Vec<(String, String)>> {
+        let mut owners = std::collections::BTreeSet::new();
+        let mut stmt = self.conn().prepare_cached("SELECT DISTINCT owner_unit FROM change_log WHERE origin = ?1 AND seq BETWEEN ?2 AND ?3")?;
+        for r in ranges {
+            for owner in stmt.query_map(params![r.origin, r.from, r.to], |row| row.get::<_, String>(0))? {
+                owners.insert(owner?);
+            }
+        }
+        let mut parent_of = self.conn().prepare_cached("SELECT json_extract(body, '$.parent_id') FROM records WHERE id = ?1 AND kind = 'unit'")?;
+        let mut pairs = std::collections::BTreeSet::new();
+        for owner in owners {
+            let mut unit = owner;
+            // Up the tree to this unit; a unit with no parent here ends the walk, and so would a loop.
+            while unit != inst.unit_id && pairs.len() < 100_000 {
+                let parent: Option<String> = parent_of.query_row([&unit], |r| r.get(0)).optional()?.flatten();
+                let Some(parent) = parent else { break };
+                if !pairs.insert((unit.clone(), parent.clone())) {
+                    break;
+                }
+                unit = parent;
+            }
+        }
+        Ok(pairs.into_iter().collect())
     }
 
     /// The next bundle for `peer` (what no receipt covers, from the start, at most `max_changes` sequence
@@ -222,13 +281,13 @@ impl Store {
                 break;
             }
             let end = last.min(from + room - 1);
-            ranges.push(Range { origin, from, to: end });
+            ranges.push(Range::new(origin, from, end));
             room -= end - from + 1;
         }
         if ranges.is_empty() {
             return Ok(None);
         }
-        let header = to.header(&inst, ranges);
+        let header = self.header_for(&to, &inst, ranges)?;
         let mut changes = 0;
         let bytes = self.write_changes(Vec::with_capacity(1 << 16), &header, &to, &mut changes, &mut |_| {})?;
         Ok(Some(OutgoingBundle { bundle_id: header.bundle_id, bytes, changes, ranges: header.ranges }))
@@ -240,10 +299,16 @@ struct Recipient {
     key: ed25519_dalek::SigningKey,
     public_key: String,
     direction: Direction,
-    below_peer: Vec<String>,
+    below_peer: HashSet<String>,
 }
 
 impl Recipient {
+    /// Whether this peer gets a change of `entity` owned by `owner`: upward everything; downward the
+    /// kinds sent down, except records owned inside the peer's own subtree (it has them already).
+    fn gets(&self, entity: &str, owner: &str) -> bool {
+        self.direction == Direction::Up || (DOWNWARD_KINDS.contains(&entity) && !self.below_peer.contains(owner))
+    }
+
     fn header(&self, inst: &crate::store::Installation, ranges: Vec<Range>) -> Header {
         Header {
             bundle_id: new_id(),
@@ -253,6 +318,7 @@ impl Recipient {
             sender_key: self.public_key.clone(),
             recipient: self.peer.installation.clone(),
             ranges,
+            scope: Vec::new(),
         }
     }
 }

@@ -165,15 +165,7 @@ impl Store {
             report.status = ImportStatus::Held { missing };
             return Ok(report);
         }
-        let mut checker = Checker {
-            file: name.to_string(),
-            header: header.clone(),
-            allowed: self.allowed_owners(open, &peer, &[])?,
-            heads,
-            last_seq: HashMap::new(),
-            new_changes: 0,
-            already: 0,
-        };
+        let mut checker = Checker::new(name, &verified, self.allowed_owners(open, &verified.header, &peer, &[])?, heads)?;
         if dry_run {
             // The real apply, rolled back: the preview's counts, conflicts included, are exact.
             report.conflicts = self.apply_bundle(&verified, open, &mut checker, true)?;
@@ -181,6 +173,7 @@ impl Store {
             // Checked and applied in one pass inside one transaction: a refusal on any line rolls back
             // every line before it, so nothing of a refused bundle is written.
             report.conflicts = self.apply_bundle(&verified, open, &mut checker, false)?;
+            crate::pause::point("import.applied");
             self.note_sync_event("import", &serde_json::json!({"file": name, "new": checker.new_changes, "already": checker.already}))?;
         }
         report.new_changes = checker.new_changes;
@@ -188,46 +181,76 @@ impl Store {
         Ok(report)
     }
 
-    /// Owners a lower peer may write for: its unit and every unit below it, including units that this
-    /// bundle itself creates under them, and units that bundles accepted before it create (`pending`,
-    /// as (unit, parent)). For an upper peer: this unit's own subtree, which it may not touch.
+    /// Owners a lower peer may write for: its unit and every unit below it here; units it brought that
+    /// have no parent yet (a commune's unit is made before it enrols and gets its parent); and the units
+    /// that the bundle places under those — by its changes, or by the scope its header declares (the
+    /// owners of its changes with their parents, as the sender holds them). A bundle may place a unit only
+    /// if the unit is new here or already the peer's: it can never pull in a unit that hangs elsewhere.
+    /// `pending` are units that bundles accepted before it (the hub's inbox) make or place: (unit,
+    /// parent or "", the peer that brought it). For an upper peer: this unit's own subtree, which it may
+    /// not touch.
     pub(super) fn allowed_owners(
         &self,
         open: &dyn Fn() -> Result<Box<dyn BufRead>>,
+        header: &super::bundle::Header,
         peer: &super::Peer,
-        pending: &[(String, String)],
+        pending: &[(String, String, String)],
     ) -> Result<HashSet<String>> {
         let inst = self.require_installation()?;
-        let root = if peer.role == Role::Lower { peer.unit_id.clone() } else { inst.unit_id.clone() };
-        let mut allowed: HashSet<String> = self.subtree(&root)?.into_iter().collect();
-        if peer.role == Role::Lower {
-            let mut parents: Vec<(String, String)> = pending.to_vec();
-            // Only unit changes matter here; the writer spells them `"entity":"unit"`. A line spelled
-            // otherwise adds no unit, which can only narrow the scope.
-            BundleReader::raw_lines(&mut *open()?, |_, line| {
-                const UNIT: &[u8] = b"\"entity\":\"unit\"";
-                if line.windows(UNIT.len()).any(|w| w == UNIT) {
-                    if let Ok(c) = serde_json::from_slice::<Change>(line) {
-                        if let Some(p) = c.fields.get("parent_id").and_then(Value::as_str) {
-                            parents.push((c.record_id.clone(), p.to_string()));
-                        }
+        if peer.role != Role::Lower {
+            return Ok(self.subtree(&inst.unit_id)?.into_iter().collect());
+        }
+        let mut allowed: HashSet<String> = self.subtree(&peer.unit_id)?.into_iter().collect();
+        allowed.extend(self.parentless_units_via(&peer.installation)?);
+        allowed.extend(pending.iter().filter(|(_, _, via)| *via == peer.installation).map(|(u, _, _)| u.clone()));
+        let mut links: Vec<(String, String)> = header.scope.clone();
+        // Only unit changes matter here; the writer spells them `"entity":"unit"`. A line spelled
+        // otherwise adds no unit, which can only narrow the scope.
+        BundleReader::raw_lines(&mut *open()?, |_, line| {
+            const UNIT: &[u8] = b"\"entity\":\"unit\"";
+            if line.windows(UNIT.len()).any(|w| w == UNIT) {
+                if let Ok(c) = serde_json::from_slice::<Change>(line) {
+                    if let Some(p) = c.fields.get("parent_id").and_then(Value::as_str) {
+                        links.push((c.record_id.clone(), p.to_string()));
                     }
                 }
-                Ok(())
-            })?;
-            loop {
-                let before = allowed.len();
-                for (id, parent) in &parents {
-                    if allowed.contains(parent) {
-                        allowed.insert(id.clone());
-                    }
+            }
+            Ok(())
+        })?;
+        // A unit held here and not the peer's hangs elsewhere: no link may move it into the scope.
+        let mut held = self.conn().prepare_cached("SELECT count(*) FROM records WHERE id = ?1")?;
+        let mut placeable = Vec::with_capacity(links.len());
+        for (unit, parent) in links {
+            let known = pending.iter().any(|(u, _, _)| *u == unit) || held.query_row([&unit], |r| r.get::<_, i64>(0))? > 0;
+            if !known || allowed.contains(&unit) {
+                placeable.push((unit, parent));
+            }
+        }
+        loop {
+            let before = allowed.len();
+            for (id, parent) in &placeable {
+                if allowed.contains(parent) {
+                    allowed.insert(id.clone());
                 }
-                if allowed.len() == before {
-                    break;
-                }
+            }
+            if allowed.len() == before {
+                break;
             }
         }
         Ok(allowed)
+    }
+
+    /// Units without a parent whose create came here through `peer` (made before their installation
+    /// enrolled; the change that places them may come in a later bundle).
+    fn parentless_units_via(&self, peer: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT r.id FROM records r
+             JOIN change_log c ON c.record_id = r.id AND c.op = 'create'
+             JOIN origin_heads h ON h.origin = c.origin
+             WHERE r.kind = 'unit' AND json_extract(r.body, '$.parent_id') IS NULL AND h.via_peer = ?1",
+        )?;
+        let rows = stmt.query_map([peer], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     fn apply_bundle(&mut self, v: &Verified, open: &dyn Fn() -> Result<Box<dyn BufRead>>, checker: &mut Checker, rehearse: bool) -> Result<u64> {
@@ -243,26 +266,14 @@ impl Store {
                 }
                 conflicts += merge::apply(tx, &c)?.conflicts as u64;
                 max_lamport = max_lamport.max(c.lamport);
-                tx.prepare_cached(
-                    "INSERT OR IGNORE INTO change_log (origin, seq, hlc, entity, record_id, op, owner_unit, fields,
-                                                      recorded_at, lamport, prev)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                )?
-                .execute(params![
-                    c.origin,
-                    c.seq,
-                    c.hlc,
-                    c.entity.as_str(),
-                    c.record_id,
-                    c.op.as_str(),
-                    c.owner_unit,
-                    Value::Object(c.fields.clone()).to_string(),
-                    c.recorded_at,
-                    c.lamport,
-                    Value::Object(c.prev.clone()).to_string()
-                ])?;
+                crate::pause::point("import.change");
                 Ok(())
             })?;
+            checker.finish()?;
+            for (origin, first, last) in &checker.absent {
+                tx.prepare_cached("INSERT INTO absent_changes (origin, first_seq, last_seq) VALUES (?1, ?2, ?3)")?
+                    .execute(params![origin, first, last])?;
+            }
             for r in &header.ranges {
                 tx.execute(
                     "INSERT INTO origin_heads (origin, head, via_peer) VALUES (?1, ?2, ?3)
@@ -278,6 +289,7 @@ impl Store {
                 params![header.bundle_id, digest, header.sender, now],
             )?;
             tx.execute("DELETE FROM held_bundles WHERE bundle_id = ?1", [&header.bundle_id])?;
+            crate::pause::point("import.commit");
             Ok(conflicts)
         };
         if rehearse { self.rehearse(work) } else { self.with_tx(work) }
@@ -293,6 +305,7 @@ impl Store {
             };
             let mut moved = false;
             for (id, content) in held {
+                crate::pause::point("import.held");
                 let open = || -> Result<Box<dyn BufRead>> { Ok(Box::new(Cursor::new(content.clone()))) };
                 match self.import_one(&format!("(held {id})"), &open, false) {
                     Ok(report) if matches!(report.status, ImportStatus::Held { .. }) => {}
@@ -326,28 +339,92 @@ impl Store {
     }
 }
 
-/// The per-change rules: inside a declared range and in order, in the sender's scope, NFC.
+/// The per-change rules: inside a declared range and in order, in the sender's scope, NFC; and, over the
+/// whole bundle, every sequence number of every range either carried or declared left out.
 pub(super) struct Checker {
-    pub(super) file: String,
-    pub(super) header: super::bundle::Header,
-    pub(super) allowed: HashSet<String>,
-    pub(super) heads: HashMap<String, i64>,
-    pub(super) last_seq: HashMap<String, i64>,
+    file: String,
+    direction: Direction,
+    /// Version 1 bundles did not declare what a downward range leaves out; a hole there meant it.
+    declares_omissions: bool,
+    allowed: HashSet<String>,
+    heads: HashMap<String, i64>,
+    ranges: HashMap<String, RangeCursor>,
+    /// Runs (origin, first, last) left out by the sender, above what this store held: recorded as
+    /// deliberately absent when the bundle is applied, so that `check` sees a whole log.
+    pub(super) absent: Vec<(String, i64, i64)>,
     pub(super) new_changes: u64,
     pub(super) already: u64,
 }
 
+/// Where the check of one range stands: the next sequence number expected, and the first omitted run
+/// that may still matter (changes come in increasing order, so one pass over the runs suffices).
+struct RangeCursor {
+    range: super::bundle::Range,
+    next: i64,
+    run: usize,
+}
+
+impl RangeCursor {
+    /// The first number of `first..=last` not declared omitted, if any.
+    fn first_not_omitted(&mut self, first: i64, last: i64) -> Option<i64> {
+        let runs = &self.range.omitted;
+        while self.run < runs.len() && runs[self.run].1 < first {
+            self.run += 1;
+        }
+        let mut at = first;
+        let mut i = self.run;
+        while at <= last {
+            match runs.get(i) {
+                Some(&(a, b)) if a <= at => {
+                    at = b + 1;
+                    i += 1;
+                }
+                _ => return Some(at),
+            }
+        }
+        None
+    }
+}
+
 impl Checker {
+    pub(super) fn new(file: &str, verified: &Verified, allowed: HashSet<String>, heads: HashMap<String, i64>) -> Result<Checker> {
+        let header = &verified.header;
+        if header.direction == Direction::Up {
+            if let Some(r) = header.ranges.iter().find(|r| !r.omitted.is_empty()) {
+                return Err(Error::Refused { file: file.to_string(), refusal: Refusal::LeftOutUpward { origin: r.origin.clone() } });
+            }
+        }
+        Ok(Checker {
+            file: file.to_string(),
+            direction: header.direction,
+            declares_omissions: verified.version >= 2,
+            allowed,
+            heads,
+            ranges: header.ranges.iter().map(|r| (r.origin.clone(), RangeCursor { range: r.clone(), next: r.from, run: 0 })).collect(),
+            absent: Vec::new(),
+            new_changes: 0,
+            already: 0,
+        })
+    }
+
     /// Ok(true) for a change this store lacks, Ok(false) for one it holds already.
     pub(super) fn check(&mut self, line: usize, c: &Change) -> Result<bool> {
-        let refused = |refusal| Error::Refused { file: self.file.clone(), refusal };
-        let in_range = self.header.ranges.iter().any(|r| r.origin == c.origin && (r.from..=r.to).contains(&c.seq));
-        let ordered = self.last_seq.get(&c.origin).is_none_or(|l| c.seq > *l);
-        if !in_range || !ordered {
+        let file = self.file.clone();
+        let refused = |refusal| Error::Refused { file: file.clone(), refusal };
+        let Some(cursor) = self.ranges.get(&c.origin) else {
+            return Err(refused(Refusal::OutOfRange { line }));
+        };
+        if c.seq < cursor.next || c.seq > cursor.range.to {
             return Err(refused(Refusal::OutOfRange { line }));
         }
-        self.last_seq.insert(c.origin.clone(), c.seq);
-        let in_scope = match self.header.direction {
+        self.skipped(&c.origin, c.seq - 1)?;
+        let cursor = self.ranges.get_mut(&c.origin).expect("checked above");
+        // Carried, yet declared left out: the header contradicts the bundle.
+        if cursor.first_not_omitted(c.seq, c.seq).is_none() {
+            return Err(refused(Refusal::OutOfRange { line }));
+        }
+        cursor.next = c.seq + 1;
+        let in_scope = match self.direction {
             Direction::Up => self.allowed.contains(&c.owner_unit),
             Direction::Down => !self.allowed.contains(&c.owner_unit) && DOWNWARD_KINDS.contains(&c.entity.as_str()),
         };
@@ -364,6 +441,39 @@ impl Checker {
             self.already += 1;
         }
         Ok(new)
+    }
+
+    /// After the last change: the numbers of every range that no change carried must be declared left out.
+    pub(super) fn finish(&mut self) -> Result<()> {
+        let ends: Vec<(String, i64)> = self.ranges.iter().map(|(o, c)| (o.clone(), c.range.to)).collect();
+        for (origin, to) in ends {
+            self.skipped(&origin, to)?;
+        }
+        self.absent.sort();
+        Ok(())
+    }
+
+    /// Accounts for the numbers of `origin` from the next expected up to `last`, which no change carries.
+    fn skipped(&mut self, origin: &str, last: i64) -> Result<()> {
+        let cursor = self.ranges.get_mut(origin).expect("a declared range");
+        let first = cursor.next;
+        if first > last {
+            return Ok(());
+        }
+        let unaccounted = match self.direction {
+            Direction::Up => Some(first),
+            Direction::Down if self.declares_omissions => cursor.first_not_omitted(first, last),
+            Direction::Down => None,
+        };
+        if let Some(seq) = unaccounted {
+            return Err(Error::Refused { file: self.file.clone(), refusal: Refusal::Unaccounted { origin: origin.to_string(), seq } });
+        }
+        cursor.next = last + 1;
+        let head = self.heads.get(origin).copied().unwrap_or(0);
+        if last > head {
+            self.absent.push((origin.to_string(), first.max(head + 1), last));
+        }
+        Ok(())
     }
 }
 

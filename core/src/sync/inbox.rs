@@ -56,29 +56,25 @@ impl Store {
             report.status = ImportStatus::Held { missing };
             return Ok(report);
         }
-        let pending: Vec<(String, String)> = {
-            let mut stmt = self.conn().prepare_cached("SELECT unit_id, parent_id FROM inbox_units")?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let pending: Vec<(String, String, String)> = {
+            let mut stmt = self.conn().prepare_cached("SELECT unit_id, parent_id, via_peer FROM inbox_units")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<rusqlite::Result<Vec<_>>>()?
         };
-        let mut checker = Checker {
-            file: name.to_string(),
-            header: header.clone(),
-            allowed: self.allowed_owners(&open, &peer, &pending)?,
-            heads: heads.clone(),
-            last_seq: HashMap::new(),
-            new_changes: 0,
-            already: 0,
-        };
+        let mut checker = Checker::new(name, &verified, self.allowed_owners(&open, &verified.header, &peer, &pending)?, heads.clone())?;
+        // Units these changes make or place ("" for a new unit with no parent yet), for later bundles' scope.
         let mut units: Vec<(String, String)> = Vec::new();
         super::bundle::BundleReader::changes(&mut *open()?, |line, c: Change| {
             if checker.check(line, &c)? && c.entity == crate::Kind::Unit {
-                if let Some(parent) = c.fields.get("parent_id").and_then(Value::as_str) {
-                    units.push((c.record_id.clone(), parent.to_string()));
+                match c.fields.get("parent_id").and_then(Value::as_str) {
+                    Some(parent) => units.push((c.record_id.clone(), parent.to_string())),
+                    None if c.op == crate::store::merge::Op::Create => units.push((c.record_id.clone(), String::new())),
+                    None => {}
                 }
             }
             Ok(())
         })?;
+        checker.finish()?;
         report.new_changes = checker.new_changes;
         report.already = checker.already;
         if checker.new_changes == 0 {
@@ -99,8 +95,14 @@ impl Store {
                 )?;
             }
             for (unit, parent) in &units {
-                tx.execute("INSERT OR REPLACE INTO inbox_units (unit_id, parent_id) VALUES (?1, ?2)", params![unit, parent])?;
+                tx.execute(
+                    "INSERT INTO inbox_units (unit_id, parent_id, via_peer) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (unit_id) DO UPDATE SET parent_id = excluded.parent_id
+                     WHERE excluded.parent_id != '' OR parent_id = ''",
+                    params![unit, parent, header.sender],
+                )?;
             }
+            crate::pause::point("inbox.accept");
             Ok(())
         })?;
         Ok(report)
@@ -127,6 +129,7 @@ impl Store {
         };
         let name = format!("(inbox {bundle_id})");
         let outcome = self.import_bytes(&name, &content, false);
+        crate::pause::point("inbox.applied");
         // Applied (or found applied): leaves the inbox. Crash before this line: the next try finds it
         // applied already, and removes it then.
         self.conn().execute("DELETE FROM inbox WHERE seq = ?1", [seq])?;

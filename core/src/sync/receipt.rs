@@ -78,6 +78,7 @@ impl Store {
             let mut f = std::fs::File::create(&tmp)?;
             f.write_all(text.as_bytes())?;
             f.sync_all()?;
+            crate::pause::point("receipt.write");
             std::fs::rename(&tmp, &path)
         };
         if let Err(e) = write() {
@@ -86,6 +87,22 @@ impl Store {
         }
         self.note_sync_event("receipt_written", &serde_json::json!({"peer": peer, "file": path.display().to_string()}))?;
         Ok(path)
+    }
+
+    /// A receipt that `sender` sent over the network: nothing but a receipt is taken (a bundle posted
+    /// here is refused, never applied), and only one that `sender` itself signed.
+    pub fn take_receipt_from(&mut self, sender: &str, name: &str, content: &[u8]) -> Result<ImportReport> {
+        let refused = |refusal| Error::Refused { file: name.to_string(), refusal };
+        let receipt: Receipt = std::str::from_utf8(content)
+            .ok()
+            .and_then(|text| serde_json::from_str(text).ok())
+            .filter(|r: &Receipt| r.format == FORMAT)
+            .ok_or_else(|| refused(Refusal::NotOurFormat))?;
+        if receipt.from != sender {
+            return Err(refused(Refusal::NotFromSender));
+        }
+        let text = std::str::from_utf8(content).map_err(|_| refused(Refusal::NotOurFormat))?;
+        self.import_receipt(name, text, false)
     }
 
     pub(crate) fn import_receipt(&mut self, name: &str, text: &str, dry_run: bool) -> Result<ImportReport> {
@@ -117,9 +134,11 @@ impl Store {
                         params![r.from, h.origin, h.to],
                     )?;
                     moved += n;
+                    crate::pause::point("receipt.ack");
                 }
                 Ok(())
             })?;
+            crate::pause::point("receipt.applied");
             self.note_sync_event("receipt", &serde_json::json!({"from": r.from, "origins": moved}))?;
         }
         Ok(ImportReport {

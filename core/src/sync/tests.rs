@@ -199,7 +199,8 @@ fn forged_unknown_out_of_scope_non_nfc_and_misaddressed_bundles_are_refused() {
         sender_unit: a_id.unit_id.clone(),
         sender_key: a_id.public_key.clone(),
         recipient: recipient.into(),
-        ranges: vec![Range { origin: a_id.installation.clone(), from: 1, to: 1 }],
+        ranges: vec![Range::new(a_id.installation.clone(), 1, 1)],
+        scope: Vec::new(),
     };
     let before = dump(&p.store);
     let f = dir.path().join("forged.json");
@@ -231,12 +232,26 @@ fn forged_unknown_out_of_scope_non_nfc_and_misaddressed_bundles_are_refused() {
         assert!(expected(&r), "case {i} over the network: {r:?}");
         assert_eq!(p.store.inbox_size().unwrap().bundles, 0, "case {i} went into the inbox");
     }
+    // A moving B's unit under A, then writing for B: a bundle cannot pull in a unit that hangs elsewhere.
+    let mut hijack = Header { ranges: vec![Range::new(a_id.installation.clone(), 1, 2)], ..header(&p_inst) };
+    hijack.bundle_id = crate::store::new_id();
+    let mut move_b = change(&a_id.installation, 1, &b_unit, "");
+    move_b.entity = Kind::Unit;
+    move_b.record_id = b_unit.clone();
+    move_b.op = Op::Update;
+    move_b.fields = serde_json::from_value(json!({"parent_id": a_id.unit_id})).unwrap();
+    forge(&f, &a_key, hijack, &[move_b, change(&a_id.installation, 2, &b_unit, "Viết hộ đơn vị khác")]);
+    let r = refusal(p.store.import_file(&f, false).unwrap_err());
+    assert!(matches!(&r, Refusal::OutOfScope { owner_unit, .. } if *owner_unit == b_unit), "{r:?}");
+    assert!(dump(&p.store) == before, "the move changed the store");
     // A newer format version.
     let good = dir.path().join("good.json");
     forge(&good, &a_key, header(&p_inst), &[]);
-    let text = std::fs::read_to_string(&good).unwrap().replacen("\"version\":1", "\"version\":2", 1);
+    let newer = format!("\"version\":{}", super::bundle::VERSION + 1);
+    let text = std::fs::read_to_string(&good).unwrap().replacen(&format!("\"version\":{}", super::bundle::VERSION), &newer, 1);
     std::fs::write(&f, text).unwrap();
-    assert!(matches!(refusal(p.store.import_file(&f, false).unwrap_err()), Refusal::NewerFormat { found: 2, .. }));
+    let found = super::bundle::VERSION + 1;
+    assert!(matches!(refusal(p.store.import_file(&f, false).unwrap_err()), Refusal::NewerFormat { found: v, .. } if v == found));
     // A line longer than any change can be.
     std::fs::write(&f, format!("{}\n", "x".repeat(super::bundle::MAX_LINE + 10))).unwrap();
     assert!(matches!(refusal(p.store.import_file(&f, false).unwrap_err()), Refusal::TooLarge { .. }));
@@ -277,47 +292,149 @@ fn concurrent_edits_of_one_field_leave_one_winner_and_a_conflict() {
     assert_eq!(s.conflicts().unwrap().len(), 1);
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(12))]
+/// Bundles for two receivers, made by real installations on disk: a province P under a central level C,
+/// a commune A with three laptops (A1, A2, A3 — each edits the commune's `place`, three concurrent edits)
+/// and a commune B. `to_p` are the communes' bundles to P (A1 exports twice without a receipt, so its
+/// bundles overlap); `to_c` are P's bundles to C — P's own events and plan edits relayed with the
+/// communes' changes, exported twice without a receipt (overlapping again) and cut small, so that out of
+/// order they leave gaps that are held.
+struct OrderFixture {
+    p_base: PathBuf,
+    c_base: PathBuf,
+    to_p: Vec<PathBuf>,
+    to_c: Vec<PathBuf>,
+}
 
-    /// Bundles (with overlaps: A exports twice without a receipt) imported in any order, some twice,
-    /// into copies of the same province give byte-identical dumps — and receivers' clocks play no part.
-    #[test]
-    fn any_order_with_duplicates_and_overlaps_converges(order in Just((0usize..6).collect::<Vec<_>>()).prop_shuffle(), dup in 0usize..6) {
-        let dir = TempDir::new().unwrap();
-        let (p, mut a, mut b) = world(dir.path());
-        log_events(&mut a.store, 3, "A");
-        let mut files = export(&mut a.store, &dir.path().join("a1"), 2);
-        log_events(&mut a.store, 2, "A2");
-        // Edit a record after the first export: the second export overlaps the first.
+fn enroll_below(upper: &mut Store, lower: &mut Store) {
+    lower.enroll(&upper.enrolment().unwrap()).unwrap();
+    upper.enroll(&lower.enrolment().unwrap()).unwrap();
+}
+
+fn set_place(s: &mut Store, place: &str) {
+    let unit_id = s.identity().unwrap().unit_id;
+    let mut unit = s.get(Kind::Unit, &unit_id).unwrap();
+    unit["place"] = json!(place);
+    s.update(Kind::Unit, &unit_id, &unit).unwrap();
+}
+
+fn order_fixture() -> &'static OrderFixture {
+    static FIXTURE: std::sync::OnceLock<OrderFixture> = std::sync::OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let dir = TempDir::new().unwrap().keep();
+        let mut c = site(&dir, "Trung ương Đoàn", "TW", "central").store;
+        let mut p = site(&dir, "Tỉnh đoàn Hưng Yên", "TINH", "province").store;
+        enroll_below(&mut c, &mut p);
+        let mut a1 = site(&dir, "Đoàn xã Đông Hưng", "XA-A", "grassroots").store;
+        enroll_below(&mut p, &mut a1);
+        let mut laptops = Vec::new();
+        for n in 2..=3 {
+            let mut s = Store::open(&dir.join(format!("XA-A{n}.db"))).unwrap();
+            s.init_joining(&a1.enrolment().unwrap()).unwrap();
+            enroll_below(&mut p, &mut s);
+            laptops.push(s);
+        }
+        let mut b = site(&dir, "Đoàn xã Tiền Hải", "XA-B", "grassroots").store;
+        enroll_below(&mut p, &mut b);
+        let (p_base, c_base) = (dir.join("p-base.db"), dir.join("c-base.db"));
+        p.copy_to(&p_base).unwrap();
+        c.copy_to(&c_base).unwrap();
+
+        log_events(&mut a1, 3, "A1");
+        set_place(&mut a1, "Thôn Đông");
+        for (n, s) in laptops.iter_mut().enumerate() {
+            log_events(s, 2, &format!("A{}", n + 2));
+            set_place(s, ["Thôn Đoài", "Thôn Nam"][n]);
+        }
+        log_events(&mut b, 2, "B");
+        let mut to_p = export(&mut a1, &dir.join("a1-1"), 2);
+        for (n, s) in laptops.iter_mut().enumerate() {
+            to_p.extend(export(s, &dir.join(format!("a{}", n + 2)), 2));
+        }
+        to_p.extend(export(&mut b, &dir.join("b"), 2));
+        // A1 goes on: an event renamed, one more, its place set again; the second export overlaps.
         let mut q = crate::ListQuery::new(Kind::Event);
         q.page_size = 1;
-        let first = a.store.list(&q).unwrap().rows.remove(0);
-        let mut edited = first.clone();
-        edited["title"] = json!("Đã sửa tiêu đề");
-        a.store.update(Kind::Event, first["id"].as_str().unwrap(), &edited).unwrap();
-        files.extend(export(&mut a.store, &dir.path().join("a2"), 3));
-        log_events(&mut b.store, 2, "B");
-        files.extend(export(&mut b.store, &dir.path().join("b"), 2));
-        prop_assume!(files.len() >= 6);
-        let files = &files[..6];
+        let mut first = a1.list(&q).unwrap().rows.remove(0);
+        first["title"] = json!("Đã sửa tiêu đề");
+        a1.update(Kind::Event, first["id"].as_str().unwrap(), &first).unwrap();
+        log_events(&mut a1, 1, "A1 sau");
+        set_place(&mut a1, "Thôn Bắc");
+        to_p.extend(export(&mut a1, &dir.join("a1-2"), 3));
 
-        let run = |sequence: &[usize], name: &str| {
-            let copy = dir.path().join(name);
-            p.store.copy_to(&copy).unwrap();
-            let mut s = Store::open(&copy).unwrap();
-            for &i in sequence {
-                s.import_file(&files[i], false).unwrap();
+        // P takes half, works, sends up; takes the rest, works, sends up again (overlapping).
+        let half = to_p.len() / 2;
+        for f in &to_p[..half] {
+            p.import_file(f, false).unwrap();
+        }
+        log_events(&mut p, 2, "tỉnh");
+        let plan = p.create(Kind::Plan, &json!({"title": "Kế hoạch quý IV", "start_on": "2026-10-01"})).unwrap();
+        let mut to_c = export(&mut p, &dir.join("p-1"), 3);
+        for f in &to_p[half..] {
+            p.import_file(f, false).unwrap();
+        }
+        let mut edited = plan.clone();
+        edited["title"] = json!("Kế hoạch quý IV (sửa)");
+        p.update(Kind::Plan, plan["id"].as_str().unwrap(), &edited).unwrap();
+        log_events(&mut p, 1, "tỉnh sau");
+        to_c.extend(export(&mut p, &dir.join("p-2"), 4));
+        OrderFixture { p_base, c_base, to_p, to_c }
+    })
+}
+
+/// Conflict records as a person sees them, in a fixed order.
+fn conflict_rows(s: &Store) -> Vec<String> {
+    let mut stmt = s
+        .conn()
+        .prepare("SELECT record_id, entity, field, kept_value, kept_version, lost_value, lost_version FROM conflicts")
+        .unwrap();
+    let mut rows: Vec<String> = stmt
+        .query_map([], |r| Ok((0..7).map(|i| r.get::<_, String>(i).unwrap()).collect::<Vec<_>>().join(" | ")))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// Imports `files` in `order` into a copy of `base`; returns the dump and the conflict records.
+fn receive(base: &Path, files: &[PathBuf], order: &[usize], copy: &Path) -> (Vec<u8>, Vec<String>) {
+    let _ = std::fs::remove_file(copy);
+    Store::open(base).unwrap().copy_to(copy).unwrap();
+    let mut s = Store::open(copy).unwrap();
+    for &i in order {
+        s.import_file(&files[i], false).unwrap();
+    }
+    assert_eq!(s.held_gaps().unwrap(), Vec::new(), "order {order:?} left a gap");
+    assert_eq!(s.check().unwrap(), Vec::<String>::new(), "order {order:?}");
+    (dump(&s), conflict_rows(&s))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Bundles of several origins — two communes (one with three laptops editing one field at once) and
+    /// the province's own changes relayed with theirs — imported in any order, with a duplicate, into
+    /// copies of each receiver (the province, the central level) end byte-identical and with the same
+    /// conflict records as when imported in the order they were made.
+    #[test]
+    fn any_order_with_duplicates_and_overlaps_converges(seed in any::<u64>(), dup in any::<usize>()) {
+        let f = order_fixture();
+        let scratch = TempDir::new().unwrap();
+        for (name, base, files) in [("province", &f.p_base, &f.to_p), ("central", &f.c_base, &f.to_c)] {
+            prop_assert!(files.len() >= 6, "{name}: {} bundles", files.len());
+            let in_order: Vec<usize> = (0..files.len()).collect();
+            let expected = receive(base, files, &in_order, &scratch.path().join(format!("{name}-in-order.db")));
+            prop_assert!(!expected.1.is_empty(), "{name}: the three laptops' edits leave conflicts");
+            let mut shuffled = in_order.clone();
+            let mut rng = crate::seed::Rng::new(seed);
+            for i in (1..shuffled.len()).rev() {
+                shuffled.swap(i, rng.below(i as u64 + 1) as usize);
             }
-            assert!(s.held_gaps().unwrap().is_empty());
-            assert!(s.check().unwrap().is_empty(), "{:?}", s.check().unwrap());
-            dump(&s)
-        };
-        let in_order = run(&[0, 1, 2, 3, 4, 5], "in-order.db");
-        let mut shuffled = order.clone();
-        shuffled.push(order[dup]);
-        let shuffled_dump = run(&shuffled, "shuffled.db");
-        prop_assert!(shuffled_dump == in_order, "order {:?} diverged", shuffled);
+            shuffled.insert(dup % (shuffled.len() + 1), shuffled[dup % shuffled.len()]);
+            let got = receive(base, files, &shuffled, &scratch.path().join(format!("{name}-shuffled.db")));
+            prop_assert!(got.0 == expected.0, "{name}: order {shuffled:?} gave another dump");
+            prop_assert_eq!(got.1, expected.1, "{}: order {:?} gave other conflicts", name, shuffled);
+        }
     }
 }
 
@@ -325,10 +442,11 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
     /// A mutation fuzzer for the bundle reader (cargo-fuzz needs a nightly toolchain this machine does
-    /// not have): random edits of a real bundle — bytes replaced, inserted, deleted, lines swapped — never
-    /// panic the reader, and are never accepted as a different, valid bundle.
+    /// not have): random edits of a real bundle — bytes replaced, inserted, deleted, lines swapped, and
+    /// bytes, lines or a whole second bundle appended after the end — never panic the reader, and are
+    /// never accepted as anything but the bundle as written.
     #[test]
-    fn the_bundle_reader_survives_random_edits(edits in proptest::collection::vec((0usize..4, any::<usize>(), any::<u8>()), 1..6)) {
+    fn the_bundle_reader_survives_random_edits(edits in proptest::collection::vec((0usize..7, any::<usize>(), any::<u8>()), 1..6)) {
         use std::sync::OnceLock;
         static FIXTURE: OnceLock<(Vec<u8>, ed25519_dalek::VerifyingKey, String)> = OnceLock::new();
         let (bytes, key, sender) = FIXTURE.get_or_init(|| {
@@ -346,20 +464,24 @@ proptest! {
                 0 => { if !m.is_empty() { m[i] = byte; } }
                 1 => m.insert(i, byte),
                 2 => { if !m.is_empty() { m.remove(i); } }
-                _ => {
+                3 => {
                     let mut lines: Vec<&[u8]> = m.split(|b| *b == b'\n').collect();
                     let n = lines.len();
                     if n > 2 { lines.swap(i % n, (i + 1) % n); }
                     m = lines.join(&b'\n');
                 }
+                // Past the end: a byte, a copy of one of its own lines, or the whole bundle again.
+                4 => m.push(byte),
+                5 => {
+                    let lines: Vec<Vec<u8>> = bytes.split(|b| *b == b'\n').map(<[u8]>::to_vec).collect();
+                    m.extend_from_slice(&lines[i % lines.len()]);
+                    m.push(b'\n');
+                }
+                _ => m.extend_from_slice(bytes),
             }
         }
         let result = super::bundle::BundleReader::verify(&mut std::io::Cursor::new(&m), &|s| (s == sender).then_some(*key));
-        // Accepted only if the edit touched nothing but white space after the end.
-        if result.is_ok() {
-            let trim = |b: &[u8]| b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(0, |i| i + 1);
-            prop_assert!(m[..trim(&m)] == bytes[..trim(bytes)], "an edited bundle verified");
-        }
+        prop_assert!(result.is_err() || m == *bytes, "an edited bundle verified");
     }
 }
 
@@ -473,4 +595,199 @@ fn the_hub_inbox_receipts_what_it_keeps_and_applies_it_as_an_import_would() {
     let records = |s: &Store| String::from_utf8(dump(s)).unwrap().lines().filter(|l| l.contains("Sinh hoạt chi đoàn")).count();
     assert_eq!(records(&p.store), 5);
     assert!(p.store.check().unwrap().is_empty());
+}
+
+#[test]
+fn anything_after_the_trailer_is_refused_and_nothing_changes() {
+    let dir = TempDir::new().unwrap();
+    let (mut p, mut a, _) = world(dir.path());
+    log_events(&mut a.store, 3, "A");
+    let file = export(&mut a.store, &dir.path().join("out"), 1000).remove(0);
+    let bytes = std::fs::read(&file).unwrap();
+    let before = dump(&p.store);
+    let tails: [&[u8]; 6] = [b"\n{\"x\":1}\n", b"{\"x\":1}", b"\n", b" ", b"\0", &bytes];
+    let bad = dir.path().join("tail.json");
+    for tail in tails {
+        let content = [&bytes[..], tail].concat();
+        std::fs::write(&bad, &content).unwrap();
+        let shown = String::from_utf8_lossy(&tail[..tail.len().min(12)]).into_owned();
+        let r = refusal(p.store.import_file(&bad, false).unwrap_err());
+        assert!(matches!(r, Refusal::TrailingData { .. }), "{shown:?} appended: {r:?}");
+        assert!(dump(&p.store) == before, "{shown:?} appended changed the store");
+        let r = refusal(p.store.accept_bundle("net", &content).unwrap_err());
+        assert!(matches!(r, Refusal::TrailingData { .. }), "{shown:?} appended, over the network: {r:?}");
+        assert_eq!(p.store.inbox_size().unwrap().bundles, 0);
+    }
+    assert_eq!(p.store.import_file(&file, false).unwrap().status, ImportStatus::Applied, "the bundle as written goes in");
+}
+
+/// The province's own work between the plans it sends down: events, opinions, inspections stay at the
+/// province, so each commune receives the province's log with holes — declared, recorded, and whole.
+fn province_work(p: &mut Store, round: usize) -> String {
+    log_events(p, 2, &format!("tỉnh {round}"));
+    p.create(Kind::Opinion, &json!({"topic": format!("Góp ý {round}"), "content": "Nội bộ tỉnh", "given_on": "2026-10-02"})).unwrap();
+    let plan = p
+        .create(Kind::Plan, &json!({"title": format!("Kế hoạch tuyên truyền đợt {round}"), "start_on": "2026-10-01"}))
+        .unwrap();
+    p.create(Kind::Inspection, &json!({"content": format!("Kiểm tra đợt {round}"), "held_on": "2026-10-03"})).unwrap();
+    log_events(p, 1, &format!("tỉnh {round} sau"));
+    plan["id"].as_str().unwrap().to_string()
+}
+
+fn export_to(s: &mut Store, to: &str, dir: &Path, max: usize) -> Vec<PathBuf> {
+    s.export(dir, &ExportOptions { to: Some(to.to_string()), max_changes: max }, &mut |_| {}).unwrap().files
+}
+
+#[test]
+fn plans_sent_down_between_other_records_leave_a_whole_log_below_and_a_real_gap_is_still_named() {
+    let dir = TempDir::new().unwrap();
+    let (mut p, mut a, _) = world(dir.path());
+    // A branch with its own installation under the commune: the commune passes the plans on.
+    let mut c = site(dir.path(), "Chi đoàn thôn Đông", "CD-DONG", "branch");
+    c.store.enroll(&a.store.enrolment().unwrap()).unwrap();
+    a.store.enroll(&c.store.enrolment().unwrap()).unwrap();
+    let (a_inst, c_inst) = (a.store.identity().unwrap().installation, c.store.identity().unwrap().installation);
+    let p_origin = p.store.identity().unwrap().installation;
+
+    let first_plan = province_work(&mut p.store, 1);
+    // Small bundles, so that ranges end on records that stay at the province.
+    for f in export_to(&mut p.store, &a_inst, &dir.path().join("d1"), 3) {
+        assert_eq!(a.store.import_file(&f, false).unwrap().status, ImportStatus::Applied);
+    }
+    assert!(a.store.get(Kind::Plan, &first_plan).is_ok());
+    assert_eq!(a.store.check().unwrap(), Vec::<String>::new(), "the commune's log is whole");
+
+    // More work, a second plan; the export overlaps the first (no receipt yet), then goes on after one.
+    let second_plan = province_work(&mut p.store, 2);
+    for f in export_to(&mut p.store, &a_inst, &dir.path().join("d2"), 4) {
+        let r = a.store.import_file(&f, false).unwrap();
+        assert!(matches!(r.status, ImportStatus::Applied | ImportStatus::AlreadyApplied), "{r:?}");
+    }
+    let receipt = a.store.write_receipt(&dir.path().join("r"), &p_origin).unwrap();
+    p.store.import_file(&receipt, false).unwrap();
+    let third_plan = province_work(&mut p.store, 3);
+    for f in export_to(&mut p.store, &a_inst, &dir.path().join("d3"), 1000) {
+        assert_eq!(a.store.import_file(&f, false).unwrap().status, ImportStatus::Applied, "later bundles apply in order");
+    }
+    for plan in [&second_plan, &third_plan] {
+        assert!(a.store.get(Kind::Plan, plan).is_ok());
+    }
+    let mut q = crate::ListQuery::new(Kind::Event);
+    q.page_size = 1;
+    assert_eq!(a.store.list(&q).unwrap().total, 0, "the province's events stay at the province");
+    assert_eq!(a.store.check().unwrap(), Vec::<String>::new());
+
+    // The commune passes the plans down to its branch: the province's log with its holes, and the
+    // commune's own.
+    for f in export_to(&mut a.store, &c_inst, &dir.path().join("d4"), 5) {
+        assert_eq!(c.store.import_file(&f, false).unwrap().status, ImportStatus::Applied);
+    }
+    assert!(c.store.get(Kind::Plan, &third_plan).is_ok());
+    assert_eq!(c.store.check().unwrap(), Vec::<String>::new(), "the branch's log is whole");
+
+    // A change lost from the log (a damaged disk, a bug) is still a gap, and named.
+    let seq: i64 = a.store.conn().query_row(
+        "SELECT seq FROM change_log WHERE origin = ?1 AND record_id = ?2", [&p_origin, &second_plan], |r| r.get(0)).unwrap();
+    a.store.conn().execute("DELETE FROM change_log WHERE origin = ?1 AND seq = ?2", rusqlite::params![p_origin, seq]).unwrap();
+    let problems = a.store.check().unwrap();
+    assert!(problems.contains(&format!("change log of origin {p_origin} is missing seq {seq}")), "{problems:?}");
+}
+
+#[test]
+fn a_range_that_does_not_account_for_every_number_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let (mut p, mut a, _) = world(dir.path());
+    let a_id = a.store.identity().unwrap();
+    let p_id = p.store.identity().unwrap();
+    let (a_key, p_key) = (a.store.signing_key().unwrap(), p.store.signing_key().unwrap());
+    let f = dir.path().join("forged.json");
+    let header = |direction, sender: &super::Identity, recipient: &str, range: Range| Header {
+        bundle_id: crate::store::new_id(),
+        direction,
+        sender: sender.installation.clone(),
+        sender_unit: sender.unit_id.clone(),
+        sender_key: sender.public_key.clone(),
+        recipient: recipient.into(),
+        ranges: vec![range],
+        scope: Vec::new(),
+    };
+    let plan = |seq: i64| plan_change(&p_id, seq);
+    let before = dump(&a.store);
+    // Down: seq 2 carried, 1 and 3 neither carried nor declared.
+    forge(&f, &p_key, header(Direction::Down, &p_id, &a_id.installation, Range::new(p_id.installation.clone(), 1, 3)), &[plan(2)]);
+    let r = refusal(a.store.import_file(&f, false).unwrap_err());
+    assert_eq!(r, Refusal::Unaccounted { origin: p_id.installation.clone(), seq: 1 });
+    // Down: 1 declared, 3 not.
+    let mut range = Range::new(p_id.installation.clone(), 1, 3);
+    range.omitted = vec![(1, 1)];
+    forge(&f, &p_key, header(Direction::Down, &p_id, &a_id.installation, range.clone()), &[plan(2)]);
+    assert_eq!(refusal(a.store.import_file(&f, false).unwrap_err()), Refusal::Unaccounted { origin: p_id.installation.clone(), seq: 3 });
+    // Down: carried and declared left out at once.
+    range.omitted = vec![(1, 2)];
+    forge(&f, &p_key, header(Direction::Down, &p_id, &a_id.installation, range.clone()), &[plan(2)]);
+    assert!(matches!(refusal(a.store.import_file(&f, false).unwrap_err()), Refusal::OutOfRange { .. }));
+    // Down: omitted runs out of order or outside the range are malformed.
+    range.omitted = vec![(3, 3), (1, 1)];
+    forge(&f, &p_key, header(Direction::Down, &p_id, &a_id.installation, range.clone()), &[plan(2)]);
+    assert!(matches!(refusal(a.store.import_file(&f, false).unwrap_err()), Refusal::Malformed { line: 1, .. }));
+    assert!(dump(&a.store) == before);
+    // Declared properly, it goes in, and the commune's log is whole.
+    range.omitted = vec![(1, 1), (3, 3)];
+    forge(&f, &p_key, header(Direction::Down, &p_id, &a_id.installation, range), &[plan(2)]);
+    assert_eq!(a.store.import_file(&f, false).unwrap().status, ImportStatus::Applied);
+    assert_eq!(a.store.check().unwrap(), Vec::<String>::new());
+
+    // Up: every change travels; a hole, declared or not, is refused.
+    let before = dump(&p.store);
+    let up = |seq| change(&a_id.installation, seq, &a_id.unit_id, "Tuyên truyền");
+    forge(&f, &a_key, header(Direction::Up, &a_id, &p_id.installation, Range::new(a_id.installation.clone(), 1, 2)), &[up(2)]);
+    assert_eq!(refusal(p.store.import_file(&f, false).unwrap_err()), Refusal::Unaccounted { origin: a_id.installation.clone(), seq: 1 });
+    let mut range = Range::new(a_id.installation.clone(), 1, 2);
+    range.omitted = vec![(1, 1)];
+    forge(&f, &a_key, header(Direction::Up, &a_id, &p_id.installation, range), &[up(2)]);
+    assert_eq!(refusal(p.store.import_file(&f, false).unwrap_err()), Refusal::LeftOutUpward { origin: a_id.installation.clone() });
+    assert!(dump(&p.store) == before);
+}
+
+#[test]
+fn a_version_1_bundle_from_above_with_holes_is_read_as_version_1_meant_it() {
+    let dir = TempDir::new().unwrap();
+    let (p, mut a, _) = world(dir.path());
+    let (a_id, p_id) = (a.store.identity().unwrap(), p.store.identity().unwrap());
+    let plan = plan_change(&p_id, 2);
+    let header = Header {
+        bundle_id: crate::store::new_id(),
+        direction: Direction::Down,
+        sender: p_id.installation.clone(),
+        sender_unit: p_id.unit_id.clone(),
+        sender_key: p_id.public_key.clone(),
+        recipient: a_id.installation.clone(),
+        ranges: vec![Range::new(p_id.installation.clone(), 1, 4)],
+        scope: Vec::new(),
+    };
+    let f = dir.path().join("v1.json");
+    let mut w = BundleWriter::start_as(std::fs::File::create(&f).unwrap(), &header, 1).unwrap();
+    w.change(&plan).unwrap();
+    w.finish(&p.store.signing_key().unwrap()).unwrap();
+    // Version 1 said "every change the recipient may see": seq 1, 3 and 4 were left out on purpose.
+    assert_eq!(a.store.import_file(&f, false).unwrap().status, ImportStatus::Applied);
+    assert_eq!(a.store.check().unwrap(), Vec::<String>::new());
+    let absent: i64 = a.store.conn().query_row("SELECT sum(last_seq - first_seq + 1) FROM absent_changes", [], |r| r.get(0)).unwrap();
+    assert_eq!(absent, 3);
+}
+
+/// A plan's create made by `by`, its body in canonical form (as a real installation writes it).
+fn plan_change(by: &super::Identity, seq: i64) -> Change {
+    struct AnyKnown;
+    impl crate::model::Known for AnyKnown {
+        fn unit_exists(&self, _: &str) -> crate::Result<bool> { Ok(true) }
+        fn plan_exists(&self, _: &str) -> crate::Result<bool> { Ok(true) }
+        fn event_exists(&self, _: &str) -> crate::Result<bool> { Ok(true) }
+        fn indicator_exists(&self, _: &str) -> crate::Result<bool> { Ok(true) }
+    }
+    let body = crate::model::prepare(Kind::Plan, &json!({"title": "Kế hoạch", "start_on": "2026-10-01"}), &AnyKnown).unwrap().body;
+    let mut c = change(&by.installation, seq, &by.unit_id, "Kế hoạch");
+    c.entity = Kind::Plan;
+    c.fields = body.as_object().unwrap().clone();
+    c
 }

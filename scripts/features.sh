@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The cargo features every build of this checkout uses (scripts/run.sh, scripts/test.sh): one feature set,
+# so that running one after the other builds nothing twice. The bad-link test needs root.
+features="sotay-tests/window"
+if [[ $(id -u) -eq 0 ]]; then
+  features+=",sotay-tests/netns"
+fi
+echo "$features"
