@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh run
 [[ -f "$HOME/.cargo/env" ]] && source "$HOME/.cargo/env"
-# The window lays documents out with the `sotay` program beside it (target/debug/sotay): build both.
-cargo build -p sotay-cli -p sotay-desktop
+# The window lays documents out with the `sotay` program beside it (target/debug/sotay): build both, as
+# scripts/test.sh builds them (the whole workspace, the same features), so that either script after the
+# other finds them built.
+cargo build --workspace --features "$(scripts/features.sh)"
 exec target/debug/sotay-desktop "$@"

@@ -28,8 +28,10 @@ trap 'rm -rf "$scratch"' EXIT
 export XDG_DATA_HOME="$scratch/data" XDG_CONFIG_HOME="$scratch/config" XDG_CACHE_HOME="$scratch/cache"
 mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"
 
-# Build everything first, with the test profile's features, so that the black-box and window tests find
-# the `sotay` and `sotay-desktop` binaries (and nothing is compiled twice).
+# First the programs as scripts/run.sh builds them (so that running it after this builds nothing: a test
+# build turns on the test-only features of a few shared crates, and cargo keeps both builds side by side),
+# then every test, so that the black-box and window tests find `sotay` and `sotay-desktop`.
+cargo build --workspace --features "$features"
 cargo test --workspace --features "$features" --no-run
 status=0
 xvfb-run -a --server-args="-screen 0 1366x768x24" \

@@ -38,7 +38,35 @@ pub fn sotay_with(db: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &
         let mut pipe = child.stdin.take().expect("stdin pipe");
         pipe.write_all(input.as_bytes()).expect("write stdin");
     }
-    let out: Output = child.wait_with_output().expect("sotay runs");
+    // A command that should end but does not (a server started by mistake) fails the test, not CI.
+    let read = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut out);
+            }
+            out
+        })
+    };
+    let stdout = read(child.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
+    let stderr = read(child.stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("sotay runs") {
+            break Some(status);
+        }
+        if started.elapsed() > RUN_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    let out = Output {
+        status: status.unwrap_or_else(|| panic!("sotay {args:?} still ran after {RUN_LIMIT:?}")),
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    };
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -46,6 +74,9 @@ pub fn sotay_with(db: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &
         raw_stdout: out.stdout,
     }
 }
+
+/// The longest any one `sotay` command of the tests may take (seeding 20,000 events takes seconds).
+const RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// The first page of a PDF as a PNG at 60 dpi in tests/artifacts/docs/NAME.png, to look at beside the
 /// reference images in tests/reference/docs/.

@@ -215,3 +215,47 @@ fn help_documents_every_command() {
         assert!(r.stdout.contains(c), "--help lacks {c}");
     }
 }
+
+#[test]
+fn list_json_numbers_pages_as_page_asks() {
+    let db = demo();
+    for page in [1u64, 2, 3] {
+        let v = list_json(&db, &["events", "--page", &page.to_string(), "--limit", "10"]);
+        assert_eq!(v["page"].as_u64(), Some(page), "--page {page}");
+        assert_eq!(titles(&v).len(), 10);
+    }
+    let first = list_json(&db, &["events", "--limit", "10"]);
+    assert_eq!(first["page"].as_u64(), Some(1), "the first page is page 1");
+    let r = sotay(&db.path, &["list", "events", "--page", "0"], None);
+    assert_eq!(r.code, 2, "pages count from 1: {}", r.stderr);
+}
+
+/// Values that once panicked (an overflowing Duration, a runtime's limit, a year near i32::MAX, a clock
+/// past 2200) are refused with a clear message naming the option, and nothing is written.
+#[test]
+fn values_out_of_range_get_a_clear_error_never_a_panic() {
+    let db = commune();
+    let before = dump(&db);
+    let cases: [&[&str]; 6] = [
+        &["serve", "--listen", "127.0.0.1:0", "--request-timeout", "18446744073709551615"],
+        &["serve", "--listen", "127.0.0.1:0", "--max-connections", "2305843009213693952"],
+        &["serve", "--listen", "127.0.0.1:0", "--max-body-mb", "17592186044416"],
+        &["serve", "--listen", "127.0.0.1:0", "--rate", "NaN"],
+        &["seed", "--events", "5", "--year", "2147483647"],
+        &["sync", "--watch", "--interval", "0"],
+    ];
+    for args in cases {
+        let r = sotay(&db.path, args, None);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        let option = args.iter().rev().nth(1).unwrap();
+        assert!(r.stderr.contains(option), "{args:?} names {option}: {}", r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    }
+    assert_eq!(dump(&db), before, "nothing was written");
+
+    // A computer whose clock reads the year 2301: a sentence that says what to do, exit 1.
+    let r = sotay_tests::support::sotay_with(&db.path, &["dashboard"], None, &[("SOTAY_TEST_CLOCK_SHIFT_DAYS", "100000")]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("Đồng hồ của máy đang chỉ năm 2300") || r.stderr.contains("Đồng hồ của máy đang chỉ năm 2301"), "{}", r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+}
