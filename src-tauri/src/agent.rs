@@ -62,6 +62,12 @@ impl Agent {
     pub fn snapshot(&self) -> AgentStatus {
         self.status.lock().map(|s| s.clone()).unwrap_or_default()
     }
+
+    /// An agent with no thread behind it: each wake arrives on the receiver (the shell's tests count them).
+    pub fn detached() -> (Agent, mpsc::Receiver<()>) {
+        let (tx, rx) = mpsc::channel();
+        (Agent { wake: Mutex::new(tx), status: Arc::new(Mutex::new(AgentStatus::default())) }, rx)
+    }
 }
 
 /// The pause between syncs that went through; `SOTAY_SYNC_INTERVAL` (seconds) overrides it.

@@ -2,7 +2,7 @@
 //! maps the error to `{code, message, field}` (docs/ipc.md). Commands touch disk, so they are async:
 //! a plain command runs on the main thread and would freeze the window.
 
-mod agent;
+pub mod agent;
 mod print;
 mod wire;
 

@@ -168,3 +168,22 @@ fn the_print_centre_refuses_unknown_documents_and_says_when_the_layout_program_i
 fn today_vn() -> String {
     sotay_core::clock::today_vn().to_string()
 }
+
+/// Every change goes up by itself when the hub is reachable: a save and a deletion each wake the agent.
+#[test]
+fn saving_and_deleting_wake_the_sync_agent() {
+    let dir = tempfile::tempdir().unwrap();
+    let (agent, wakes) = sotay_desktop::agent::Agent::detached();
+    let app = builder::<MockRuntime>()
+        .manage(AppState::open(dir.path().join("sotay.db")))
+        .manage(agent)
+        .build(tauri::generate_context!())
+        .expect("the app builds on the mock runtime");
+    let main = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    invoke(&main, "setup_unit", json!({"unit": {"name": "Đoàn xã A", "code": "XA-A", "level": "grassroots"}})).unwrap();
+    while wakes.try_recv().is_ok() {}
+    let ev = invoke(&main, "save_record", json!({"kind": "event", "data": {"title": "Tuyên truyền", "start_at": "2026-11-20T08:00"}})).unwrap();
+    assert!(wakes.try_recv().is_ok(), "a save wakes the agent");
+    invoke(&main, "delete_record", json!({"kind": "event", "id": ev["id"]})).unwrap();
+    assert!(wakes.try_recv().is_ok(), "a deletion wakes the agent");
+}

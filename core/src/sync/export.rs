@@ -214,13 +214,15 @@ impl Store {
         Ok(out)
     }
 
-    /// The header of a bundle of `ranges` for `to`, each range stating which of its sequence numbers the
-    /// bundle leaves out: those the peer may not see (downward), and those this store does not hold
-    /// because they were left out of what it received itself (a middle level passing plans down).
+    /// The header of a bundle of `ranges` for `to`, in one pass over the changes it will carry: each range
+    /// states which of its sequence numbers the bundle leaves out — those the peer may not see (downward),
+    /// and those this store does not hold because they were left out of what it received itself (a middle
+    /// level passing plans down); an upward header states the scope of its changes' owners.
     fn header_for(&self, to: &Recipient, inst: &crate::store::Installation, mut ranges: Vec<Range>) -> Result<Header> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT seq, entity, owner_unit FROM change_log WHERE origin = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq",
         )?;
+        let mut owners = std::collections::BTreeSet::new();
         for range in &mut ranges {
             let mut next = range.from;
             let mut rows = stmt.query(params![range.origin, range.from, range.to])?;
@@ -233,25 +235,21 @@ impl Store {
                     range.omitted.push((next, seq - 1));
                 }
                 next = seq + 1;
+                if to.direction == Direction::Up && !owners.contains(&owner) {
+                    owners.insert(owner);
+                }
             }
             if next <= range.to {
                 range.omitted.push((next, range.to));
             }
         }
-        let scope = if to.direction == Direction::Up { self.scope_of(inst, &ranges)? } else { Vec::new() };
+        let scope = self.scope_of(inst, owners)?;
         Ok(Header { scope, ..to.header(inst, ranges) })
     }
 
-    /// The units the changes of `ranges` are owned by, each with its parent, up to this unit: what an
-    /// upward bundle declares so that its receiver can check its scope whatever it holds yet.
-    fn scope_of(&self, inst: &crate::store::Installation, ranges: &[Range]) -> Result<Vec<(String, String)>> {
-        let mut owners = std::collections::BTreeSet::new();
-        let mut stmt = self.conn().prepare_cached("SELECT DISTINCT owner_unit FROM change_log WHERE origin = ?1 AND seq BETWEEN ?2 AND ?3")?;
-        for r in ranges {
-            for owner in stmt.query_map(params![r.origin, r.from, r.to], |row| row.get::<_, String>(0))? {
-                owners.insert(owner?);
-            }
-        }
+    /// The units `owners` with their parents, up to this unit: what an upward bundle declares so that its
+    /// receiver can check its scope whatever it holds yet.
+    fn scope_of(&self, inst: &crate::store::Installation, owners: std::collections::BTreeSet<String>) -> Result<Vec<(String, String)>> {
         let mut parent_of = self.conn().prepare_cached("SELECT json_extract(body, '$.parent_id') FROM records WHERE id = ?1 AND kind = 'unit'")?;
         let mut pairs = std::collections::BTreeSet::new();
         for owner in owners {

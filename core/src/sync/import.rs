@@ -247,7 +247,7 @@ impl Store {
             "SELECT r.id FROM records r
              JOIN change_log c ON c.record_id = r.id AND c.op = 'create'
              JOIN origin_heads h ON h.origin = c.origin
-             WHERE r.kind = 'unit' AND json_extract(r.body, '$.parent_id') IS NULL AND h.via_peer = ?1",
+             WHERE r.kind = 'unit' AND r.deleted = 0 AND json_extract(r.body, '$.parent_id') IS NULL AND h.via_peer = ?1",
         )?;
         let rows = stmt.query_map([peer], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -409,30 +409,29 @@ impl Checker {
 
     /// Ok(true) for a change this store lacks, Ok(false) for one it holds already.
     pub(super) fn check(&mut self, line: usize, c: &Change) -> Result<bool> {
-        let file = self.file.clone();
-        let refused = |refusal| Error::Refused { file: file.clone(), refusal };
         let Some(cursor) = self.ranges.get(&c.origin) else {
-            return Err(refused(Refusal::OutOfRange { line }));
+            return Err(self.refused(Refusal::OutOfRange { line }));
         };
         if c.seq < cursor.next || c.seq > cursor.range.to {
-            return Err(refused(Refusal::OutOfRange { line }));
+            return Err(self.refused(Refusal::OutOfRange { line }));
         }
         self.skipped(&c.origin, c.seq - 1)?;
-        let cursor = self.ranges.get_mut(&c.origin).expect("checked above");
+        let cursor = self.ranges.get_mut(&c.origin).expect("a declared range, looked up above");
         // Carried, yet declared left out: the header contradicts the bundle.
-        if cursor.first_not_omitted(c.seq, c.seq).is_none() {
-            return Err(refused(Refusal::OutOfRange { line }));
-        }
+        let contradicted = cursor.first_not_omitted(c.seq, c.seq).is_none();
         cursor.next = c.seq + 1;
+        if contradicted {
+            return Err(self.refused(Refusal::OutOfRange { line }));
+        }
         let in_scope = match self.direction {
             Direction::Up => self.allowed.contains(&c.owner_unit),
             Direction::Down => !self.allowed.contains(&c.owner_unit) && DOWNWARD_KINDS.contains(&c.entity.as_str()),
         };
         if !in_scope {
-            return Err(refused(Refusal::OutOfScope { line, owner_unit: c.owner_unit.clone() }));
+            return Err(self.refused(Refusal::OutOfScope { line, owner_unit: c.owner_unit.clone() }));
         }
         if !c.fields.iter().all(|(k, v)| crate::text::is_nfc(k) && all_nfc(v)) || !crate::text::is_nfc(&c.record_id) {
-            return Err(refused(Refusal::NotNfc { line }));
+            return Err(self.refused(Refusal::NotNfc { line }));
         }
         let new = c.seq > self.heads.get(&c.origin).copied().unwrap_or(0);
         if new {
@@ -441,6 +440,10 @@ impl Checker {
             self.already += 1;
         }
         Ok(new)
+    }
+
+    fn refused(&self, refusal: Refusal) -> Error {
+        Error::Refused { file: self.file.clone(), refusal }
     }
 
     /// After the last change: the numbers of every range that no change carried must be declared left out.
@@ -466,7 +469,7 @@ impl Checker {
             Direction::Down => None,
         };
         if let Some(seq) = unaccounted {
-            return Err(Error::Refused { file: self.file.clone(), refusal: Refusal::Unaccounted { origin: origin.to_string(), seq } });
+            return Err(self.refused(Refusal::Unaccounted { origin: origin.to_string(), seq }));
         }
         cursor.next = last + 1;
         let head = self.heads.get(origin).copied().unwrap_or(0);
