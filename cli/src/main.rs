@@ -593,7 +593,7 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
         Command::Conflicts => {
             for c in store.conflicts()? {
                 if lang == Lang::Vi {
-                    println!("{} {} «{}» {}: giữ {}, gác lại {}", c.entity, c.record_id, c.title, c.field, c.kept, c.lost);
+                    println!("{} {} «{}» {}: giữ {}, gác lại {}", sotay_core::i18n::kind_name(&c.entity, lang), c.record_id, c.title, c.field, c.kept, c.lost);
                 } else {
                     println!("{} {} «{}» {}: kept {}, set aside {}", c.entity, c.record_id, c.title, c.field, c.kept, c.lost);
                 }

@@ -32,7 +32,8 @@ pub fn record_line(rec: &Value, lang: Lang, what: &str) {
     let title = rec.get("title").or_else(|| rec.get("name")).or_else(|| rec.get("topic")).or_else(|| rec.get("subject"))
         .or_else(|| rec.get("summary")).or_else(|| rec.get("content"))
         .and_then(Value::as_str).unwrap_or("");
-    println!("{verb} {} {}: {title}", rec["kind"].as_str().unwrap_or(""), rec["id"].as_str().unwrap_or(""));
+    let kind = sotay_core::i18n::kind_name(rec["kind"].as_str().unwrap_or(""), lang);
+    println!("{verb} {kind} {}: {title}", rec["id"].as_str().unwrap_or(""));
 }
 
 pub fn list(p: &Page, lang: Lang) {
@@ -48,15 +49,16 @@ pub fn list(p: &Page, lang: Lang) {
             .unwrap_or("");
         println!("{}  {:<16}  {}", r["id"].as_str().unwrap_or(""), date, title);
     }
+    // The footer is part of the listing: on standard output, on a line of its own after the rows.
     let first = u64::from(p.page) * u64::from(p.page_size) + 1;
     let last = first + p.rows.len() as u64 - 1;
     let total = vn_number(p.total as i64);
     if p.rows.is_empty() {
-        eprintln!("{}", if lang == Lang::Vi { format!("không có bản ghi nào (tổng {total})") } else { format!("no records (total {total})") });
+        println!("{}", if lang == Lang::Vi { format!("không có bản ghi nào (tổng {total})") } else { format!("no records (total {total})") });
     } else if lang == Lang::Vi {
-        eprintln!("{first}–{last} / {total} bản ghi");
+        println!("{first}–{last} / {total} bản ghi");
     } else {
-        eprintln!("{first}–{last} of {total} records");
+        println!("{first}–{last} of {total} records");
     }
 }
 

@@ -16,10 +16,11 @@ pub fn print(store: &mut Store, req: &DocumentRequest, out: &Path, opts: &DocOpt
         sotay_core::files::write_whole(out, &rendered.pdf)?;
         (rendered, None)
     };
+    let name = sotay_core::i18n::document_name(req.name(), lang);
     if lang == Lang::Vi {
-        println!("đã in {} ({} trang) vào {}", req.name(), rendered.pages, out.display());
+        println!("đã in {name} ({} trang) vào {}", rendered.pages, out.display());
     } else {
-        println!("printed {} ({} pages) to {}", req.name(), rendered.pages, out.display());
+        println!("printed the {name} ({} pages) to {}", rendered.pages, out.display());
     }
     if let Some(r) = registered {
         println!("{}: {}", if lang == Lang::Vi { "số văn bản" } else { "document number" }, r.text);

@@ -112,7 +112,7 @@ pub fn import(store: &mut Store, files: &[PathBuf], dry_run: bool, receipt_out: 
         }
     }
     if refused > 0 {
-        return Err(Error::Integrity(if vi { format!("{refused} tệp bị từ chối") } else { format!("{refused} file(s) refused") }));
+        return Err(Error::FilesRefused { count: refused });
     }
     Ok(())
 }

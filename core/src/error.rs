@@ -32,6 +32,9 @@ pub enum Error {
     /// A document could not be laid out (a bug in a template, never the user's text).
     #[error("the document could not be laid out: {0}")]
     Render(String),
+    /// Some files of an import were refused (each said why); the others went in.
+    #[error("{count} file(s) refused")]
+    FilesRefused { count: usize },
     /// The computer's clock reads a year no record can carry: it needs setting right.
     #[error("the system clock reads the year {year}")]
     BadClock { year: i32 },
@@ -109,6 +112,7 @@ impl Error {
             Error::NoUpperPeer => "not_found",
             Error::Render(_) => "render",
             Error::BadClock { .. } => "clock",
+            Error::FilesRefused { .. } => "refused",
         }
     }
 

@@ -89,6 +89,38 @@ pub fn field_label(field: &str, lang: Lang) -> String {
     if label.is_empty() { field.to_string() } else { label.to_string() }
 }
 
+/// A kind of record as people name it: "hoạt động" / "event". An unknown kind is given back as it is.
+pub fn kind_name(kind: &str, lang: Lang) -> String {
+    let (vi, en) = match kind {
+        "unit" => ("đơn vị", "unit"),
+        "event" => ("hoạt động", "event"),
+        "plan" => ("kế hoạch", "plan"),
+        "practice" => ("mô hình", "model practice"),
+        "opinion" => ("ý kiến", "opinion"),
+        "inspection" => ("cuộc kiểm tra", "inspection"),
+        "supervision" => ("cuộc giám sát", "supervision"),
+        "case" => ("vụ việc", "false-information case"),
+        "indicator" => ("chỉ tiêu", "indicator"),
+        other => (other, other),
+    };
+    if lang == Lang::Vi { vi.to_string() } else { en.to_string() }
+}
+
+/// A document `sotay print` makes, as people name it: "giấy mời" / "invitation".
+pub fn document_name(doc: &str, lang: Lang) -> String {
+    let (vi, en) = match doc {
+        "invitation" => ("giấy mời", "invitation"),
+        "agenda" => ("chương trình", "agenda"),
+        "attendance" => ("danh sách đại biểu", "attendance sheet"),
+        "minutes" => ("biên bản", "minutes"),
+        "outline" => ("đề cương tuyên truyền", "propaganda outline"),
+        "plan" => ("kế hoạch", "plan"),
+        "report" => ("báo cáo", "report"),
+        other => (other, other),
+    };
+    if lang == Lang::Vi { vi.to_string() } else { en.to_string() }
+}
+
 pub fn error_message(e: &Error, lang: Lang) -> String {
     let vi = lang == Lang::Vi;
     match e {
@@ -105,23 +137,8 @@ pub fn error_message(e: &Error, lang: Lang) -> String {
             }
         }
         Error::NotFound { kind, id } => {
-            if vi {
-                let what = match kind.as_str() {
-                    "unit" => "đơn vị",
-                    "event" => "hoạt động",
-                    "plan" => "kế hoạch",
-                    "practice" => "mô hình",
-                    "opinion" => "ý kiến",
-                    "inspection" => "cuộc kiểm tra",
-                    "supervision" => "cuộc giám sát",
-                    "case" => "vụ việc",
-                    "indicator" => "chỉ tiêu",
-                    other => other,
-                };
-                format!("Không tìm thấy {what} có mã {id}")
-            } else {
-                format!("No {kind} with id {id}")
-            }
+            let what = kind_name(kind, lang);
+            if vi { format!("Không tìm thấy {what} có mã {id}") } else { format!("No {what} with id {id}") }
         }
         Error::NotInitialized => {
             if vi {
@@ -176,6 +193,10 @@ pub fn error_message(e: &Error, lang: Lang) -> String {
         }
         Error::Integrity(what) => {
             if vi { format!("Kiểm tra toàn vẹn thất bại: {what}") } else { format!("Integrity check failed: {what}") }
+        }
+        Error::FilesRefused { count } => {
+            if vi { format!("{count} tệp bị từ chối; không có gì của các tệp đó được ghi (lý do ở từng dòng trên)") }
+            else { format!("{count} file(s) refused; nothing of them was written (the reasons are on the lines above)") }
         }
         Error::BadClock { year } => {
             if vi { format!("Đồng hồ của máy đang chỉ năm {year}: hãy chỉnh lại ngày giờ của máy rồi thử lại") }

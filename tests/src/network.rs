@@ -69,6 +69,23 @@ pub fn province(dir: &Path, url: &str) -> (PathBuf, PathBuf) {
     (p, up)
 }
 
+/// A province and a commune enrolled both ways over files (no hub); the commune holds `events` synthetic
+/// events (and the ten units `seed` makes for them). Returns (province db, commune db).
+pub fn enrolled_pair(dir: &Path, events: usize) -> (PathBuf, PathBuf) {
+    let (p, a) = (dir.join("province.db"), dir.join("commune.db"));
+    ok(sotay(&p, &["init", "--name", "Tỉnh đoàn", "--code", "TINH", "--level", "province"], None));
+    ok(sotay(&a, &["init", "--name", "Đoàn xã Đông Hưng", "--code", "XA-DH"], None));
+    let (up, down) = (dir.join("up.json"), dir.join("down.json"));
+    ok(sotay(&p, &["enroll", "export", "--out", up.to_str().unwrap()], None));
+    ok(sotay(&a, &["enroll", "import", up.to_str().unwrap()], None));
+    ok(sotay(&a, &["enroll", "export", "--out", down.to_str().unwrap()], None));
+    ok(sotay(&p, &["enroll", "import", down.to_str().unwrap()], None));
+    if events > 0 {
+        ok(sotay(&a, &["seed", "--events", &events.to_string(), "--batch", "200"], None));
+    }
+    (p, a)
+}
+
 /// A commune enrolled both ways with the province.
 pub fn commune(dir: &Path, code: &str, province: &Path, up: &Path) -> PathBuf {
     let c = dir.join(format!("{code}.db"));

@@ -130,3 +130,13 @@ fn walk(path: &Path, out: &mut Vec<(PathBuf, u64, Option<std::time::SystemTime>)
         }
     }
 }
+
+/// The id in what `sotay add` prints ("đã thêm hoạt động 01a2…: Tiêu đề"): the first word that is a UUID.
+pub fn added_id(stdout: &str) -> String {
+    stdout
+        .split_whitespace()
+        .map(|w| w.trim_end_matches(':'))
+        .find(|w| w.len() == 36 && w.chars().all(|c| c.is_ascii_hexdigit() || c == '-') && w.matches('-').count() == 4)
+        .unwrap_or_else(|| panic!("no record id in: {stdout}"))
+        .to_string()
+}

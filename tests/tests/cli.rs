@@ -61,7 +61,7 @@ fn search_without_accents_finds_the_demo_events() {
     assert!(titles(&page).iter().any(|t| t.contains("Đoàn")), "doan finds Đoàn");
     // The plain listing prints the same events, one a line, with dd/mm/yyyy dates.
     let plain = ok(sotay(&db.path, &["list", "events", "--search", "tuyen truyen", "--limit", "3"], None));
-    assert_eq!(plain.stdout.lines().count(), 3);
+    assert_eq!(plain.stdout.lines().count(), 3 + 1, "three rows and the footer: {}", plain.stdout);
     let first = plain.stdout.lines().next().unwrap();
     assert!(first.split_whitespace().nth(1).unwrap().chars().filter(|c| *c == '/').count() == 2, "{first}");
 }
@@ -89,7 +89,7 @@ fn add_show_edit_delete_round_trip() {
     let r = ok(sotay(&db.path, &["add", "event", "--json", "-"], Some(
         r#"{"title": "Tuyên truyền Luật Thanh niên tại thôn Đông", "start_at": "2026-11-20T08:00",
             "participants": {"members": 35, "non_members": 10}}"#)));
-    let id = r.stdout.split_whitespace().nth(3).unwrap().trim_end_matches(':').to_string();
+    let id = sotay_tests::support::added_id(&r.stdout);
     let shown: Value = serde_json::from_str(&ok(sotay(&db.path, &["show", "event", &id], None)).stdout).unwrap();
     assert_eq!(shown["participants"]["members"], 35);
     assert_eq!(shown["id"], id.as_str());
@@ -109,7 +109,7 @@ fn add_show_edit_delete_round_trip() {
 fn bad_input_is_refused_with_its_reason_and_nothing_is_written() {
     let db = commune();
     let plan = ok(sotay(&db.path, &["add", "plan", "--json", "-"], Some(r#"{"title": "KH 2026", "start_on": "2026-01-01"}"#)));
-    assert!(plan.stdout.contains("plan"));
+    assert!(plan.stdout.contains("kế hoạch"), "{}", plan.stdout);
     let before = dump(&db);
     let cases: &[(&str, &str)] = &[
         (r#"{"title": "A", "start_at": "2026-11-20T08:00""#, "dòng 1"),
@@ -258,4 +258,26 @@ fn values_out_of_range_get_a_clear_error_never_a_panic() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("Đồng hồ của máy đang chỉ năm 2300") || r.stderr.contains("Đồng hồ của máy đang chỉ năm 2301"), "{}", r.stderr);
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+}
+
+/// The terminal's own words: kinds and documents named in Vietnamese, the list's footer on a line of its
+/// own after the rows, and a refused file said to be refused (not "integrity check failed").
+#[test]
+fn the_terminal_names_things_in_vietnamese() {
+    let db = commune();
+    let r = ok(sotay(&db.path, &["add", "event", "--json", "-"], Some(r#"{"title": "Tuyên truyền tại thôn Bắc Sơn", "start_at": "2026-11-20T08:00"}"#)));
+    assert!(r.stdout.starts_with("đã thêm hoạt động "), "{}", r.stdout);
+    let r = ok(sotay(&db.path, &["add", "plan", "--json", "-"], Some(r#"{"title": "Kế hoạch quý IV", "start_on": "2026-10-01"}"#)));
+    assert!(r.stdout.starts_with("đã thêm kế hoạch "), "{}", r.stdout);
+    let list = ok(sotay(&db.path, &["list", "events"], None)).stdout;
+    let lines: Vec<&str> = list.lines().collect();
+    assert!(lines[0].ends_with("Tuyên truyền tại thôn Bắc Sơn"), "{list}");
+    assert_eq!(lines.last().copied(), Some("1–1 / 1 bản ghi"), "{list}");
+
+    let junk = db.path.with_file_name("khong-phai.bundle.json");
+    std::fs::write(&junk, "{\"format\":\"sotay-bundle\"").unwrap();
+    let r = sotay(&db.path, &["import", junk.to_str().unwrap()], None);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("1 tệp bị từ chối; không có gì của các tệp đó được ghi"), "{}", r.stderr);
+    assert!(!r.stderr.contains("toàn vẹn"), "{}", r.stderr);
 }

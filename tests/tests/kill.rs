@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use sotay_tests::network::{applied, commune, free_port, ok, province, waiting, HubProcess};
+use sotay_tests::network::{applied, commune, enrolled_pair, free_port, ok, province, waiting, HubProcess};
 use sotay_tests::support::{bin, sotay};
 
 /// Kills per point, and what the reruns found.
@@ -52,10 +52,9 @@ struct Paused {
     reached: bool,
 }
 
-/// Starts `sotay --db DB ARGS` that pauses at the n-th arrival at `point`, and waits (at most 120 s)
-/// until it says it is there or ends.
-fn start_paused(db: &Path, args: &[&str], point: &str, n: u32) -> Paused {
-    let mut child = Command::new(bin("sotay"))
+/// `sotay --db DB ARGS` that will pause at the n-th arrival at `point`, its output piped.
+fn pausing(db: &Path, args: &[&str], point: &str, n: u32) -> Child {
+    Command::new(bin("sotay"))
         .arg("--db")
         .arg(db)
         .args(args)
@@ -65,7 +64,13 @@ fn start_paused(db: &Path, args: &[&str], point: &str, n: u32) -> Paused {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("sotay starts");
+        .expect("sotay starts")
+}
+
+/// Starts `sotay --db DB ARGS` that pauses at the n-th arrival at `point`, and waits (at most 120 s)
+/// until it says it is there or ends.
+fn start_paused(db: &Path, args: &[&str], point: &str, n: u32) -> Paused {
+    let mut child = pausing(db, args, point, n);
     let reached = watch_for_pause(&mut child, point, n);
     Paused { child, reached }
 }
@@ -123,21 +128,6 @@ fn bundles(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// A province and a commune enrolled both ways; the commune holds `events` events (and the ten units
-/// `seed` makes for them). Both databases checkpointed, so that a copy of the file is the whole database.
-fn pair(d: &Path, events: usize) -> (PathBuf, PathBuf) {
-    let (p, a) = (d.join("province.db"), d.join("commune.db"));
-    ok(sotay(&p, &["init", "--name", "Tỉnh đoàn", "--code", "TINH", "--level", "province"], None));
-    ok(sotay(&a, &["init", "--name", "Đoàn xã Đông Hưng", "--code", "XA-DH"], None));
-    let (up, down) = (d.join("up.json"), d.join("down.json"));
-    ok(sotay(&p, &["enroll", "export", "--out", up.to_str().unwrap()], None));
-    ok(sotay(&a, &["enroll", "import", up.to_str().unwrap()], None));
-    ok(sotay(&a, &["enroll", "export", "--out", down.to_str().unwrap()], None));
-    ok(sotay(&p, &["enroll", "import", down.to_str().unwrap()], None));
-    ok(sotay(&a, &["seed", "--events", &events.to_string(), "--batch", "200"], None));
-    (p, a)
-}
-
 /// Every `step`-th of 1..=last, and last.
 fn spread(last: u32, step: usize) -> Vec<u32> {
     let mut v: Vec<u32> = (1..=last).step_by(step).collect();
@@ -155,7 +145,7 @@ const CHANGES: u32 = EVENTS as u32 + 12;
 fn import_and_export_killed_at_every_named_point_lose_and_double_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (p, a) = pair(d, EVENTS);
+    let (p, a) = enrolled_pair(d, EVENTS);
     let stick = d.join("stick");
     ok(sotay(&a, &["export", "--out", stick.to_str().unwrap(), "--max-changes", "150"], None));
     let files = bundles(&stick);
@@ -270,17 +260,7 @@ fn the_hub_killed_at_every_named_point_of_taking_and_applying_loses_and_doubles_
     for (point, n) in points {
         copy(&p_base, &p);
         copy(&c_base, &c);
-        let mut hub = Command::new(bin("sotay"))
-            .arg("--db")
-            .arg(&p)
-            .args(["--lang", "en", "serve", "--listen", &listen])
-            .env_remove("SOTAY_DB")
-            .env("SOTAY_TEST_PAUSE_AT", format!("{point}:{n}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("sotay serve starts");
+        let mut hub = pausing(&p, &["--lang", "en", "serve", "--listen", &listen], point, n);
         // Wait for it to listen before the commune syncs.
         let mut first = [0u8; 5];
         hub.stdout.as_mut().unwrap().read_exact(&mut first).expect("the hub says it listens");

@@ -35,7 +35,7 @@ fn commune(dir: &Path, attendees: usize) -> (PathBuf, String) {
         "attendees": people,
     });
     let r = ok(sotay(&db, &["add", "event", "--json", "-"], Some(&event.to_string())));
-    let id = r.stdout.split_whitespace().nth(3).unwrap().trim_end_matches(':').to_string();
+    let id = sotay_tests::support::added_id(&r.stdout);
     (db, id)
 }
 
@@ -203,7 +203,7 @@ fn every_document_keeps_the_margins_and_the_places_of_the_union_format() {
     let (db, event) = commune(dir.path(), 60);
     let plan = ok(sotay(&db, &["add", "plan", "--json", "-"], Some(r#"{"title": "Kế hoạch tuyên truyền năm 2026", "start_on": "2026-01-01",
         "purpose": "Nâng cao nhận thức", "targets": [{"indicator": "TT-01", "value": 12}], "recipients": ["Ban Thường vụ Tỉnh đoàn (b/c)"]}"#)));
-    let plan_id = plan.stdout.split_whitespace().nth(3).unwrap().trim_end_matches(':').to_string();
+    let plan_id = sotay_tests::support::added_id(&plan.stdout);
     let left_half = 30.0 * MM + 80.0 * MM;
     let title = |doc: &str| match doc {
         "invitation" => "GIẤY MỜI",
@@ -282,7 +282,7 @@ fn names_of_120_characters_wrap_inside_the_margins() {
     let event = serde_json::json!({"title": title, "start_at": "2026-11-20T08:00",
         "attendees": [{"name": long_name, "position": long_name, "unit": long_name}]});
     let r = ok(sotay(&db, &["add", "event", "--json", "-"], Some(&event.to_string())));
-    let id = r.stdout.split_whitespace().nth(3).unwrap().trim_end_matches(':').to_string();
+    let id = sotay_tests::support::added_id(&r.stdout);
     for doc in ["invitation", "agenda", "attendance", "minutes", "outline"] {
         let pdf = dir.path().join(format!("{doc}.pdf"));
         ok(sotay(&db, &["print", doc, "--event", &id, "--out", pdf.to_str().unwrap()], None));
@@ -311,7 +311,7 @@ fn a_long_unbroken_word_breaks_inside_its_cell() {
         "place": link,
         "attendees": [{"name": "Nguyễn Văn An", "position": mail, "unit": link, "phone": "0912345678"}]});
     let r = ok(sotay(&db, &["add", "event", "--json", "-"], Some(&event.to_string())));
-    let id = r.stdout.split_whitespace().nth(3).unwrap().trim_end_matches(':').to_string();
+    let id = sotay_tests::support::added_id(&r.stdout);
     for doc in ["invitation", "attendance", "minutes"] {
         let pdf = dir.path().join(format!("{doc}.pdf"));
         ok(sotay(&db, &["print", doc, "--event", &id, "--out", pdf.to_str().unwrap()], None));

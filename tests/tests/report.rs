@@ -233,7 +233,7 @@ fn an_empty_plan_and_a_unit_with_nothing_still_print() {
     let db = dir.path().join("xa.db");
     ok(sotay(&db, &["init", "--name", "Đoàn xã Tân Lập", "--code", "XA-TL"], None));
     let r = ok(sotay(&db, &["add", "plan", "--json", "-"], Some(r#"{"title": "Kế hoạch trống", "start_on": "2026-01-01"}"#)));
-    let id = r.stdout.split_whitespace().nth(3).unwrap().trim_end_matches(':').to_string();
+    let id = sotay_tests::support::added_id(&r.stdout);
     let pdf = dir.path().join("trong.pdf");
     ok(sotay(&db, &["print", "plan", "--plan", &id, "--out", pdf.to_str().unwrap()], None));
     let t = pdftotext(&pdf);

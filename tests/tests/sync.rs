@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use sotay_tests::network::enrolled_pair;
 use sotay_tests::support::{sotay, Run};
 
 fn ok(r: Run) -> Run {
@@ -104,21 +105,6 @@ fn two_communes_sync_up_to_a_province_over_a_stick() {
     }
 }
 
-/// Province and commune enrolled, the commune with `events` events; returns (province db, commune db).
-fn enrolled_pair(d: &Path, events: usize) -> (PathBuf, PathBuf) {
-    let (p, a) = (d.join("province.db"), d.join("a.db"));
-    ok(sotay(&p, &["init", "--name", "Tỉnh đoàn", "--code", "TINH", "--level", "province"], None));
-    ok(sotay(&a, &["init", "--name", "Đoàn xã Đông Hưng", "--code", "XA-DH"], None));
-    let (up, down) = (d.join("up.json"), d.join("down.json"));
-    ok(sotay(&p, &["enroll", "export", "--out", up.to_str().unwrap()], None));
-    ok(sotay(&a, &["enroll", "import", up.to_str().unwrap()], None));
-    ok(sotay(&a, &["enroll", "export", "--out", down.to_str().unwrap()], None));
-    ok(sotay(&p, &["enroll", "import", down.to_str().unwrap()], None));
-    if events > 0 {
-        ok(sotay(&a, &["seed", "--events", &events.to_string(), "--batch", "500"], None));
-    }
-    (p, a)
-}
 
 /// Two laptops of one commune edit the same field of the commune's unit record; the province receives both
 /// in either order, keeps one deterministic winner, and shows the conflict.
