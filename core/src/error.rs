@@ -7,6 +7,10 @@ use crate::i18n::Lang;
 pub enum Error {
     #[error("{field}: {problem:?}")]
     Invalid { field: String, problem: Problem },
+    /// A record of `kind` with fields that are wrong: every one, so that a form shows each beside its
+    /// field, named as the form names it.
+    #[error("invalid {}: {}", kind.as_str(), field_names(problems))]
+    InvalidRecord { kind: crate::model::Kind, problems: Vec<FieldProblem> },
     #[error("bad JSON at line {line}, column {column}: {detail}")]
     BadJson { line: usize, column: usize, detail: String },
     #[error("no {kind} with id {id}")]
@@ -69,6 +73,17 @@ pub enum Refusal {
     NotFromSender,
 }
 
+fn field_names(problems: &[FieldProblem]) -> String {
+    problems.iter().map(|p| p.field.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// One field and what is wrong with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub problem: Problem,
+}
+
 /// What is wrong with a field. Kept apart from the text so that each language words it its own way.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Problem {
@@ -85,6 +100,33 @@ pub enum Problem {
     BadValue(String),
     Duplicate(String),
     SumExceeds { total: String },
+    /// Male and female together are more than the people who took part: the numbers are said.
+    MaleFemaleOverTotal { sum: i64, total: i64 },
+    /// A date written right whose day does not exist (31/02).
+    NoSuchDay(String),
+    ControlCharacter,
+    OneLineOnly,
+    NotALink,
+    /// Connection points are for online or hybrid events.
+    OnlyOnlineOrHybrid,
+    /// A unit code: letters A–Z, digits, - and _.
+    CodeCharacters,
+    /// A SHA-256: 64 hexadecimal digits.
+    NotSha256,
+    /// A choice that is not on the list (an enum value).
+    UnknownChoice(String),
+    NotAWholeNumber,
+    NotText,
+    NotAList,
+    NotYesNo,
+    NotAnObject,
+    UnknownField(String),
+    /// A value that must be one of a few words (a document, a numbering scope): the words are said.
+    OneOf { value: String, choices: String },
+    /// An enrolment of a unit that is neither directly above nor below this one.
+    NotNextUnit(String),
+    /// A hub's address must start with https://.
+    NotHttps(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -97,7 +139,7 @@ impl Error {
     /// A stable, machine-readable code; the UI acts on it (see docs/ipc.md).
     pub fn code(&self) -> &'static str {
         match self {
-            Error::Invalid { .. } => "invalid",
+            Error::Invalid { .. } | Error::InvalidRecord { .. } => "invalid",
             Error::BadJson { .. } => "bad_json",
             Error::NotFound { .. } => "not_found",
             Error::NotInitialized => "not_initialized",
@@ -116,10 +158,21 @@ impl Error {
         }
     }
 
+    /// The field of the (first) problem, for the UI to put the message beside.
     pub fn field(&self) -> Option<&str> {
         match self {
             Error::Invalid { field, .. } => Some(field),
+            Error::InvalidRecord { problems, .. } => problems.first().map(|p| p.field.as_str()),
             _ => None,
+        }
+    }
+
+    /// Every field problem this error carries (none for other errors), in the order found.
+    pub fn field_problems(&self) -> Vec<FieldProblem> {
+        match self {
+            Error::Invalid { field, problem } => vec![FieldProblem { field: field.clone(), problem: problem.clone() }],
+            Error::InvalidRecord { problems, .. } => problems.clone(),
+            _ => Vec::new(),
         }
     }
 

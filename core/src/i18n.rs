@@ -83,6 +83,14 @@ pub fn field_label(field: &str, lang: Lang) -> String {
         "year" => ("Năm", "Year"),
         "plan" => ("Kế hoạch", "Plan"),
         "event" => ("Hoạt động", "Event"),
+        "(record)" => ("Bản ghi", "Record"),
+        "hub_url" => ("Địa chỉ máy chủ", "Hub address"),
+        "fingerprint" => ("Dấu vân tay khóa", "Key fingerprint"),
+        "scope" => ("Cách đánh số văn bản", "Document numbering"),
+        "term_start" => ("Năm bắt đầu nhiệm kỳ", "Term start year"),
+        "seed" => ("Dữ liệu mẫu", "Demo data"),
+        "dir" => ("Thư mục", "Folder"),
+        "docs" => ("Tài liệu", "Documents"),
         _ => ("", ""),
     };
     let label = if lang == Lang::Vi { vi } else { en };
@@ -124,10 +132,9 @@ pub fn document_name(doc: &str, lang: Lang) -> String {
 pub fn error_message(e: &Error, lang: Lang) -> String {
     let vi = lang == Lang::Vi;
     match e {
-        Error::Invalid { field, problem } => {
-            let label = field_label(field, lang);
-            let what = problem_text(problem, lang);
-            format!("{label}: {what}")
+        Error::Invalid { field, problem } => field_problem_text(field, problem, lang),
+        Error::InvalidRecord { kind, problems } => {
+            problems.iter().map(|p| record_problem_text(*kind, &p.field, &p.problem, lang)).collect::<Vec<_>>().join("; ")
         }
         Error::BadJson { line, column, detail } => {
             if vi {
@@ -255,7 +262,58 @@ pub(crate) fn refusal_text(r: &Refusal, lang: Lang) -> String {
     }
 }
 
+/// "Số đoàn viên: không được là số âm": the field as people name it, then what is wrong.
+pub fn field_problem_text(field: &str, problem: &Problem, lang: Lang) -> String {
+    format!("{}: {}", field_label(field, lang), problem_text(problem, lang))
+}
+
+/// "Đường dẫn (Tin, bài đăng trên mạng, dòng 2): …": a field of a record named as its form names it.
+pub fn record_problem_text(kind: crate::model::Kind, field: &str, problem: &Problem, lang: Lang) -> String {
+    let other = |f: &str| record_field_label(kind, f, lang);
+    format!("{}: {}", record_field_label(kind, field, lang), problem_words(problem, lang, &other))
+}
+
+/// What is wrong with a field of a record, without the field's name (a form shows it beside the field,
+/// under its label); another field it speaks of is named as the form names it.
+pub fn record_problem_only(kind: crate::model::Kind, problem: &Problem, lang: Lang) -> String {
+    problem_words(problem, lang, &|f: &str| record_field_label(kind, f, lang))
+}
+
+/// A field of a record as its form names it; a field in a list says which row: "Họ và tên (Danh sách
+/// đại biểu, dòng 3)". Falls back to the general names of [`field_label`].
+pub fn record_field_label(kind: crate::model::Kind, path: &str, lang: Lang) -> String {
+    let mut key = String::new();
+    let mut rows: Vec<(String, usize)> = Vec::new();
+    for segment in path.split('.') {
+        let (name, index) = match segment.split_once('[') {
+            Some((name, rest)) => (name, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (segment, None),
+        };
+        if !key.is_empty() {
+            key.push('.');
+        }
+        key.push_str(name);
+        if let Some(i) = index {
+            let list = crate::model::labels::label(kind, &key, lang).map(str::to_string).unwrap_or_else(|| field_label(&key, lang));
+            rows.push((list, i + 1));
+        }
+    }
+    let leaf = crate::model::labels::label(kind, &key, lang).map(str::to_string).unwrap_or_else(|| field_label(path, lang));
+    let row = if lang == Lang::Vi { "dòng" } else { "row" };
+    match rows.last() {
+        // A row of a list of values (units inspected): the list's own name, and the row.
+        Some((_, n)) if path.ends_with(']') => format!("{leaf} ({row} {n})"),
+        // A field of a row of a list of records.
+        Some((list, n)) => format!("{leaf} ({list}, {row} {n})"),
+        None => leaf,
+    }
+}
 fn problem_text(p: &Problem, lang: Lang) -> String {
+    problem_words(p, lang, &|f: &str| field_label(f, lang))
+}
+
+/// What is wrong; `other` names another field the problem speaks of.
+fn problem_words(p: &Problem, lang: Lang, other_label: &dyn Fn(&str) -> String) -> String {
     let vi = lang == Lang::Vi;
     match p {
         Problem::Required => if vi { "bắt buộc phải nhập".into() } else { "is required".into() },
@@ -268,7 +326,7 @@ fn problem_text(p: &Problem, lang: Lang) -> String {
             if vi { format!("không được lớn hơn {max}") } else { format!("must not be more than {max}") }
         }
         Problem::NotAfter { other } => {
-            let other = field_label(other, lang);
+            let other = other_label(other);
             if vi { format!("phải sau hoặc bằng {other}") } else { format!("must not be before {other}") }
         }
         Problem::UnknownUnit(id) => {
@@ -293,8 +351,51 @@ fn problem_text(p: &Problem, lang: Lang) -> String {
             if vi { format!("đã có: {s}") } else { format!("already exists: {s}") }
         }
         Problem::SumExceeds { total } => {
-            let total = field_label(total, lang);
+            let total = other_label(total);
             if vi { format!("lớn hơn {total}") } else { format!("is more than {total}") }
+        }
+        Problem::MaleFemaleOverTotal { sum, total } => {
+            let (sum, total) = (crate::text::vn_number(*sum), crate::text::vn_number(*total));
+            if vi { format!("nam và nữ cộng lại ({sum}) nhiều hơn tổng số người tham gia ({total})") }
+            else { format!("male and female together ({sum}) are more than all who took part ({total})") }
+        }
+        Problem::NoSuchDay(s) => {
+            if vi { format!("không có ngày này trong lịch: {s}") } else { format!("there is no such day: {s}") }
+        }
+        Problem::ControlCharacter => {
+            if vi { "có ký tự điều khiển không in được".into() } else { "contains a control character".into() }
+        }
+        Problem::OneLineOnly => if vi { "chỉ được viết trên một dòng".into() } else { "must fit on one line".into() },
+        Problem::NotALink => {
+            if vi { "đường dẫn phải bắt đầu bằng http:// hoặc https://".into() } else { "a link must start with http:// or https://".into() }
+        }
+        Problem::OnlyOnlineOrHybrid => {
+            if vi { "chỉ dùng cho hoạt động trực tuyến hoặc kết hợp".into() } else { "only for online or hybrid events".into() }
+        }
+        Problem::CodeCharacters => {
+            if vi { "chỉ gồm chữ cái không dấu A–Z, chữ số, dấu - và _".into() } else { "letters A–Z, digits, - and _ only".into() }
+        }
+        Problem::NotSha256 => if vi { "phải là 64 chữ số thập lục phân".into() } else { "must be 64 hexadecimal digits".into() },
+        Problem::UnknownChoice(v) => {
+            if vi { format!("«{v}» không có trong danh sách lựa chọn") } else { format!("«{v}» is not one of the choices") }
+        }
+        Problem::NotAWholeNumber => if vi { "phải là số nguyên".into() } else { "must be a whole number".into() },
+        Problem::NotText => if vi { "phải là chữ".into() } else { "must be text".into() },
+        Problem::NotAList => if vi { "phải là một danh sách".into() } else { "must be a list".into() },
+        Problem::NotYesNo => if vi { "phải là có hoặc không".into() } else { "must be yes or no".into() },
+        Problem::NotAnObject => if vi { "phải là một bản ghi (đối tượng JSON)".into() } else { "must be a record (a JSON object)".into() },
+        Problem::OneOf { value, choices } => {
+            if vi { format!("«{value}» không có; chọn một trong: {choices}") } else { format!("«{value}» is not known; choose one of: {choices}") }
+        }
+        Problem::NotNextUnit(name) => {
+            if vi { format!("«{name}» không phải đơn vị ngay trên hay ngay dưới đơn vị này") }
+            else { format!("«{name}» is neither directly above nor below this unit") }
+        }
+        Problem::NotHttps(url) => {
+            if vi { format!("địa chỉ máy chủ phải bắt đầu bằng https://: {url}") } else { format!("a hub address must start with https://: {url}") }
+        }
+        Problem::UnknownField(f) => {
+            if vi { format!("không có trường «{f}»") } else { format!("there is no field «{f}»") }
         }
     }
 }
@@ -314,5 +415,25 @@ mod tests {
     fn date_order_message_names_both_fields() {
         let e = Error::invalid("end_at", Problem::NotAfter { other: "start_at".into() });
         assert_eq!(e.message(Lang::Vi), "Kết thúc: phải sau hoặc bằng Bắt đầu");
+    }
+}
+
+#[cfg(test)]
+mod labels_of_values {
+    use super::*;
+
+    /// The fields of errors about one value rather than a record (the CLI's options, the print centre):
+    /// each has a name in both languages.
+    #[test]
+    fn every_field_an_error_names_outside_records_has_a_name() {
+        let fields = [
+            "(record)", "code", "cut_off", "document", "end_at", "fingerprint", "hub_url", "kind", "owner_unit",
+            "participants.members", "period", "register.scope", "register.term_start", "seed", "title", "to", "from",
+            "unit", "year", "docs", "event", "plan", "dir", "date",
+        ];
+        for f in fields {
+            let (vi, en) = (field_label(f, Lang::Vi), field_label(f, Lang::En));
+            assert!(vi != f && en != f && !vi.contains('_') && vi != en, "{f}: «{vi}» / «{en}»");
+        }
     }
 }

@@ -19,7 +19,7 @@ pub mod store;
 pub mod sync;
 pub mod text;
 
-pub use error::{Error, Problem, Refusal, Result};
+pub use error::{Error, FieldProblem, Problem, Refusal, Result};
 pub use i18n::Lang;
 pub use model::Kind;
 pub use period::Period;

@@ -75,7 +75,7 @@ impl Period {
         let start = crate::clock::parse_date("from", from)?;
         let end = crate::clock::parse_date("to", to)?;
         if end < start {
-            return Err(Error::invalid("to", Problem::BadValue(format!("{to} < {from}"))));
+            return Err(Error::invalid("to", Problem::NotAfter { other: "from".into() }));
         }
         Ok(Period { code: format!("{start}..{end}"), start, end, label: range_label(start, end) })
     }

@@ -147,7 +147,7 @@ impl IntoResponse for Refuse {
 impl Hub {
     fn refuse_core(&self, e: &Error) -> Refuse {
         let status = match e {
-            Error::Refused { .. } | Error::NotOwner { .. } | Error::Invalid { .. } => StatusCode::FORBIDDEN,
+            Error::Refused { .. } | Error::NotOwner { .. } | Error::Invalid { .. } | Error::InvalidRecord { .. } => StatusCode::FORBIDDEN,
             Error::BadJson { .. } => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };

@@ -51,7 +51,7 @@ pub struct PrintRequest {
 }
 
 fn error(code: &str, message: String, field: Option<&str>) -> WireError {
-    WireError { code: code.into(), message, field: field.map(str::to_string) }
+    WireError { code: code.into(), message, field: field.map(str::to_string), errors: Vec::new() }
 }
 
 /// The `sotay` program: `SOTAY_CLI` if set, else beside the window's own executable.

@@ -81,11 +81,15 @@ fn errors_cross_as_code_message_field_in_the_chosen_language() {
     invoke(&h.main, "setup_unit", json!({"unit": {"name": "Đoàn xã A", "code": "XA-A", "level": "grassroots"}})).unwrap();
     let bad = json!({"kind": "event", "data": {"title": "A", "start_at": "2026-11-01T08:00", "participants": {"members": -2}}});
     let err = invoke(&h.main, "save_record", bad.clone()).unwrap_err();
-    assert_eq!(err, json!({"code": "invalid", "field": "participants.members", "message": "Số đoàn viên: không được là số âm"}));
+    assert_eq!(
+        err,
+        json!({"code": "invalid", "field": "participants.members", "message": "Đoàn viên: không được là số âm",
+               "errors": [{"field": "participants.members", "message": "không được là số âm"}]})
+    );
 
     invoke(&h.main, "set_lang", json!({"lang": "en"})).unwrap();
     let err = invoke(&h.main, "save_record", bad).unwrap_err();
-    assert_eq!(err["message"], "Members: must not be negative");
+    assert_eq!(err["message"], "Union members: must not be negative");
 
     let err = invoke(&h.main, "get_record", json!({"kind": "event", "id": "khong-co"})).unwrap_err();
     assert_eq!(err["code"], "not_found");

@@ -114,17 +114,17 @@ fn bad_input_is_refused_with_its_reason_and_nothing_is_written() {
     let cases: &[(&str, &str)] = &[
         (r#"{"title": "A", "start_at": "2026-11-20T08:00""#, "dòng 1"),
         (r#"{"title": "A", "start_at": "2026-11-20T08:00", "colour": "red"}"#, "colour"),
-        (r#"{"title": "A", "start_at": "2026-11-20T08:00", "participants": {"members": "nhiều"}}"#, "Số đoàn viên"),
-        (r#"{"title": "A", "start_at": "2026-11-20T08:00", "participants": {"members": -1}}"#, "Số đoàn viên: không được là số âm"),
+        (r#"{"title": "A", "start_at": "2026-11-20T08:00", "participants": {"members": "nhiều"}}"#, "Đoàn viên: phải là số nguyên"),
+        (r#"{"title": "A", "start_at": "2026-11-20T08:00", "participants": {"members": -1}}"#, "Đoàn viên: không được là số âm"),
         // Adding up two such counts overflowed the report.
-        (r#"{"title": "A", "start_at": "2026-11-20T08:00", "participants": {"members": 5000000000000000000}}"#, "Số đoàn viên: không được lớn hơn 10.000.000.000"),
+        (r#"{"title": "A", "start_at": "2026-11-20T08:00", "participants": {"members": 5000000000000000000}}"#, "Đoàn viên: không được lớn hơn 10.000.000.000"),
         (r#"{"title": "A", "start_at": "+10000-11-20T08:00"}"#, "Bắt đầu: ngày/giờ không hợp lệ"),
         (r#"{"title": "A", "start_at": "2026-11-20T08:00", "end_at": "2026-11-19T08:00"}"#, "Kết thúc: phải sau"),
         (r#"{"title": "A", "start_at": "20/11/2026"}"#, "Bắt đầu: ngày/giờ không hợp lệ"),
-        (r#"{"title": "A", "start_at": "2026-11-20T08:00", "plan_id": "khong-co"}"#, "Kế hoạch: không có kế hoạch khong-co"),
+        (r#"{"title": "A", "start_at": "2026-11-20T08:00", "plan_id": "khong-co"}"#, "Thuộc kế hoạch: không có kế hoạch khong-co"),
         (r#"{"title": "A", "start_at": "2026-11-20T08:00", "unit_id": "khong-co"}"#, "không có đơn vị khong-co"),
-        (r#"{"start_at": "2026-11-20T08:00"}"#, "Tên/tiêu đề: bắt buộc"),
-        (r#"[1, 2]"#, "expected a JSON object"),
+        (r#"{"start_at": "2026-11-20T08:00"}"#, "Tên hoạt động: bắt buộc"),
+        (r#"[1, 2]"#, "Bản ghi: phải là một bản ghi (đối tượng JSON)"),
     ];
     for (input, reason) in cases {
         let r = sotay(&db.path, &["add", "event", "--json", "-"], Some(input));
@@ -143,7 +143,7 @@ fn bad_input_is_refused_with_its_reason_and_nothing_is_written() {
     assert_eq!(dump(&db), before, "a refused input changed the database");
 
     let r = sotay(&db.path, &["--lang", "en", "add", "event", "--json", "-"], Some(r#"{"title": "A", "start_at": "2026-11-20T08:00", "participants": {"members": -1}}"#));
-    assert!(r.stderr.contains("error: Members: must not be negative"), "{}", r.stderr);
+    assert!(r.stderr.contains("error: Union members: must not be negative"), "{}", r.stderr);
 }
 
 #[test]

@@ -92,6 +92,18 @@ fn log_an_event_in_the_field_and_see_it_on_the_dashboard() {
 fn drive(s: &Session) -> Result<(), String> {
     // First run: create the unit.
     s.wait("#setup-name", LONG)?;
+    // Nothing typed: the name is what is missing, said beside it, and the name is where the cursor goes.
+    s.click("#setup-submit")?;
+    s.wait_until(
+        "return document.querySelector('#setup-name').getAttribute('aria-invalid') === 'true'
+                && document.activeElement === document.querySelector('#setup-name')",
+        LONG,
+    )?;
+    let said = s.execute("return Array.from(document.querySelectorAll('.field-error')).map(e => e.textContent).join(' | ')", json!([]))?;
+    let said = said.as_str().unwrap_or_default().to_string();
+    if !said.contains("bắt buộc phải nhập") || said.contains("letters") {
+        return Err(format!("set-up said: {said}"));
+    }
     s.type_text("#setup-name", "Đoàn xã Đông Hưng")?;
     s.set_value("#setup-code", "XA-DONG-HUNG")?;
     s.click("#setup-submit")?;
@@ -102,6 +114,45 @@ fn drive(s: &Session) -> Result<(), String> {
         );
         format!("{e}; the page shows: {shown:?}")
     })?;
+
+    // An event with four things wrong: each is said beside its field at once, in Vietnamese, and the
+    // first on the page has the cursor.
+    s.click("[data-nav=events]")?;
+    s.click("#new-record")?;
+    s.set_value("[name=start_at]", "01/07/2025 08:00")?;
+    s.set_value("[name=end_at]", "01/06/2025 08:00")?;
+    s.set_value("[name=connection_points]", "3")?;
+    s.set_value("[name='participants.members']", "70")?;
+    s.set_value("[name='participants.male']", "60")?;
+    s.set_value("[name='participants.female']", "40")?;
+    s.click("#form-save")?;
+    let marked = s.wait_until(
+        "const bad = Array.from(document.querySelectorAll('[aria-invalid=true]')).map(e => e.name);
+         return bad.length >= 4 ? bad.join(',') : null",
+        LONG,
+    )?;
+    let marked = marked.as_str().unwrap_or_default().to_string();
+    for field in ["title", "end_at", "connection_points", "participants.female"] {
+        if !marked.split(',').any(|m| m == field) {
+            return Err(format!("{field} is not marked; marked: {marked}"));
+        }
+    }
+    let focused = s.execute("return document.activeElement && document.activeElement.name", json!([]))?;
+    if focused != json!("title") {
+        return Err(format!("the cursor is on {focused}, not on the title"));
+    }
+    let said = s.execute("return Array.from(document.querySelectorAll('.field-error')).map(e => e.textContent).join(' | ')", json!([]))?;
+    let said = said.as_str().unwrap_or_default().to_string();
+    for words in ["nam và nữ cộng lại (100) nhiều hơn tổng số người tham gia (70)", "chỉ dùng cho hoạt động trực tuyến hoặc kết hợp"] {
+        if !said.contains(words) {
+            return Err(format!("«{words}» not said: {said}"));
+        }
+    }
+    if ["only", "must", "_"].iter().any(|w| said.contains(w)) {
+        return Err(format!("English or an internal name: {said}"));
+    }
+    let shot = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/window-form-errors.png");
+    s.screenshot(&shot)?;
 
     // A plan.
     s.click("[data-nav=plans]")?;

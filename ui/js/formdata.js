@@ -218,13 +218,41 @@ export function findInput(root, field, rowMaps = {}) {
  * Returns false when no input matches (the caller shows a banner instead).
  */
 export function showFieldError(root, field, message, rowMaps) {
-  const input = findInput(root, field, rowMaps);
-  if (!input) return false;
-  const err = markFieldError(input, message);
-  if (input.name !== field) err.dataset.field = field;
-  const section = input.closest('details');
-  if (section) section.open = true;
-  input.focus();
-  if (typeof input.scrollIntoView === 'function') input.scrollIntoView({ block: 'center' });
-  return true;
+  return showFieldErrors(root, [{ field, message }], rowMaps).length === 0;
+}
+
+/**
+ * Shows every { field, message } under its input, opens the sections they are in, and focuses the first.
+ * Returns those with no input on the form (the caller shows them in a banner).
+ */
+export function showFieldErrors(root, errors, rowMaps = {}) {
+  const unplaced = [];
+  let first = null;
+  for (const { field, message } of errors) {
+    const input = findInput(root, field, rowMaps);
+    if (!input) { unplaced.push({ field, message }); continue; }
+    // A second problem of the same input (a row's two checks): one message is enough there.
+    if (input.getAttribute('aria-invalid') === 'true') continue;
+    const err = markFieldError(input, message);
+    if (input.name !== field) err.dataset.field = field;
+    const section = input.closest('details');
+    if (section) section.open = true;
+    // The first on the page, not the first in the list: the one a person reads first.
+    if (!first || (first.compareDocumentPosition(input) & Node.DOCUMENT_POSITION_PRECEDING)) first = input;
+  }
+  if (first) {
+    first.focus();
+    if (typeof first.scrollIntoView === 'function') first.scrollIntoView({ block: 'center' });
+  }
+  return unplaced;
+}
+
+/**
+ * Puts a command's `invalid` error beside the fields it names (every one of a record, or the one
+ * `field`). Returns true when each found its input; false when the caller should show a banner.
+ */
+export function showInvalid(root, err, rowMaps = {}) {
+  if (!err || err.code !== 'invalid') return false;
+  if (err.errors && err.errors.length) return showFieldErrors(root, err.errors, rowMaps).length === 0;
+  return !!err.field && showFieldError(root, err.field, err.message, rowMaps);
 }

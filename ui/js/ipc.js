@@ -1,14 +1,21 @@
 // The only module that talks to Rust. One async function per command of docs/ipc.md.
-// Every failure rejects with { code, message, field? }.
+// Every failure rejects with { code, message, field?, errors? } — errors: [{ field, message }], every
+// wrong field of a record, each message worded to stand beside its field.
 
 const tauri = window.__TAURI__ && window.__TAURI__.core;
 const invoke = tauri ? tauri.invoke : null;
 
-/** Turns whatever a command threw into { code, message, field? }. */
+/** Turns whatever a command threw into { code, message, field?, errors? }. */
 export function normaliseError(e) {
   if (e && typeof e === 'object' && typeof e.code === 'string') {
     const out = { code: e.code, message: typeof e.message === 'string' ? e.message : String(e.code) };
     if (typeof e.field === 'string' && e.field) out.field = e.field;
+    if (Array.isArray(e.errors)) {
+      const errors = e.errors
+        .filter((x) => x && typeof x.field === 'string' && typeof x.message === 'string')
+        .map((x) => ({ field: x.field, message: x.message }));
+      if (errors.length) out.errors = errors;
+    }
     return out;
   }
   if (typeof e === 'string') {

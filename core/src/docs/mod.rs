@@ -45,7 +45,7 @@ impl MeetingDoc {
     pub fn parse(s: &str) -> Result<MeetingDoc> {
         MeetingDoc::ALL.into_iter().find(|d| d.as_str() == s).ok_or_else(|| {
             let known: Vec<&str> = MeetingDoc::ALL.iter().map(|d| d.as_str()).collect();
-            Error::invalid("document", Problem::BadValue(format!("{s} (one of: {})", known.join(", "))))
+            Error::invalid("document", Problem::OneOf { value: s.to_string(), choices: known.join(", ") })
         })
     }
 

@@ -38,7 +38,7 @@ impl RegisterScope {
     pub fn parse(s: &str) -> Result<RegisterScope> {
         RegisterScope::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
             let known: Vec<&str> = RegisterScope::ALL.iter().map(|r| r.as_str()).collect();
-            Error::invalid("register.scope", Problem::BadValue(format!("{s} (one of: {})", known.join(", "))))
+            Error::invalid("register.scope", Problem::OneOf { value: s.to_string(), choices: known.join(", ") })
         })
     }
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::unit::serde_plain;
 use super::validate::*;
 use super::{IndexFields, Kind, Known, Record};
-use crate::error::{Error, Problem, Result};
+use crate::error::Problem;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -67,25 +67,24 @@ pub struct Case {
 impl Record for Case {
     const KIND: Kind = Kind::Case;
 
-    fn validate(&self, _known: &dyn Known) -> Result<()> {
-        required("summary", &self.summary)?;
-        required_line("platform", &self.platform)?;
-        let detected = local("detected_at", &self.detected_at)?;
-        opt_line("detected_by", &self.detected_by)?;
-        opt_link("link", &self.link)?;
-        opt_line("category", &self.category)?;
+    fn validate(&self, _known: &dyn Known, c: &mut Checks) {
+        c.keep(required("summary", &self.summary));
+        c.keep(required_line("platform", &self.platform));
+        let detected = c.keep(local("detected_at", &self.detected_at));
+        c.keep(opt_line("detected_by", &self.detected_by));
+        c.keep(opt_link("link", &self.link));
+        c.keep(opt_line("category", &self.category));
         if let Some(h) = &self.screenshot_sha256 {
-            if h.len() != 64 || !h.chars().all(|c| c.is_ascii_hexdigit()) {
-                return Err(Error::invalid("screenshot_sha256", Problem::BadValue("64 hexadecimal digits".into())));
+            if h.len() != 64 || !h.chars().all(|ch| ch.is_ascii_hexdigit()) {
+                c.add("screenshot_sha256", Problem::NotSha256);
             }
         }
-        opt_count("reach_at_detection", self.reach_at_detection)?;
+        c.keep(opt_count("reach_at_detection", self.reach_at_detection));
         for (i, a) in self.actions.iter().enumerate() {
-            let on = date(&format!("actions[{i}].on"), &a.on)?;
-            in_order("detected_at", Some(detected.date()), &format!("actions[{i}].on"), Some(on))?;
-            opt_link(&format!("actions[{i}].link"), &a.link)?;
+            let on = c.keep(date(&format!("actions[{i}].on"), &a.on));
+            c.keep(in_order("detected_at", detected.map(|d| d.date()), &format!("actions[{i}].on"), on));
+            c.keep(opt_link(&format!("actions[{i}].link"), &a.link));
         }
-        Ok(())
     }
 
     fn index(&self) -> IndexFields {

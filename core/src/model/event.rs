@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::unit::serde_plain;
 use super::validate::*;
 use super::{join_present, EventFacts, IndexFields, Kind, Known, Record};
-use crate::error::{Error, Problem, Result};
+use crate::error::Problem;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -160,58 +160,60 @@ pub const MAX_ATTENDEES: usize = 2_000;
 impl Record for Event {
     const KIND: Kind = Kind::Event;
 
-    fn validate(&self, known: &dyn Known) -> Result<()> {
-        required_line("title", &self.title)?;
-        let start = local("start_at", &self.start_at)?;
-        let end = opt_local("end_at", &self.end_at)?;
-        in_order("start_at", Some(start), "end_at", end)?;
-        opt_known_plan(known, "plan_id", &self.plan_id)?;
-        opt_known_unit(known, "unit_id", &self.unit_id)?;
-        opt_line("place", &self.place)?;
-        opt_line("task", &self.task)?;
-        opt_line("organisers", &self.organisers)?;
-        opt_line("audience", &self.audience)?;
+    fn validate(&self, known: &dyn Known, c: &mut Checks) {
+        c.keep(required_line("title", &self.title));
+        let start = c.keep(local("start_at", &self.start_at));
+        let end = c.keep(opt_local("end_at", &self.end_at)).flatten();
+        c.keep(in_order("start_at", start, "end_at", end));
+        c.keep(opt_known_plan(known, "plan_id", &self.plan_id));
+        c.keep(opt_known_unit(known, "unit_id", &self.unit_id));
+        c.keep(opt_line("place", &self.place));
+        c.keep(opt_line("task", &self.task));
+        c.keep(opt_line("organisers", &self.organisers));
+        c.keep(opt_line("audience", &self.audience));
         let p = &self.participants;
-        count("participants.members", p.members)?;
-        count("participants.non_members", p.non_members)?;
-        count("participants.others", p.others)?;
-        opt_count("participants.male", p.male)?;
-        opt_count("participants.female", p.female)?;
-        if p.male.unwrap_or(0) + p.female.unwrap_or(0) > p.total() {
-            return Err(Error::invalid("participants.female", Problem::SumExceeds { total: "participants".into() }));
+        let counts = [
+            c.keep(count("participants.members", p.members)),
+            c.keep(count("participants.non_members", p.non_members)),
+            c.keep(count("participants.others", p.others)),
+            c.keep(opt_count("participants.male", p.male)),
+            c.keep(opt_count("participants.female", p.female)),
+        ];
+        let sum = p.male.unwrap_or(0) + p.female.unwrap_or(0);
+        if counts.iter().all(Option::is_some) && sum > p.total() {
+            c.add("participants.female", Problem::MaleFemaleOverTotal { sum, total: p.total() });
         }
-        opt_count("unique_members_reached", self.unique_members_reached)?;
-        opt_count("connection_points", self.connection_points)?;
-        opt_count("opinions_collected", self.opinions_collected)?;
+        c.keep(opt_count("unique_members_reached", self.unique_members_reached));
+        c.keep(opt_count("connection_points", self.connection_points));
+        c.keep(opt_count("opinions_collected", self.opinions_collected));
         if self.mode == Mode::InPerson && self.connection_points.unwrap_or(0) > 0 {
-            return Err(Error::invalid("connection_points", Problem::BadValue("only for online or hybrid events".into())));
+            c.add("connection_points", Problem::OnlyOnlineOrHybrid);
         }
         for (i, post) in self.online_posts.iter().enumerate() {
             let f = |name: &str| format!("online_posts[{i}].{name}");
-            required_line(&f("platform"), &post.platform)?;
-            opt_link(&f("link"), &post.link)?;
-            count(&f("views"), post.views)?;
-            count(&f("reactions"), post.reactions)?;
-            count(&f("comments"), post.comments)?;
-            count(&f("shares"), post.shares)?;
-            opt_local(&f("measured_at"), &post.measured_at)?;
+            c.keep(required_line(&f("platform"), &post.platform));
+            c.keep(opt_link(&f("link"), &post.link));
+            c.keep(count(&f("views"), post.views));
+            c.keep(count(&f("reactions"), post.reactions));
+            c.keep(count(&f("comments"), post.comments));
+            c.keep(count(&f("shares"), post.shares));
+            c.keep(opt_local(&f("measured_at"), &post.measured_at));
         }
         for (i, ev) in self.evidence.iter().enumerate() {
-            required_line(&format!("evidence[{i}].kind"), &ev.kind)?;
-            required_line(&format!("evidence[{i}].reference"), &ev.reference)?;
+            c.keep(required_line(&format!("evidence[{i}].kind"), &ev.kind));
+            c.keep(required_line(&format!("evidence[{i}].reference"), &ev.reference));
         }
         if self.attendees.len() > MAX_ATTENDEES {
-            return Err(Error::invalid("attendees", Problem::TooLong { max: MAX_ATTENDEES }));
+            c.add("attendees", Problem::TooLong { max: MAX_ATTENDEES });
         }
         for (i, a) in self.attendees.iter().enumerate() {
             let f = |name: &str| format!("attendees[{i}].{name}");
-            required_line(&f("name"), &a.name)?;
-            opt_line(&f("position"), &a.position)?;
-            opt_line(&f("unit"), &a.unit)?;
-            opt_line(&f("phone"), &a.phone)?;
-            opt_line(&f("note"), &a.note)?;
+            c.keep(required_line(&f("name"), &a.name));
+            c.keep(opt_line(&f("position"), &a.position));
+            c.keep(opt_line(&f("unit"), &a.unit));
+            c.keep(opt_line(&f("phone"), &a.phone));
+            c.keep(opt_line(&f("note"), &a.note));
         }
-        Ok(())
     }
 
     fn index(&self) -> IndexFields {
@@ -286,7 +288,8 @@ mod tests {
         let mut e = event();
         e["colour"] = json!("red");
         let err = prepare(Kind::Event, &e, &world()).err().unwrap();
-        assert!(format!("{err}").contains("colour"), "{err}");
+        assert_eq!(err.field(), Some("colour"));
+        assert!(err.message(crate::Lang::Vi).contains("«colour»"), "{err}");
     }
 
     #[test]

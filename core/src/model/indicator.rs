@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::validate::*;
 use super::{IndexFields, Kind, Known, Record};
-use crate::error::{Error, Problem, Result};
+use crate::error::Problem;
 
 /// How values combine up the unit tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -75,21 +75,20 @@ pub struct Indicator {
 impl Record for Indicator {
     const KIND: Kind = Kind::Indicator;
 
-    fn validate(&self, _known: &dyn Known) -> Result<()> {
-        required_line("code", &self.code)?;
-        required_line("name", &self.name)?;
-        required_line("group", &self.group)?;
-        opt_line("name_en", &self.name_en)?;
+    fn validate(&self, _known: &dyn Known, c: &mut Checks) {
+        c.keep(required_line("code", &self.code));
+        c.keep(required_line("name", &self.name));
+        c.keep(required_line("group", &self.group));
+        c.keep(opt_line("name_en", &self.name_en));
         if let Some(rule) = &self.rule {
             if !RULE_SOURCES.contains(&rule.source.as_str()) {
-                return Err(Error::invalid("rule.source", Problem::BadValue(rule.source.clone())));
+                c.add("rule.source", Problem::UnknownChoice(rule.source.clone()));
             }
             let summable = rule.source == "event" && EVENT_MEASURES.contains(&rule.measure.as_str());
             if rule.measure != "count" && !summable {
-                return Err(Error::invalid("rule.measure", Problem::BadValue(rule.measure.clone())));
+                c.add("rule.measure", Problem::UnknownChoice(rule.measure.clone()));
             }
         }
-        Ok(())
     }
 
     fn index(&self) -> IndexFields {
@@ -186,7 +185,9 @@ mod tests {
     fn the_standard_catalogue_is_valid_and_codes_are_unique() {
         let all = standard_catalogue();
         for i in &all {
-            i.validate(&world()).unwrap();
+            let mut c = Checks::new(Kind::Indicator);
+            i.validate(&world(), &mut c);
+            c.finish().unwrap();
         }
         let mut codes: Vec<_> = all.iter().map(|i| i.code.clone()).collect();
         codes.sort();
@@ -198,6 +199,8 @@ mod tests {
     fn a_rule_may_only_add_up_known_event_numbers() {
         let mut i = standard_catalogue().remove(0);
         i.rule.as_mut().unwrap().measure = "salary".into();
-        assert_eq!(i.validate(&world()).unwrap_err().field(), Some("rule.measure"));
+        let mut c = Checks::new(Kind::Indicator);
+        i.validate(&world(), &mut c);
+        assert_eq!(c.finish().unwrap_err().field(), Some("rule.measure"));
     }
 }

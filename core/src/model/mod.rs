@@ -9,6 +9,9 @@ mod oversight;
 mod plan;
 mod practice;
 mod unit;
+pub mod labels;
+#[cfg(test)]
+mod messages;
 pub mod validate;
 
 pub use case::{Case, CaseAction};
@@ -74,7 +77,7 @@ impl Kind {
         Kind::ALL
             .into_iter()
             .find(|k| k.as_str() == s || k.as_str() == singular)
-            .ok_or_else(|| Error::invalid("kind", Problem::BadValue(s.clone())))
+            .ok_or_else(|| Error::invalid("kind", Problem::UnknownChoice(s.clone())))
     }
 }
 
@@ -125,7 +128,8 @@ pub(crate) fn join_present(parts: &[&Option<String>]) -> String {
 
 pub trait Record: Serialize + DeserializeOwned {
     const KIND: Kind;
-    fn validate(&self, known: &dyn Known) -> Result<()>;
+    /// Runs every check of the kind, keeping each problem in `c` (one failing check does not stop the next).
+    fn validate(&self, known: &dyn Known, c: &mut validate::Checks);
     fn index(&self) -> IndexFields;
 }
 
@@ -149,19 +153,20 @@ pub fn prepare(kind: Kind, input: &Value, known: &dyn Known) -> Result<Prepared>
             }
             Value::Object(m)
         }
-        _ => return Err(Error::invalid("(record)", Problem::BadValue("expected a JSON object".into()))),
+        _ => return Err(Error::invalid("(record)", Problem::NotAnObject)),
     };
-    validate::normalise_texts(&mut body, "")?;
+    let mut checks = validate::Checks::new(kind);
+    validate::normalise_texts(&mut body, "", &mut checks);
     match kind {
-        Kind::Unit => typed::<Unit>(body, known),
-        Kind::Plan => typed::<Plan>(body, known),
-        Kind::Event => typed::<Event>(body, known),
-        Kind::Practice => typed::<Practice>(body, known),
-        Kind::Opinion => typed::<Opinion>(body, known),
-        Kind::Inspection => typed::<Inspection>(body, known),
-        Kind::Supervision => typed::<Supervision>(body, known),
-        Kind::Case => typed::<Case>(body, known),
-        Kind::Indicator => typed::<Indicator>(body, known),
+        Kind::Unit => typed::<Unit>(body, known, checks),
+        Kind::Plan => typed::<Plan>(body, known, checks),
+        Kind::Event => typed::<Event>(body, known, checks),
+        Kind::Practice => typed::<Practice>(body, known, checks),
+        Kind::Opinion => typed::<Opinion>(body, known, checks),
+        Kind::Inspection => typed::<Inspection>(body, known, checks),
+        Kind::Supervision => typed::<Supervision>(body, known, checks),
+        Kind::Case => typed::<Case>(body, known, checks),
+        Kind::Indicator => typed::<Indicator>(body, known, checks),
     }
 }
 
@@ -184,22 +189,56 @@ pub fn index_only(kind: Kind, body: &Value) -> Option<IndexFields> {
     }
 }
 
-fn typed<R: Record>(body: Value, known: &dyn Known) -> Result<Prepared> {
-    let record: R = serde_path_to_error::deserialize(body).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        // serde reports a missing field at its parent; name the field itself, as a required one.
-        if let Some(name) = inner.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
-            let field = if path == "." { name.to_string() } else { format!("{path}.{name}") };
-            return Error::invalid(field, Problem::Required);
+fn typed<R: Record>(body: Value, known: &dyn Known, mut checks: validate::Checks) -> Result<Prepared> {
+    let record: R = match serde_path_to_error::deserialize(body) {
+        Ok(r) => r,
+        Err(e) => {
+            // The body does not read as the kind: its checks cannot run, so this is the last problem.
+            let path = e.path().to_string();
+            let (field, problem) = type_problem(&path, &e.into_inner().to_string());
+            checks.add(field, problem);
+            checks.finish()?;
+            return Err(Error::invalid("(record)", Problem::NotAnObject));
         }
-        let field = if path == "." { "(record)".to_string() } else { path };
-        Error::invalid(field, Problem::BadValue(inner))
-    })?;
-    record.validate(known)?;
+    };
+    record.validate(known, &mut checks);
+    checks.finish()?;
     let index = record.index();
     let body = serde_json::to_value(&record).map_err(Error::from_json)?;
     Ok(Prepared { body: strip_empty(body), index })
+}
+
+/// The field and problem of a body that serde could not read as its kind, worded from serde's message:
+/// a missing field (named itself, as required), a choice not on the list, a value of the wrong type.
+fn type_problem(path: &str, message: &str) -> (String, Problem) {
+    let quoted = |prefix: &str| message.strip_prefix(prefix).and_then(|r| r.split('`').next()).map(str::to_string);
+    let at = |name: &str| if path == "." { name.to_string() } else { format!("{path}.{name}") };
+    let field = if path == "." { "(record)".to_string() } else { path.to_string() };
+    if let Some(name) = quoted("missing field `") {
+        return (at(&name), Problem::Required);
+    }
+    if let Some(name) = quoted("unknown field `") {
+        // serde_path_to_error's path already ends with the unknown field.
+        return (if path.ends_with(name.as_str()) { path.to_string() } else { at(&name) }, Problem::UnknownField(name));
+    }
+    if let Some(value) = quoted("unknown variant `") {
+        return (field, Problem::UnknownChoice(value));
+    }
+    let expected = message.rsplit("expected ").next().unwrap_or_default();
+    let problem = if ["i64", "integer", "u32", "usize", "f64", "number"].iter().any(|t| expected.contains(t)) {
+        Problem::NotAWholeNumber
+    } else if expected.contains("a string") {
+        Problem::NotText
+    } else if expected.contains("a sequence") {
+        Problem::NotAList
+    } else if expected.contains("a boolean") {
+        Problem::NotYesNo
+    } else if expected.contains("struct") || expected.contains("a map") {
+        Problem::NotAnObject
+    } else {
+        Problem::BadValue(message.to_string())
+    };
+    (field, problem)
 }
 
 /// Drops nulls and empty arrays so that the canonical form of a record does not depend on whether an
@@ -251,4 +290,58 @@ pub(crate) mod testing {
     pub fn world() -> World {
         World { units: vec!["u1", "u2"], plans: vec!["p1"], events: vec!["e1"] }
     }
+}
+
+/// Every field path of a kind, as validation names them (`participants.members`, `online_posts[0].link`),
+/// found by asking serde: a body with one unknown field is refused with the list of the fields it takes,
+/// at every depth. The translation test walks it, so a field added to a kind without a label fails it.
+#[cfg(test)]
+pub(crate) fn field_paths(kind: Kind) -> Vec<String> {
+    use std::rc::Rc;
+    type Wrap = Rc<dyn Fn(Value) -> Value>;
+    /// Where serde found the unknown field, and the fields it takes there.
+    fn fields_at(kind: Kind, wrap: &Wrap) -> Option<(String, Vec<String>)> {
+        let probe = wrap(serde_json::json!({"__probe": 1}));
+        let err = match kind {
+            Kind::Unit => serde_path_to_error::deserialize::<_, Unit>(probe).err(),
+            Kind::Plan => serde_path_to_error::deserialize::<_, Plan>(probe).err(),
+            Kind::Event => serde_path_to_error::deserialize::<_, Event>(probe).err(),
+            Kind::Practice => serde_path_to_error::deserialize::<_, Practice>(probe).err(),
+            Kind::Opinion => serde_path_to_error::deserialize::<_, Opinion>(probe).err(),
+            Kind::Inspection => serde_path_to_error::deserialize::<_, Inspection>(probe).err(),
+            Kind::Supervision => serde_path_to_error::deserialize::<_, Supervision>(probe).err(),
+            Kind::Case => serde_path_to_error::deserialize::<_, Case>(probe).err(),
+            Kind::Indicator => serde_path_to_error::deserialize::<_, Indicator>(probe).err(),
+        }?;
+        let path = err.path().to_string();
+        let container = path.strip_suffix("__probe")?.trim_end_matches('.').to_string();
+        // "unknown field `__probe`, expected one of …" (an enum says "unknown variant": no fields).
+        let message = err.into_inner().to_string();
+        // serde says "expected `a`", "expected `a` or `b`" or "expected one of `a`, `b`, …".
+        let list = message.strip_prefix("unknown field `__probe`, expected ")?;
+        let list = list.strip_prefix("one of ").unwrap_or(list);
+        Some((container, list.split(", ").flat_map(|f| f.split(" or ")).map(|f| f.trim_matches('`').to_string()).collect()))
+    }
+    fn walk(kind: Kind, at: &str, wrap: Wrap, out: &mut Vec<String>) {
+        let Some((_, fields)) = fields_at(kind, &wrap) else { return };
+        for field in fields {
+            let path = if at.is_empty() { field.clone() } else { format!("{at}.{field}") };
+            out.push(path.clone());
+            let (w, f) = (wrap.clone(), field.clone());
+            let as_record: Wrap = Rc::new(move |v| w(serde_json::json!({ f.clone(): v })));
+            if fields_at(kind, &as_record).is_some_and(|(c, _)| c == path) {
+                walk(kind, &path, as_record, out);
+                continue;
+            }
+            let (w, f) = (wrap.clone(), field.clone());
+            let as_list: Wrap = Rc::new(move |v| w(serde_json::json!({ f.clone(): [v] })));
+            let item = format!("{path}[0]");
+            if fields_at(kind, &as_list).is_some_and(|(c, _)| c == item) {
+                walk(kind, &item, as_list, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(kind, "", Rc::new(|v| v), &mut out);
+    out
 }

@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 use super::unit::serde_plain;
 use super::validate::*;
 use super::{IndexFields, Kind, Known, Record};
-use crate::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -63,19 +62,18 @@ pub struct Opinion {
 impl Record for Opinion {
     const KIND: Kind = Kind::Opinion;
 
-    fn validate(&self, known: &dyn Known) -> Result<()> {
-        required_line("topic", &self.topic)?;
-        required("content", &self.content)?;
-        let given = date("given_on", &self.given_on)?;
-        opt_known_event(known, "event_id", &self.event_id)?;
-        opt_line("contributor", &self.contributor)?;
-        opt_line("forwarded_to", &self.forwarded_to)?;
-        opt_line("forward_document", &self.forward_document)?;
+    fn validate(&self, known: &dyn Known, c: &mut Checks) {
+        c.keep(required_line("topic", &self.topic));
+        c.keep(required("content", &self.content));
+        let given = c.keep(date("given_on", &self.given_on));
+        c.keep(opt_known_event(known, "event_id", &self.event_id));
+        c.keep(opt_line("contributor", &self.contributor));
+        c.keep(opt_line("forwarded_to", &self.forwarded_to));
+        c.keep(opt_line("forward_document", &self.forward_document));
         if let Some(r) = &self.response {
-            let on = opt_date("response.on", &r.on)?;
-            in_order("given_on", Some(given), "response.on", on)?;
+            let on = c.keep(opt_date("response.on", &r.on)).flatten();
+            c.keep(in_order("given_on", given, "response.on", on));
         }
-        Ok(())
     }
 
     fn index(&self) -> IndexFields {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::unit::serde_plain;
 use super::validate::*;
 use super::{join_present, IndexFields, Kind, Known, Record};
-use crate::error::{Error, Problem, Result};
+use crate::error::Problem;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -55,23 +55,22 @@ pub struct Inspection {
 impl Record for Inspection {
     const KIND: Kind = Kind::Inspection;
 
-    fn validate(&self, known: &dyn Known) -> Result<()> {
-        required_line("content", &self.content)?;
-        let held = date("held_on", &self.held_on)?;
-        opt_line("decision_number", &self.decision_number)?;
-        opt_line("team", &self.team)?;
+    fn validate(&self, known: &dyn Known, c: &mut Checks) {
+        c.keep(required_line("content", &self.content));
+        let held = c.keep(date("held_on", &self.held_on));
+        c.keep(opt_line("decision_number", &self.decision_number));
+        c.keep(opt_line("team", &self.team));
         for (i, u) in self.inspected_unit_ids.iter().enumerate() {
-            known_unit(known, &format!("inspected_unit_ids[{i}]"), u)?;
+            c.keep(known_unit(known, &format!("inspected_unit_ids[{i}]"), u));
         }
-        let from = opt_date("period_from", &self.period_from)?;
-        let to = opt_date("period_to", &self.period_to)?;
-        in_order("period_from", from, "period_to", to)?;
-        let deadline = opt_date("deadline", &self.deadline)?;
-        in_order("held_on", Some(held), "deadline", deadline)?;
+        let from = c.keep(opt_date("period_from", &self.period_from)).flatten();
+        let to = c.keep(opt_date("period_to", &self.period_to)).flatten();
+        c.keep(in_order("period_from", from, "period_to", to));
+        let deadline = c.keep(opt_date("deadline", &self.deadline)).flatten();
+        c.keep(in_order("held_on", held, "deadline", deadline));
         for (i, f) in self.findings.iter().enumerate() {
-            required_line(&format!("findings[{i}].item"), &f.item)?;
+            c.keep(required_line(&format!("findings[{i}].item"), &f.item));
         }
-        Ok(())
     }
 
     fn index(&self) -> IndexFields {
@@ -130,21 +129,17 @@ pub struct Supervision {
 impl Record for Supervision {
     const KIND: Kind = Kind::Supervision;
 
-    fn validate(&self, _known: &dyn Known) -> Result<()> {
-        required_line("subject", &self.subject)?;
-        let from = date("period_from", &self.period_from)?;
-        let to = opt_date("period_to", &self.period_to)?;
-        in_order("period_from", Some(from), "period_to", to)?;
-        opt_line("partners", &self.partners)?;
-        count("recommendations_count", self.recommendations_count)?;
-        count("recommendations_resolved", self.recommendations_resolved)?;
-        if self.recommendations_resolved > self.recommendations_count {
-            return Err(Error::invalid(
-                "recommendations_resolved",
-                Problem::SumExceeds { total: "recommendations_count".into() },
-            ));
+    fn validate(&self, _known: &dyn Known, c: &mut Checks) {
+        c.keep(required_line("subject", &self.subject));
+        let from = c.keep(date("period_from", &self.period_from));
+        let to = c.keep(opt_date("period_to", &self.period_to)).flatten();
+        c.keep(in_order("period_from", from, "period_to", to));
+        c.keep(opt_line("partners", &self.partners));
+        let counted = c.keep(count("recommendations_count", self.recommendations_count));
+        let resolved = c.keep(count("recommendations_resolved", self.recommendations_resolved));
+        if counted.is_some() && resolved.is_some() && self.recommendations_resolved > self.recommendations_count {
+            c.add("recommendations_resolved", Problem::SumExceeds { total: "recommendations_count".into() });
         }
-        Ok(())
     }
 
     fn index(&self) -> IndexFields {

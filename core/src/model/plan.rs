@@ -6,7 +6,7 @@ use super::event::Mode;
 use super::unit::serde_plain;
 use super::validate::*;
 use super::{join_present, IndexFields, Kind, Known, Record};
-use crate::error::{Error, Problem, Result};
+use crate::error::Problem;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -79,32 +79,31 @@ pub struct Plan {
 impl Record for Plan {
     const KIND: Kind = Kind::Plan;
 
-    fn validate(&self, known: &dyn Known) -> Result<()> {
-        required_line("title", &self.title)?;
-        opt_line("number", &self.number)?;
-        opt_line("signer", &self.signer)?;
-        opt_line("place", &self.place)?;
-        opt_date("issued_on", &self.issued_on)?;
-        let start = date("start_on", &self.start_on)?;
-        let end = opt_date("end_on", &self.end_on)?;
-        in_order("start_on", Some(start), "end_on", end)?;
+    fn validate(&self, known: &dyn Known, c: &mut Checks) {
+        c.keep(required_line("title", &self.title));
+        c.keep(opt_line("number", &self.number));
+        c.keep(opt_line("signer", &self.signer));
+        c.keep(opt_line("place", &self.place));
+        c.keep(opt_date("issued_on", &self.issued_on));
+        let start = c.keep(date("start_on", &self.start_on));
+        let end = c.keep(opt_date("end_on", &self.end_on)).flatten();
+        c.keep(in_order("start_on", start, "end_on", end));
         for (i, t) in self.targets.iter().enumerate() {
             let field = format!("targets[{i}].indicator");
-            if !known.indicator_exists(&t.indicator)? {
-                return Err(Error::invalid(field, Problem::UnknownIndicator(t.indicator.clone())));
+            match c.keep(known.indicator_exists(&t.indicator)) {
+                Some(false) => c.add(field.clone(), Problem::UnknownIndicator(t.indicator.clone())),
+                _ if self.targets[..i].iter().any(|o| o.indicator == t.indicator) => c.add(field, Problem::Duplicate(t.indicator.clone())),
+                _ => {}
             }
             if !(t.value.is_finite() && t.value >= 0.0) {
-                return Err(Error::invalid(format!("targets[{i}].value"), Problem::Negative));
-            }
-            if self.targets[..i].iter().any(|o| o.indicator == t.indicator) {
-                return Err(Error::invalid(field, Problem::Duplicate(t.indicator.clone())));
+                c.add(format!("targets[{i}].value"), Problem::Negative);
             }
         }
         if let Some(r) = &self.reporting {
-            required("reporting.what", &r.what)?;
-            opt_date("reporting.due_on", &r.due_on)?;
+            c.keep(required("reporting.what", &r.what));
+            c.keep(opt_date("reporting.due_on", &r.due_on));
         }
-        opt_known_plan(known, "parent_plan_id", &self.parent_plan_id)
+        c.keep(opt_known_plan(known, "parent_plan_id", &self.parent_plan_id));
     }
 
     fn index(&self) -> IndexFields {

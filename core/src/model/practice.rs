@@ -4,7 +4,6 @@ use serde::{Deserialize, Serialize};
 
 use super::validate::*;
 use super::{join_present, IndexFields, Kind, Known, Record};
-use crate::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -62,21 +61,20 @@ pub struct Practice {
 impl Record for Practice {
     const KIND: Kind = Kind::Practice;
 
-    fn validate(&self, known: &dyn Known) -> Result<()> {
-        required_line("name", &self.name)?;
-        opt_line("field", &self.field)?;
-        opt_line("contact", &self.contact)?;
-        opt_date("started_on", &self.started_on)?;
+    fn validate(&self, known: &dyn Known, c: &mut Checks) {
+        c.keep(required_line("name", &self.name));
+        c.keep(opt_line("field", &self.field));
+        c.keep(opt_line("contact", &self.contact));
+        c.keep(opt_date("started_on", &self.started_on));
         for (i, r) in self.recognitions.iter().enumerate() {
-            required_line(&format!("recognitions[{i}].form"), &r.form)?;
-            opt_line(&format!("recognitions[{i}].decision_number"), &r.decision_number)?;
-            opt_date(&format!("recognitions[{i}].decided_on"), &r.decided_on)?;
+            c.keep(required_line(&format!("recognitions[{i}].form"), &r.form));
+            c.keep(opt_line(&format!("recognitions[{i}].decision_number"), &r.decision_number));
+            c.keep(opt_date(&format!("recognitions[{i}].decided_on"), &r.decided_on));
         }
         for (i, r) in self.replications.iter().enumerate() {
-            known_unit(known, &format!("replications[{i}].unit_id"), &r.unit_id)?;
-            opt_date(&format!("replications[{i}].adopted_on"), &r.adopted_on)?;
+            c.keep(known_unit(known, &format!("replications[{i}].unit_id"), &r.unit_id));
+            c.keep(opt_date(&format!("replications[{i}].adopted_on"), &r.adopted_on));
         }
-        Ok(())
     }
 
     fn index(&self) -> IndexFields {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::validate::*;
 use super::{IndexFields, Kind, Known, Record};
-use crate::error::{Error, Problem, Result};
+use crate::error::Problem;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -60,24 +60,24 @@ pub struct Unit {
 impl Record for Unit {
     const KIND: Kind = Kind::Unit;
 
-    fn validate(&self, known: &dyn Known) -> Result<()> {
-        required_line("code", &self.code)?;
-        if !self.code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            return Err(Error::invalid("code", Problem::BadValue("letters A-Z, digits, - and _ only".into())));
+    fn validate(&self, known: &dyn Known, c: &mut Checks) {
+        c.keep(required_line("name", &self.name));
+        if c.keep(required_line("code", &self.code)).is_some()
+            && !self.code.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        {
+            c.add("code", Problem::CodeCharacters);
         }
-        required_line("name", &self.name)?;
-        opt_line("upper_body", &self.upper_body)?;
-        opt_line("place", &self.place)?;
-        opt_known_unit(known, "parent_id", &self.parent_id)?;
-        opt_known_unit(known, "successor_id", &self.successor_id)?;
-        let from = opt_date("valid_from", &self.valid_from)?;
-        let to = opt_date("valid_to", &self.valid_to)?;
-        in_order("valid_from", from, "valid_to", to)?;
-        opt_count("member_count", self.member_count)?;
+        c.keep(opt_line("upper_body", &self.upper_body));
+        c.keep(opt_line("place", &self.place));
+        c.keep(opt_known_unit(known, "parent_id", &self.parent_id));
+        c.keep(opt_known_unit(known, "successor_id", &self.successor_id));
+        let from = c.keep(opt_date("valid_from", &self.valid_from)).flatten();
+        let to = c.keep(opt_date("valid_to", &self.valid_to)).flatten();
+        c.keep(in_order("valid_from", from, "valid_to", to));
+        c.keep(opt_count("member_count", self.member_count));
         if self.successor_id.is_some() && self.valid_to.is_none() {
-            return Err(Error::invalid("valid_to", Problem::Required));
+            c.add("valid_to", Problem::Required);
         }
-        Ok(())
     }
 
     fn index(&self) -> IndexFields {

@@ -1,40 +1,89 @@
-//! Small checks shared by every kind; each error names its field.
+//! Small checks shared by every kind; each error names its field. [`Checks`] runs them all over a
+//! record and keeps every problem, so that a form can show each beside its field at once.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::Value;
 
 use crate::clock;
-use crate::error::{Error, Problem, Result};
+use super::Kind;
+use crate::error::{Error, FieldProblem, Problem, Result};
 use crate::text::{self, MAX_LINE, MAX_TEXT};
 
-/// NFC-normalises every string in place and refuses any longer than the general limit, or with
-/// control characters other than line breaks and tabs.
-pub fn normalise_texts(v: &mut Value, path: &str) -> Result<()> {
+/// The problems of one record, gathered check after check: a check that fails does not stop the next.
+pub struct Checks {
+    kind: Kind,
+    problems: Vec<FieldProblem>,
+    /// Not a problem of the record (the database failed while looking something up): ends validation.
+    failure: Option<Error>,
+}
+
+impl Checks {
+    pub fn new(kind: Kind) -> Checks {
+        Checks { kind, problems: Vec::new(), failure: None }
+    }
+
+    /// Keeps the problem of a check, if any; gives back its value when it passed.
+    pub fn keep<T>(&mut self, result: Result<T>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) if matches!(e, Error::Invalid { .. } | Error::InvalidRecord { .. }) => {
+                self.problems.extend(e.field_problems());
+                None
+            }
+            Err(e) => {
+                self.failure.get_or_insert(e);
+                None
+            }
+        }
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, problem: Problem) {
+        self.problems.push(FieldProblem { field: field.into(), problem });
+    }
+
+    /// Whether `field` has a problem already (a later check on it would only repeat it).
+    pub fn has(&self, field: &str) -> bool {
+        self.problems.iter().any(|p| p.field == field)
+    }
+
+    /// Ok when every check passed; otherwise every problem, in the order the checks ran.
+    pub fn finish(self) -> Result<()> {
+        if let Some(e) = self.failure {
+            return Err(e);
+        }
+        if self.problems.is_empty() {
+            return Ok(());
+        }
+        Err(Error::InvalidRecord { kind: self.kind, problems: self.problems })
+    }
+}
+
+/// NFC-normalises every string in place and notes any longer than the general limit, or with control
+/// characters other than line breaks and tabs.
+pub fn normalise_texts(v: &mut Value, path: &str, c: &mut Checks) {
     match v {
         Value::String(s) => {
             let n = text::nfc(s);
             if n.chars().count() > MAX_TEXT {
-                return Err(Error::invalid(path, Problem::TooLong { max: MAX_TEXT }));
-            }
-            if n.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
-                return Err(Error::invalid(path, Problem::BadValue("control character".into())));
+                c.add(path, Problem::TooLong { max: MAX_TEXT });
+            } else if n.chars().any(|ch| ch.is_control() && ch != '\n' && ch != '\t' && ch != '\r') {
+                c.add(path, Problem::ControlCharacter);
             }
             *s = n;
         }
         Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                normalise_texts(item, &format!("{path}[{i}]"))?;
+                normalise_texts(item, &format!("{path}[{i}]"), c);
             }
         }
         Value::Object(map) => {
             for (k, item) in map.iter_mut() {
                 let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
-                normalise_texts(item, &p)?;
+                normalise_texts(item, &p, c);
             }
         }
         _ => {}
     }
-    Ok(())
 }
 
 pub fn required(field: &str, value: &str) -> Result<()> {
@@ -50,7 +99,7 @@ pub fn line(field: &str, value: &str) -> Result<()> {
         return Err(Error::invalid(field, Problem::TooLong { max: MAX_LINE }));
     }
     if value.contains('\n') {
-        return Err(Error::invalid(field, Problem::BadValue("one line only".into())));
+        return Err(Error::invalid(field, Problem::OneLineOnly));
     }
     Ok(())
 }
@@ -146,7 +195,7 @@ pub fn opt_link(field: &str, s: &Option<String>) -> Result<()> {
     if let Some(s) = s {
         line(field, s)?;
         if !(s.starts_with("http://") || s.starts_with("https://")) {
-            return Err(Error::invalid(field, Problem::BadValue("link must start with http:// or https://".into())));
+            return Err(Error::invalid(field, Problem::NotALink));
         }
     }
     Ok(())

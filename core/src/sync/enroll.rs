@@ -131,10 +131,8 @@ impl Store {
         } else if my_parent.as_deref() == Some(their_unit.as_str()) || my_parent.is_none() {
             Role::Upper
         } else {
-            return Err(Error::invalid(
-                "unit",
-                crate::Problem::BadValue(format!("{} is neither directly above nor below this unit", e.unit["name"])),
-            ));
+            let name = e.unit["name"].as_str().unwrap_or_default().to_string();
+            return Err(Error::invalid("unit", crate::Problem::NotNextUnit(name)));
         };
         let key = keys::from_b64(&e.public_key).unwrap_or_default();
         let now = crate::clock::rfc3339(crate::clock::now_utc());

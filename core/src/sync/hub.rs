@@ -41,7 +41,7 @@ impl Store {
     pub fn set_hub_url(&mut self, url: &str) -> Result<()> {
         let url = url.trim();
         if !(url.starts_with("https://") && url.len() > "https://".len()) {
-            return Err(Error::invalid("hub_url", crate::Problem::BadValue(url.to_string())));
+            return Err(Error::invalid("hub_url", crate::Problem::NotHttps(url.to_string())));
         }
         let n = self.conn().execute("UPDATE peers SET hub_url = ?1 WHERE role = ?2", params![url, role_text(Role::Upper)])?;
         if n == 0 {

@@ -6,7 +6,7 @@ import { t } from '../i18n.js';
 import { fmtTimestamp, nowLocalInput, todayInput } from '../format.js';
 import { SCHEMAS, KIND_NAV, fieldsOf, newRecordDefaults } from '../schema.js';
 import { buildField, platformList, getPath, setDateText } from '../fields.js';
-import { readForm, clearErrors, showFieldError, watchErrors } from '../formdata.js';
+import { readForm, clearErrors, showFieldErrors, showInvalid, watchErrors } from '../formdata.js';
 import { recordTitle } from './columns.js';
 
 export async function render(root, params, app, restore) {
@@ -130,7 +130,7 @@ export async function render(root, params, app, restore) {
     bannerBox.replaceChildren();
     const { data, rowMaps, errors } = readForm(form, fields, current || {});
     if (errors.length) {
-      showFieldError(form, errors[0].field, errors[0].message, {});
+      showFieldErrors(form, errors, {});
       return;
     }
     busy = true;
@@ -148,10 +148,9 @@ export async function render(root, params, app, restore) {
       setMeta(saved);
     } catch (err) {
       if (app.handleGlobalError(err)) return;
-      if (err.code === 'invalid' && err.field) {
-        if (!showFieldError(form, err.field, err.message, rowMaps)) {
-          showBanner(err.message);
-        }
+      if (err.code === 'invalid') {
+        // Every wrong field at once, each beside its field; what has no field on the form, in a banner.
+        if (!showInvalid(form, err, rowMaps)) showBanner(err.message);
       } else if (err.code === 'not_found') {
         toast(err.message || t('err.not_found'), 'error');
         app.go(listHash, { replace: true });

@@ -5,7 +5,7 @@ import { h, debounce, toast } from '../dom.js';
 import { t } from '../i18n.js';
 import { fmtLocal, fmtNumber, nowLocalInput } from '../format.js';
 import { buildField, setDateValue } from '../fields.js';
-import { readForm, rawValues, setRawValues, clearErrors, showFieldError, watchErrors } from '../formdata.js';
+import { readForm, rawValues, setRawValues, clearErrors, showFieldErrors, showInvalid, watchErrors } from '../formdata.js';
 
 export const DRAFT_KEY = 'quick-event';
 
@@ -129,7 +129,7 @@ export async function render(root, params, app, restore) {
     clearErrors(form);
     bannerBox.replaceChildren();
     const { data, rowMaps, errors } = readForm(form, QUICK_FIELDS, {});
-    if (errors.length) { showFieldError(form, errors[0].field, errors[0].message); return; }
+    if (errors.length) { showFieldErrors(form, errors); return; }
     busy = true;
     save.disabled = true;
     saveDraft.cancel();
@@ -145,7 +145,7 @@ export async function render(root, params, app, restore) {
       reset(pickDefaults({ ...data, ...saved }));
     } catch (err) {
       if (app.handleGlobalError(err)) return;
-      if (err.code === 'invalid' && err.field && showFieldError(form, err.field, err.message, rowMaps)) return;
+      if (showInvalid(form, err, rowMaps)) return;
       bannerBox.replaceChildren(h('div', { class: 'banner error', role: 'alert', text: app.errorText(err) }));
     } finally {
       busy = false;

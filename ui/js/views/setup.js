@@ -3,7 +3,7 @@
 import * as ipc from '../ipc.js';
 import { h } from '../dom.js';
 import { t, enumLabel, enumValues } from '../i18n.js';
-import { clearErrors, showFieldError, rawValues, setRawValues, watchErrors, clearFieldError } from '../formdata.js';
+import { clearErrors, showInvalid, rawValues, setRawValues, watchErrors, clearFieldError } from '../formdata.js';
 
 /** "Đoàn xã Đông Hưng" → "DOAN-XA-DONG-HUNG": a code suggestion while the code is untouched. */
 export function suggestCode(name) {
@@ -56,7 +56,7 @@ export function render(root, params, app, restore) {
   const fail = (err) => {
     if (app.handleGlobalError(err)) return;
     if (err.code === 'already_initialized') { done(); return; }
-    if (err.code === 'invalid' && err.field && showFieldError(form, err.field, err.message)) return;
+    if (showInvalid(form, err)) return;
     bannerBox.replaceChildren(h('div', { class: 'banner error', role: 'alert', text: app.errorText(err) }));
   };
 
