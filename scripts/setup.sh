@@ -10,6 +10,8 @@ set -euo pipefail
 want=(build-essential pkg-config curl libwebkit2gtk-4.1-dev librsvg2-dev libssl-dev)
 if [[ "${1:-run}" == "test" ]]; then
   want+=(webkit2gtk-driver xvfb xauth iproute2 nftables poppler-utils python3 python3-openpyxl)
+  # The page's own unit tests run on node (node --test); Debian's nodejs when none is installed.
+  command -v node >/dev/null || want+=(nodejs)
 fi
 
 missing=()

@@ -34,6 +34,8 @@ mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"
 cargo build --workspace --features "$features"
 cargo test --workspace --features "$features" --no-run
 status=0
+# The page's own logic (dates, numbers, formatting) on node's built-in test runner.
+node --test ui/tests/ || status=$?
 xvfb-run -a --server-args="-screen 0 1366x768x24" \
   cargo test --workspace --features "$features" || status=$?
 

@@ -164,10 +164,21 @@ fn drive(s: &Session) -> Result<(), String> {
         json!([]),
     )?;
     let today = today.as_str().unwrap_or_default().to_string();
+    // A day that does not exist is said to be one, not a wrong format.
+    s.set_value("[name=start_on]", "31/02/2026")?;
+    let said = s.wait_until(
+        "const e = document.querySelector('[name=start_on]').closest('.field').querySelector('.field-error');
+         return e ? e.textContent : null",
+        LONG,
+    )?;
+    if !said.as_str().unwrap_or_default().contains("Không có ngày này trong lịch: 31/02/2026") {
+        return Err(format!("31/02/2026 was said to be: {said}"));
+    }
     s.set_value("[name=start_on]", &today)?;
     s.click("button[data-add=targets]")?;
     s.set_value("[name='targets[0].indicator']", "TT-01")?;
-    s.set_value("[name='targets[0].value']", "4")?;
+    // A decimal target, as the app prints it: with a comma.
+    s.set_value("[name='targets[0].value']", "4,5")?;
     s.click("#form-save")?;
     // Saved: the form becomes the plan's own page.
     s.wait_until("return /^#\\/plans\\/[0-9a-f-]{36}$/.test(location.hash)", LONG)?;
@@ -204,8 +215,8 @@ fn drive(s: &Session) -> Result<(), String> {
     assert_eq!(events, Value::from("1"));
     let tt01 = s.text("#dashboard-table tr[data-indicator='TT-01'] .actual")?;
     let target = s.text("#dashboard-table tr[data-indicator='TT-01'] .target")?;
-    if (tt01.trim(), target.trim()) != ("1", "4") {
-        return Err(format!("TT-01 shows {tt01:?} of {target:?}, expected 1 of 4"));
+    if (tt01.trim(), target.trim()) != ("1", "4,5") {
+        return Err(format!("TT-01 shows {tt01:?} of {target:?}, expected 1 of 4,5"));
     }
     let members = s.text("#dash-participants")?;
     if members.trim() != "50" {

@@ -2,7 +2,7 @@
 
 import { h, fieldId, markFieldError, clearFieldError } from './dom.js';
 import { t, fieldLabel, enumLabel, enumValues } from './i18n.js';
-import { fmtDate, fmtLocal, toDateInput, toLocalInput, parseTyped } from './format.js';
+import { fmtDate, fmtLocal, toDateInput, toLocalInput, parseTyped, dateProblem } from './format.js';
 import { attachPicker } from './datepicker.js';
 import { PLATFORMS } from './schema.js';
 
@@ -72,9 +72,14 @@ export function makeInput(field, name, id, value, ctx) {
     case 'datetime':
       return dateControl(dateInput(base, field.type, value));
     case 'number':
+      // A whole number: the browser's number box. A decimal: text, so that "2,5" can be typed as
+      // Vietnamese write it (a number box refuses the comma) — read by parseDecimal.
+      if (field.int) {
+        return h('input', { ...base, type: 'number', min: '0', step: '1', inputmode: 'numeric', value: value == null ? '' : String(value) });
+      }
       return h('input', {
-        ...base, type: 'number', min: '0', step: field.int ? '1' : (field.step || 'any'),
-        inputmode: field.int ? 'numeric' : 'decimal', value: value == null ? '' : String(value),
+        ...base, type: 'text', inputmode: 'decimal', autocomplete: 'off', dataset: { ...base.dataset, decimal: '1' },
+        value: value == null ? '' : fmtDecimalInput(value),
       });
     case 'checkbox':
       return h('input', { ...base, type: 'checkbox', checked: !!value });
@@ -139,7 +144,7 @@ export function dateInput(attrs, type, iso) {
     clearFieldError(el);
     const v = parseEl(el);
     if (v === null) {
-      markFieldError(el, t(withTime ? 'form.bad_datetime' : 'form.bad_date'));
+      markFieldError(el, dateErrorText(el));
       return;
     }
     remember(el, v);
@@ -151,6 +156,12 @@ export function dateInput(attrs, type, iso) {
     }
   });
   return el;
+}
+
+/** A decimal as it is typed back into a field: "2,5". */
+function fmtDecimalInput(v) {
+  const n = Number(v);
+  return Number.isFinite(n) ? String(n).replace('.', ',') : String(v);
 }
 
 /** Puts an ISO date or local date-time into a date input. */
@@ -166,7 +177,16 @@ export function setDateText(el, text) {
   el.value = String(text ?? '');
   const v = parseEl(el);
   if (v) { el.value = display(el, v); remember(el, v); }
-  else if (v === null) markFieldError(el, t(el.dataset.date === 'datetime' ? 'form.bad_datetime' : 'form.bad_date'));
+  else if (v === null) markFieldError(el, dateErrorText(el));
+}
+
+/** What is wrong with the text of a date input that is not a date: no such day, or not written as one. */
+export function dateErrorText(el) {
+  const withTime = el.dataset.date === 'datetime';
+  const why = dateProblem(el.value, withTime);
+  if (why === 'no_such_day') return t('form.no_such_day', { text: el.value.trim() });
+  if (why === 'no_such_time') return t('form.no_such_time', { text: el.value.trim() });
+  return t(withTime ? 'form.bad_datetime' : 'form.bad_date');
 }
 
 /** The ISO value of a date input: '' when empty, null when what it holds is not a date. */

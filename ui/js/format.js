@@ -126,10 +126,24 @@ function daysIn(y, m) {
  * the time now for "hôm nay", else 00:00. `now` is for tests.
  */
 export function parseTyped(s, withTime = false, { time = null, now = new Date() } = {}) {
+  return readTyped(s, withTime, { time, now }).value;
+}
+
+/**
+ * Why a typed text is not a date: 'no_such_day' when it is written as one but the day does not exist
+ * (31/02/2025, 2025-13-01), 'not_a_date' otherwise; null when it is a date (or empty).
+ */
+export function dateProblem(s, withTime = false, { now = new Date() } = {}) {
+  const r = readTyped(s, withTime, { now });
+  return r.value === null ? r.why : null;
+}
+
+function readTyped(s, withTime, { time = null, now = new Date() } = {}) {
+  const fail = (why) => ({ value: null, why });
   const v = String(s ?? '').trim().replace(/\s+/g, ' ').toLowerCase();
-  if (!v) return '';
+  if (!v) return { value: '' };
   const m = TYPED.exec(v);
-  if (!m) return null;
+  if (!m) return fail('not_a_date');
   const typedTime = m[8] !== undefined;
   let y;
   let mo;
@@ -140,20 +154,43 @@ export function parseTyped(s, withTime = false, { time = null, now = new Date() 
   else {
     const word = m[7].trim();
     const isNow = NOW_WORDS.includes(word);
-    if (!isNow && !TODAY_WORDS.includes(word)) return null;
-    if (isNow && typedTime) return null; // "now 08:00" means nothing
+    if (!isNow && !TODAY_WORDS.includes(word)) return fail('not_a_date');
+    if (isNow && typedTime) return fail('not_a_date'); // "now 08:00" means nothing
     y = now.getFullYear(); mo = now.getMonth() + 1; d = now.getDate();
     // "bây giờ" is the time now; "hôm nay" keeps the field's time, else the time now.
     if (isNow || !time) clock = [now.getHours(), now.getMinutes()];
   }
-  if (y < 1900 || y > 2199 || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo)) return null;
+  if (y < 1900 || y > 2199) return fail('not_a_date');
+  if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo)) return fail('no_such_day');
   const date = `${y}-${pad(mo)}-${pad(d)}`;
   if (typedTime) {
     clock = [+m[8], m[9] !== undefined ? +m[9] : 0];
-    if (clock[0] > 23 || clock[1] > 59) return null;
+    if (clock[0] > 23 || clock[1] > 59) return fail('no_such_time');
   }
-  if (!withTime) return date;
-  if (clock) return `${date}T${pad(clock[0])}:${pad(clock[1])}`;
+  if (!withTime) return { value: date };
+  if (clock) return { value: `${date}T${pad(clock[0])}:${pad(clock[1])}` };
   const tm = /^(\d{2}):(\d{2})$/.exec(time || '');
-  return `${date}T${tm ? `${tm[1]}:${tm[2]}` : '00:00'}`;
+  return { value: `${date}T${tm ? `${tm[1]}:${tm[2]}` : '00:00'}` };
+}
+
+/**
+ * A number as a Vietnamese writes it: "2,5" and "2.5" are two and a half; with both marks the dot groups
+ * thousands and the comma is the decimal mark ("1.234,5"). Returns null for what is not a number, and
+ * '' for an empty text.
+ */
+export function parseDecimal(s) {
+  const v = String(s ?? '').trim().replace(/\s+/g, '');
+  if (!v) return '';
+  let normal = v;
+  if (v.includes(',')) {
+    if (v.indexOf(',') !== v.lastIndexOf(',')) return null;
+    normal = v.replace(/\./g, '').replace(',', '.');
+  }
+  if (!/^-?\d+(\.\d+)?$/.test(normal)) return null;
+  return Number(normal);
+}
+
+/** Whether a from–to date filter is the wrong way round (both set, the start after the end). */
+export function reversedRange(from, to) {
+  return !!(from && to && from > to);
 }

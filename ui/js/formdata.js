@@ -2,7 +2,8 @@
 
 import { markFieldError, clearFieldError } from './dom.js';
 import { t } from './i18n.js';
-import { readDateValue, setDateText } from './fields.js';
+import { readDateValue, setDateText, dateErrorText } from './fields.js';
+import { parseDecimal } from './format.js';
 
 export { clearFieldError };
 
@@ -47,10 +48,9 @@ export function readInput(el, field) {
       return { value: !!el.checked };
     case 'number': {
       if (el.validity && el.validity.badInput) return { error: t('form.bad_number') };
-      const raw = String(el.value).trim();
-      if (raw === '') return { value: undefined };
-      const n = Number(raw.replace(',', '.'));
-      if (!Number.isFinite(n)) return { error: t('form.bad_number') };
+      const n = parseDecimal(el.value);
+      if (n === '') return { value: undefined };
+      if (n === null) return { error: t('form.bad_number') };
       if (field.int && !Number.isInteger(n)) return { error: t('form.bad_integer') };
       return { value: n };
     }
@@ -62,7 +62,7 @@ export function readInput(el, field) {
     case 'datetime': {
       // dd/mm/yyyy [HH:mm] as typed → ISO; what is not a date never reaches Rust.
       const v = readDateValue(el);
-      if (v === null) return { error: t(field.type === 'datetime' ? 'form.bad_datetime' : 'form.bad_date') };
+      if (v === null) return { error: dateErrorText(el) };
       return { value: v === '' ? undefined : v };
     }
     case 'textarea': {

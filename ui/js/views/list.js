@@ -3,7 +3,7 @@
 import * as ipc from '../ipc.js';
 import { h, replace, debounce, clearFieldError } from '../dom.js';
 import { t, enumLabel, enumValues } from '../i18n.js';
-import { fmtNumber } from '../format.js';
+import { fmtNumber, reversedRange } from '../format.js';
 import { KIND_NAV, STATUS_ENUM } from '../schema.js';
 import { COLUMNS } from './columns.js';
 import { dateInput, dateControl, readDateValue, setDateValue } from '../fields.js';
@@ -153,7 +153,8 @@ export async function render(root, params, app) {
     }, columns.map((c) => h('td', { class: c.cls || null, text: c.get(r, cellCtx) })))));
     table.hidden = rows.length === 0;
     emptyMsg.hidden = rows.length > 0;
-    emptyMsg.textContent = filtered(s) ? t('list.empty_filtered') : t('list.empty');
+    // "Nothing found" for a from–to the wrong way round would hide the reason: say it.
+    emptyMsg.textContent = reversedRange(s.from, s.to) ? t('list.reversed_range') : (filtered(s) ? t('list.empty_filtered') : t('list.empty'));
     const first = rows.length ? page * size + 1 : 0;
     const last = rows.length ? first + rows.length - 1 : 0;
     rangeEl.textContent = t('list.range', { from: fmtNumber(first), to: fmtNumber(last), total: fmtNumber(total) + (capped ? '+' : '') });
