@@ -179,6 +179,7 @@ fn sync_status(app: tauri::AppHandle<impl tauri::Runtime>, state: State<'_, AppS
             "peers": s.peers()?,
             "outbox": outbox,
             "waiting": waiting,
+            "own_changes": s.own_change_count()?,
             "gaps": s.held_gaps()?,
             "events": s.sync_events()?,
             "conflicts": conflicts.len(),

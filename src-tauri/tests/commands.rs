@@ -104,6 +104,7 @@ fn the_sync_screen_sees_its_key_and_is_told_to_enrol_before_exporting() {
     let status = invoke(&h.main, "sync_status", json!({})).unwrap();
     assert_eq!(status["identity"]["fingerprint"].as_str().unwrap().len(), 39);
     assert_eq!(status["waiting"], 0, "no peer yet, nothing waits");
+    assert_eq!(status["own_changes"], 1, "but the unit's own record is kept here, with nowhere to go yet");
     assert_eq!(status["network"]["configured"], false, "no hub yet: the Sync screen says so");
     assert!(invoke(&h.main, "sync_now", json!({})).is_ok(), "the page may ask for a sync");
     assert!(invoke(&h.other, "sync_now", json!({})).is_err(), "a window without the capability may not");

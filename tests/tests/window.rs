@@ -222,6 +222,24 @@ fn drive(s: &Session) -> Result<(), String> {
     if members.trim() != "50" {
         return Err(format!("participants show {members:?}, expected 50"));
     }
+
+    // Nothing enrolled yet: the Sync screen says the changes have nowhere to go, not "all sent", and
+    // names no terminal command.
+    s.click("[data-nav=sync]")?;
+    let page = s.wait_until(
+        "const v = document.querySelector('section[data-view=sync]'); return v && v.textContent.includes('Chưa đăng ký với cấp trên') ? v.textContent : null",
+        LONG,
+    )?;
+    let page = page.as_str().unwrap_or_default().to_string();
+    if page.contains("sotay ") || page.contains("Không có thay đổi nào chờ biên nhận") {
+        return Err(format!("the Sync screen says: {page}"));
+    }
+    // The unit, the plan and the event: three changes kept here.
+    let kept = s.text("#sync-waiting")?;
+    if kept.trim() != "3" {
+        return Err(format!("{kept:?} changes said to be kept, expected 3"));
+    }
+    s.screenshot(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/window-sync-not-enrolled.png"))?;
     Ok(())
 }
 
@@ -294,6 +312,11 @@ fn sync_in_window(s: &Session, stick: &std::path::Path, province: &std::path::Pa
     // Back in the window: preview, then import the receipt.
     s.click("#sync-preview")?;
     s.wait_until("return document.querySelectorAll('#sync-preview-table tr[data-file]').length > 0", LONG)?;
+    // The sender is named by its unit, as its enrolment file says, not by an id.
+    let sender = s.text("#sync-preview-table tr[data-file] .sender")?;
+    if !sender.contains("Tỉnh đoàn Hưng Yên") {
+        return Err(format!("the preview names the sender {sender:?}"));
+    }
     s.click("#sync-apply")?;
     s.wait_until("const e = document.querySelector('#sync-waiting'); return e && e.textContent.trim() === '0'", LONG)?;
     Ok(())

@@ -100,6 +100,7 @@ export async function syncStatus() {
     peers: arr(s.peers),
     outbox: arr(s.outbox),
     waiting: Number(s.waiting) || 0,
+    own_changes: Number(s.own_changes) || 0,
     gaps: arr(s.gaps),
     events: arr(s.events),
     conflicts: Number(s.conflicts) || 0,

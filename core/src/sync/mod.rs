@@ -51,6 +51,8 @@ pub struct Identity {
 pub struct Peer {
     pub installation: String,
     pub unit_id: String,
+    /// The unit's name as this store holds it (from the enrolment file at first), for people.
+    pub unit_name: String,
     pub role: Role,
     pub fingerprint: String,
 }
@@ -108,17 +110,21 @@ impl Store {
     }
 
     pub fn peers(&self) -> Result<Vec<Peer>> {
-        let mut stmt = self.conn().prepare("SELECT installation, unit_id, role, public_key FROM peers ORDER BY installation")?;
+        let mut stmt = self.conn().prepare(
+            "SELECT p.installation, p.unit_id, p.role, p.public_key, coalesce(r.title, '')
+             FROM peers p LEFT JOIN records r ON r.id = p.unit_id ORDER BY p.installation",
+        )?;
         let rows = stmt.query_map([], |r| {
             let key: Vec<u8> = r.get(3)?;
             let role: String = r.get(2)?;
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, role, key))
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, role, key, r.get::<_, String>(4)?))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (installation, unit_id, role, key) = row?;
+            let (installation, unit_id, role, key, unit_name) = row?;
             let fingerprint = keys::public_from_bytes(&key).map(|k| keys::fingerprint(&k)).unwrap_or_default();
-            out.push(Peer { installation, unit_id, role: if role == "upper" { Role::Upper } else { Role::Lower }, fingerprint });
+            let role = if role == "upper" { Role::Upper } else { Role::Lower };
+            out.push(Peer { installation, unit_id, unit_name, role, fingerprint });
         }
         Ok(out)
     }
@@ -154,6 +160,13 @@ impl Store {
             params![what, now, detail.to_string()],
         )?;
         Ok(())
+    }
+
+    /// How many changes this installation has made (its log's length): what it holds for an upper level
+    /// that may not be enrolled yet.
+    pub fn own_change_count(&self) -> Result<i64> {
+        let inst = self.require_installation()?;
+        self.head(&inst.origin)
     }
 
     /// What waits for each peer: the ranges no receipt covers yet.

@@ -7,9 +7,17 @@ import { h, replace } from '../dom.js';
 import { t, getLang } from '../i18n.js';
 import { fmtNumber, fmtTimestampVN } from '../format.js';
 
-/** The state word for a status: unconfigured | running | online | offline | waiting (never tried yet). */
-export function netState(n) {
-  if (!n || !n.configured) return 'unconfigured';
+/**
+ * The state word for a status: unconfigured | top (no level above) | hub (no hub above, lower levels
+ * send here) | running | online | offline | waiting (never tried yet). `place` is where this
+ * installation stands: { hasUpper, lower, top }.
+ */
+export function netState(n, place = {}) {
+  if (!n || !n.configured) {
+    if (place.top) return 'top';
+    if (!place.hasUpper && place.lower > 0) return 'hub';
+    return 'unconfigured';
+  }
   if (n.running) return 'running';
   if (n.online === true) return 'online';
   if (n.online === false) return 'offline';
@@ -40,12 +48,12 @@ export function networkCard(onSynced) {
     moved, error, next, setupHint, now);
 
   let wasRunning = false;
-  const paint = (n) => {
+  const paint = (n, place = {}) => {
     n = n || {};
-    const s = netState(n);
+    const s = netState(n, place);
     state.className = `net-state ${s}`;
     state.dataset.state = s;
-    state.textContent = t(`net.state.${s}`);
+    state.textContent = t(`net.state.${s}`, { n: fmtNumber(place.lower || 0) });
     hub.textContent = n.hub_url || t('net.no_hub');
     lastOk.textContent = n.last_success ? fmtTimestampVN(n.last_success) : t('net.never');
     const err = n.last_error;
@@ -55,7 +63,7 @@ export function networkCard(onSynced) {
     moved.textContent = t('net.moved', { up: fmtNumber(n.pushed_changes || 0), down: fmtNumber(n.pulled_changes || 0) });
     next.hidden = !n.configured || n.running || !n.next_try_s;
     next.textContent = t('net.next', { s: fmtNumber(n.next_try_s || 0) });
-    setupHint.hidden = !!n.configured;
+    setupHint.hidden = !!n.configured || s === 'top' || s === 'hub';
     now.hidden = !n.configured;
     now.disabled = !!n.running;
     if (wasRunning && !n.running && onSynced) onSynced(n);

@@ -112,6 +112,9 @@ export async function render(root, params, app, restore) {
   const own = app.status && app.status.unit;
   if (own) unitNames.set(own.id, own.name);
   let st = status;
+  // A peer's unit is named from its enrolment file, whatever the lists of this unit hold.
+  const peerNames = () => { for (const p of st.peers || []) if (p.unit_name) unitNames.set(p.unit_id, p.unit_name); };
+  peerNames();
   const unitName = (id) => unitNames.get(id) || t('sync.unit_unknown', { id: shortId(id) });
   /** Who an installation id is: this computer, an enrolled peer's unit, or a shortened id. */
   const whoIs = (inst) => {
@@ -213,8 +216,14 @@ export async function render(root, params, app, restore) {
 
   // ---- the network: shown as the agent reports; when a sync finishes the counts below are reloaded
   const net = networkCard(() => loadStatus());
-  net.paint(status.network);
-  const stopAgent = ipc.onSyncAgent((n) => { if (net.card.isConnected) net.paint(n); });
+  // Where this installation stands, for the network card's words when no hub above is set.
+  const place = () => ({
+    hasUpper: st.peers.some((p) => p.role === 'upper'),
+    lower: st.peers.filter((p) => p.role !== 'upper').length,
+    top: !!(own && own.level === 'central'),
+  });
+  net.paint(status.network, place());
+  const stopAgent = ipc.onSyncAgent((n) => { if (net.card.isConnected) net.paint(n, place()); });
 
   root.append(
     h('div', { class: 'view-head' },
@@ -242,11 +251,23 @@ export async function render(root, params, app, restore) {
       h('code', { class: 'fingerprint small', title: p.installation, text: p.fingerprint || '' }))));
     }
 
+    peerNames();
     const { up, down } = waitingByDirection();
-    replace(waitingLine, withNodes(tn('sync.waiting', up), { n: waiting }));
-    waiting.textContent = fmtNumber(up);
-    waitingLine.classList.toggle('zero', up === 0);
-    waitingHint.textContent = up > 0 ? t('sync.waiting_hint') : t('sync.waiting_none');
+    const hasUpper = st.peers.some((p) => p.role === 'upper');
+    const level = own && own.level;
+    if (hasUpper) {
+      replace(waitingLine, withNodes(tn('sync.waiting', up), { n: waiting }));
+      waiting.textContent = fmtNumber(up);
+      waitingHint.textContent = up > 0 ? t('sync.waiting_hint') : t('sync.waiting_none');
+    } else {
+      // Nothing waits because there is nowhere to send yet: say that, not "all sent".
+      replace(waitingLine, level === 'central'
+        ? t('sync.top_level')
+        : withNodes(tn('sync.no_upper', st.own_changes || 0), { n: waiting }));
+      waiting.textContent = fmtNumber(st.own_changes || 0);
+      waitingHint.textContent = level === 'central' ? '' : t('sync.no_upper_hint');
+    }
+    waitingLine.classList.toggle('zero', hasUpper && up === 0);
     waitingDown.hidden = down === 0;
     replace(waitingDown, down ? withNodes(tn('sync.waiting_down', down), { n: h('strong', { id: 'sync-waiting-down', text: fmtNumber(down) }) }) : null);
     outbox.hidden = st.outbox.length === 0;
@@ -435,7 +456,7 @@ export async function render(root, params, app, restore) {
       result.classList.add('error');
       result.dataset.code = r.err.code;
       replace(result, h('p', { class: 'summary', role: 'alert', text: app.errorText(r.err) }),
-        r.op === 'export' && r.err.code === 'not_found' ? h('p', { class: 'hint', text: t('sync.no_upper_hint') }) : null);
+        r.op === 'export' && r.err.code === 'not_found' ? h('p', { class: 'hint', text: t('sync.export_no_upper') }) : null);
       return;
     }
     delete result.dataset.code;
