@@ -194,3 +194,10 @@ export function parseDecimal(s) {
 export function reversedRange(from, to) {
   return !!(from && to && from > to);
 }
+
+/** "Kiểm tra: Công tác tuyên truyền…", but "Kế hoạch tuyên truyền…" alone: a title that opens with the
+ *  kind's own word does not say it twice. */
+export function headline(kindWord, title) {
+  if (!title) return kindWord;
+  return title.toLocaleLowerCase('vi').startsWith(kindWord.toLocaleLowerCase('vi')) ? title : `${kindWord}: ${title}`;
+}

@@ -20,6 +20,21 @@ export const NAV_KINDS = {
 
 export const KIND_NAV = Object.fromEntries(Object.entries(NAV_KINDS).map(([n, k]) => [k, n]));
 
+/**
+ * The form field the list's status filter and column stand for, so that both carry the form's label
+ * ("Tình hình khắc phục" for an inspection, "Vai trò" for a supervision). Null: no single field (a
+ * practice's recognition, an opinion's state are worked out from several).
+ */
+export const STATUS_FIELD = {
+  plan: 'status',
+  event: 'status',
+  practice: null,
+  opinion: null,
+  inspection: 'remediation',
+  supervision: 'role',
+  case: 'status',
+};
+
 /** Status values the list filter offers per kind (what the store indexes as status). */
 export const STATUS_ENUM = {
   plan: 'plan_status',
@@ -221,7 +236,8 @@ export const SCHEMAS = {
       { name: 'link', type: 'text', wide: true },
       int('reach_at_detection'),
       { name: 'status', type: 'select', enum: 'case_status' },
-      { name: 'screenshot_sha256', type: 'text', wide: true },
+      // screenshot_sha256 stays in the record (it syncs) but not on the form: no officer can work out a
+      // SHA-256 by hand; it comes back when screenshots can be attached (and hashed by the app).
       { name: 'sensitive', type: 'checkbox' },
     ] },
     { section: 'sec.actions', fields: [

@@ -64,3 +64,11 @@ test('a from–to filter the wrong way round is noticed', () => {
   assert.equal(reversedRange('2025-07-01', '2025-09-30'), false);
   assert.equal(reversedRange('2025-07-01', ''), false);
 });
+
+test('a heading does not say the kind twice', async () => {
+  const { headline } = await import('../js/format.js');
+  assert.equal(headline('Kế hoạch', 'Kế hoạch tuyên truyền quý IV'), 'Kế hoạch tuyên truyền quý IV');
+  assert.equal(headline('Kế hoạch', 'kế hoạch số 12'), 'kế hoạch số 12');
+  assert.equal(headline('Kiểm tra', 'Công tác tuyên truyền ở xã A'), 'Kiểm tra: Công tác tuyên truyền ở xã A');
+  assert.equal(headline('Hoạt động', ''), 'Hoạt động');
+});

@@ -40,7 +40,7 @@ export const COLUMNS = {
     { label: 'col.number', cls: 'nowrap', get: (r) => r.number || '' },
     { label: 'col.title', cls: 'title', get: (r) => r.title },
     { label: 'col.period', cls: 'nowrap', get: (r) => fmtRange(r.start_on, r.end_on) },
-    { label: 'col.status', get: (r) => enumLabel('plan_status', r.status || 'draft') },
+    { label: 'col.status', field: 'status', get: (r) => enumLabel('plan_status', r.status || 'draft') },
   ],
   practice: [
     { label: 'col.date', cls: 'nowrap', get: (r) => fmtDate(r.started_on) },
@@ -60,14 +60,14 @@ export const COLUMNS = {
     { label: 'col.date', cls: 'nowrap', get: (r) => fmtDate(r.held_on) },
     { label: 'col.content', cls: 'title', get: (r) => r.content },
     { label: 'col.decision', cls: 'nowrap', get: (r) => r.decision_number || '' },
-    { label: 'col.status', get: (r) => enumLabel('remediation', r.remediation || 'pending') },
+    { label: 'col.status', field: 'remediation', get: (r) => enumLabel('remediation', r.remediation || 'pending') },
     { label: 'col.deadline', cls: 'nowrap', get: (r) => fmtDate(r.deadline) },
   ],
   supervision: [
     { label: 'col.period', cls: 'nowrap', get: (r) => fmtRange(r.period_from, r.period_to) },
     { label: 'col.subject', cls: 'title', get: (r) => r.subject },
     { label: 'col.kind', get: (r) => enumLabel('supervision_kind', r.kind || 'supervision') },
-    { label: 'col.role', get: (r) => enumLabel('role', r.role || 'lead') },
+    { label: 'col.role', field: 'role', get: (r) => enumLabel('role', r.role || 'lead') },
     { label: 'col.recommendations', cls: 'num', get: (r) => `${num(r.recommendations_resolved)}/${num(r.recommendations_count)}` },
   ],
   case: [
@@ -75,7 +75,7 @@ export const COLUMNS = {
     { label: 'col.summary', cls: 'title', get: (r) => shorten(r.summary) },
     { label: 'col.platform', get: (r) => r.platform || '' },
     { label: 'col.category', get: (r) => r.category || '' },
-    { label: 'col.status', get: (r) => enumLabel('case_status', r.status || 'open') },
+    { label: 'col.status', field: 'status', get: (r) => enumLabel('case_status', r.status || 'open') },
     { label: 'col.sensitive', get: (r) => (r.sensitive ? t('form.yes') : '') },
   ],
 };

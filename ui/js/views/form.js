@@ -3,7 +3,7 @@
 import * as ipc from '../ipc.js';
 import { h, replace, toast } from '../dom.js';
 import { t } from '../i18n.js';
-import { fmtTimestamp, nowLocalInput, todayInput } from '../format.js';
+import { fmtTimestamp, nowLocalInput, todayInput, headline } from '../format.js';
 import { SCHEMAS, KIND_NAV, fieldsOf, newRecordDefaults } from '../schema.js';
 import { buildField, platformList, getPath, setDateText } from '../fields.js';
 import { readForm, clearErrors, showFieldErrors, showInvalid, watchErrors } from '../formdata.js';
@@ -53,7 +53,7 @@ export async function render(root, params, app, restore) {
 
   const titleEl = h('h1');
   const setTitle = (rec) => {
-    titleEl.textContent = rec ? `${t(`kind.${kind}`)}: ${recordTitle(kind, rec)}` : t(`new.${kind}`);
+    titleEl.textContent = rec ? headline(t(`kind.${kind}`), recordTitle(kind, rec)) : t(`new.${kind}`);
   };
   setTitle(record);
   const meta = h('p', { id: 'form-meta', class: 'muted meta' });
@@ -208,3 +208,4 @@ export async function render(root, params, app, restore) {
     },
   };
 }
+

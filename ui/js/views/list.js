@@ -2,9 +2,9 @@
 
 import * as ipc from '../ipc.js';
 import { h, replace, debounce, clearFieldError } from '../dom.js';
-import { t, enumLabel, enumValues } from '../i18n.js';
+import { t, enumLabel, enumValues, fieldLabel } from '../i18n.js';
 import { fmtNumber, reversedRange } from '../format.js';
-import { KIND_NAV, STATUS_ENUM } from '../schema.js';
+import { KIND_NAV, STATUS_ENUM, STATUS_FIELD } from '../schema.js';
 import { COLUMNS } from './columns.js';
 import { dateInput, dateControl, readDateValue, setDateValue } from '../fields.js';
 
@@ -49,7 +49,8 @@ export async function render(root, params, app) {
   const to = dateInput({ id: 'list-to' }, 'date', s.to);
   const all = { value: '', label: t('list.all') };
   const statusEnum = STATUS_ENUM[kind];
-  const statusF = select('list-status', t('list.status'),
+  const statusLabel = STATUS_FIELD[kind] ? fieldLabel(kind, STATUS_FIELD[kind]) : (kind === 'practice' ? t('col.recognition') : t('list.status'));
+  const statusF = select('list-status', statusLabel,
     [all, ...enumValues(statusEnum).map((v) => ({ value: v, label: enumLabel(statusEnum, v) }))], s.status);
   const typeF = kind === 'event'
     ? select('list-event-type', t('list.event_type'),
@@ -65,7 +66,7 @@ export async function render(root, params, app) {
   const bannerBox = h('div', { class: 'banner-box' });
   const tbody = h('tbody');
   const table = h('table', { id: 'list-table', class: 'grid records', dataset: { kind } },
-    h('thead', null, h('tr', null, columns.map((c) => h('th', { scope: 'col', class: c.cls || null, text: t(c.label) })))),
+    h('thead', null, h('tr', null, columns.map((c) => h('th', { scope: 'col', class: c.cls || null, text: c.field ? fieldLabel(kind, c.field) : t(c.label) })))),
     tbody);
   const emptyMsg = h('p', { id: 'list-empty', class: 'empty-state', hidden: true });
   const rangeEl = h('span', { id: 'list-range', class: 'range' });
