@@ -74,7 +74,7 @@ mod tests {
             .unwrap();
         let ev = |title: &str, at: &str, members: i64, mode: &str| {
             json!({"title": title, "start_at": at, "mode": mode, "plan_id": plan["id"],
-                   "participants": {"members": members, "non_members": 5}})
+                   "participants": {"members": members, "non_members": 5, "others": 2}})
         };
         s.create(Kind::Event, &ev("Buổi 1", "2025-07-10T08:00", 30, "in_person")).unwrap();
         s.create(Kind::Event, &ev("Buổi 2", "2025-09-30T19:00", 20, "hybrid")).unwrap();
@@ -87,9 +87,11 @@ mod tests {
         let d = s.dashboard(None, &Period::parse("2025Q3").unwrap()).unwrap();
         let row = |c: &str| d.rows.iter().find(|r| r.code == c).unwrap().clone();
         assert_eq!(d.events, 4);
-        assert_eq!(d.participants, 30 + 20 + 7 + 10 + 4 * 5);
+        // Everyone who took part, guests ("others") included…
+        assert_eq!(d.participants, 30 + 20 + 7 + 10 + 4 * 5 + 4 * 2);
         assert_eq!((row("TT-01").actual, row("TT-01").target), (Some(3.0), Some(4.0)));
-        assert_eq!((row("TT-02").actual, row("TT-02").target), (Some(67.0), Some(200.0)));
+        // …and TT-02, "đoàn viên, thanh niên": members and non-member youth, not the guests.
+        assert_eq!((row("TT-02").actual, row("TT-02").target), (Some((30 + 20 + 7 + 10 + 4 * 5) as f64), Some(200.0)));
         assert_eq!(row("GS-03").actual, None);
 
         // The commune alone sees only its own event.

@@ -141,12 +141,15 @@ struct EventGroup {
 }
 
 impl EventGroup {
+    /// The sum of a measure over the group; `a+b` adds two numbers of each event.
     fn sum(&self, measure: &str) -> i64 {
-        EVENT_MEASURES_COLUMNS.iter().position(|c| *c == measure).map(|i| self.sums[i]).unwrap_or(0)
+        measure.split('+').map(|m| EVENT_MEASURES_COLUMNS.iter().position(|c| *c == m).map_or(0, |i| self.sums[i])).sum()
     }
 
+    /// The largest value of a measure in the group (unique reach); for `a+b`, the sum of the largest of each
+    /// (at most the largest of the sum would be: the figure stays an upper bound, never added across events).
     fn max(&self, measure: &str) -> i64 {
-        EVENT_MEASURES_COLUMNS.iter().position(|c| *c == measure).map(|i| self.maxes[i]).unwrap_or(0)
+        measure.split('+').map(|m| EVENT_MEASURES_COLUMNS.iter().position(|c| *c == m).map_or(0, |i| self.maxes[i])).sum()
     }
 }
 

@@ -195,6 +195,7 @@ fn drive(s: &Session) -> Result<(), String> {
     s.set_value("#quick-log [name=start_at]", &format!("{today} 08:00"))?;
     s.set_value("#quick-log [name='participants.members']", "42")?;
     s.set_value("#quick-log [name='participants.non_members']", "8")?;
+    s.set_value("#quick-log [name='participants.others']", "3")?;
     s.click("#quick-save")?;
     s.wait_until("const t = document.querySelector('#toast'); return t && t.textContent.length > 0", LONG)?;
 
@@ -218,9 +219,19 @@ fn drive(s: &Session) -> Result<(), String> {
     if (tt01.trim(), target.trim()) != ("1", "4,5") {
         return Err(format!("TT-01 shows {tt01:?} of {target:?}, expected 1 of 4,5"));
     }
-    let members = s.text("#dash-participants")?;
-    if members.trim() != "50" {
-        return Err(format!("participants show {members:?}, expected 50"));
+    // Two numbers that say what they count: everyone (guests too) on the card, members and youth in
+    // TT-02 ("đoàn viên, thanh niên").
+    let everyone = s.text("#dash-participants")?;
+    if everyone.trim() != "53" {
+        return Err(format!("participants show {everyone:?}, expected 53 (42 members, 8 youth, 3 guests)"));
+    }
+    let card = s.execute("return document.querySelector('#dash-participants').parentElement.textContent", json!([]))?;
+    if !card.as_str().unwrap_or_default().contains("kể cả đối tượng khác") {
+        return Err(format!("the participants card does not say it counts guests too: {card}"));
+    }
+    let tt02 = s.text("#dashboard-table tr[data-indicator='TT-02'] .actual")?;
+    if tt02.trim() != "50" {
+        return Err(format!("TT-02 shows {tt02:?}, expected 50 (members and youth)"));
     }
 
     // Nothing enrolled yet: the Sync screen says the changes have nowhere to go, not "all sent", and

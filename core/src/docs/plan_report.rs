@@ -149,7 +149,7 @@ impl Store {
             })
             .collect();
         let summary = format!(
-            "{}, {} và các đơn vị trực thuộc đã tổ chức {} hoạt động tuyên truyền với {} lượt người tham gia.",
+            "{}, {} và các đơn vị trực thuộc đã tổ chức {} hoạt động tuyên truyền với {} lượt người tham gia (mọi thành phần, kể cả đối tượng khác).",
             report.period.opening(),
             report.unit.name,
             vn_number(report.events),

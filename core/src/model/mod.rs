@@ -16,7 +16,7 @@ pub mod validate;
 
 pub use case::{Case, CaseAction};
 pub use event::{Event, EventType, Evidence, Mode, OnlinePost, Participants};
-pub use indicator::{Aggregation, standard_catalogue, Indicator, Rule, EVENT_MEASURES, EVENT_MEASURES_COLUMNS};
+pub use indicator::{Aggregation, standard_catalogue, Indicator, Rule, EVENT_MEASURES, EVENT_MEASURES_COLUMNS, TT02_MEASURE};
 pub use opinion::{Opinion, OpinionResponse};
 pub use oversight::{Finding, Inspection, Supervision};
 pub use plan::{Plan, Reporting, Target};

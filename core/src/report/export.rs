@@ -49,7 +49,7 @@ fn build_xlsx(r: &Report) -> std::result::Result<Vec<u8>, XlsxError> {
     sheet.write_string(2, 0, format!("Thời gian: từ {} đến {}", r.period.start.format("%d/%m/%Y"), r.period.end.format("%d/%m/%Y")))?;
     sheet.write_string(3, 0, "Số hoạt động đã tổ chức")?;
     sheet.write_number_with_format(3, 2, r.events as f64, &count)?;
-    sheet.write_string(4, 0, "Số lượt người tham gia")?;
+    sheet.write_string(4, 0, "Số lượt người tham gia (mọi thành phần, kể cả đối tượng khác)")?;
     sheet.write_number_with_format(4, 2, r.participants as f64, &count)?;
     let top = 6;
     for (c, h) in HEADERS.iter().enumerate() {

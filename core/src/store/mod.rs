@@ -248,4 +248,25 @@ mod tests {
         let mode: String = store.conn().pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
         assert_eq!(mode, "wal");
     }
+
+    /// A database from before migration 8 counted only members in TT-02; opened now, it counts members
+    /// and youth, as a new one does.
+    #[test]
+    fn an_older_database_counts_youth_in_tt02_once_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sotay.db");
+        let tt02 = |s: &Store| -> String {
+            s.conn()
+                .query_row("SELECT json_extract(body, '$.rule.measure') FROM records WHERE kind = 'indicator' AND json_extract(body, '$.code') = 'TT-02'", [], |r| r.get(0))
+                .unwrap()
+        };
+        {
+            let s = Store::open(&path).unwrap();
+            assert_eq!(tt02(&s), crate::model::TT02_MEASURE);
+            s.conn().execute_batch("UPDATE records SET body = json_set(body, '$.rule.measure', 'members') WHERE json_extract(body, '$.code') = 'TT-02'; PRAGMA user_version = 7;").unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(tt02(&s), "members+non_members");
+        assert!(s.check().unwrap().iter().all(|p| !p.contains("indicator")), "{:?}", s.check().unwrap());
+    }
 }

@@ -250,4 +250,12 @@ pub const MIGRATIONS: &[&str] = &[
     -- no parent yet is in that peer's scope only ("" for no parent).
     ALTER TABLE inbox_units ADD COLUMN via_peer TEXT NOT NULL DEFAULT '';
     "#,
+    // 8: TT-02, "Số lượt đoàn viên, thanh niên tham gia", counts members and non-member youth, as its name
+    // says (it counted members only). The standard catalogue is the same on every installation, so each
+    // changes it alike; a catalogue an upper level changed by hand is left as it is.
+    r#"
+    UPDATE records SET body = json_set(body, '$.rule.measure', 'members+non_members')
+    WHERE kind = 'indicator' AND owner_unit = 'standard' AND json_extract(body, '$.code') = 'TT-02'
+      AND json_extract(body, '$.rule.measure') = 'members';
+    "#,
 ];

@@ -65,7 +65,7 @@ export const strings = {
   'dash.unit': 'Unit',
   'dash.range': 'From {start} to {end}',
   'dash.events': 'Activities held',
-  'dash.participants': 'Attendances',
+  'dash.participants': 'Attendances (everyone, guests included)',
   'dash.code': 'Code',
   'dash.name': 'Indicator',
   'dash.actual': 'Actual',

@@ -65,7 +65,7 @@ export const strings = {
   'dash.unit': 'Đơn vị',
   'dash.range': 'Từ {start} đến {end}',
   'dash.events': 'Hoạt động đã tổ chức',
-  'dash.participants': 'Lượt người tham gia',
+  'dash.participants': 'Lượt người tham gia (mọi thành phần, kể cả đối tượng khác)',
   'dash.code': 'Mã',
   'dash.name': 'Chỉ tiêu',
   'dash.actual': 'Thực hiện',
