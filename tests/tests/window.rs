@@ -72,7 +72,7 @@ fn log_an_event_in_the_field_and_see_it_on_the_dashboard() {
     let db = dir.path().join("window.db");
     let (_driver, s) = launch(&db);
     let result = drive(&s);
-    let shot = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/window-dashboard.png");
+    let shot = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/window-field-log-last.png");
     let saved = s.screenshot(&shot);
     s.end();
     result.unwrap();
@@ -233,6 +233,8 @@ fn drive(s: &Session) -> Result<(), String> {
     if tt02.trim() != "50" {
         return Err(format!("TT-02 shows {tt02:?}, expected 50 (members and youth)"));
     }
+
+    s.screenshot(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/window-dashboard.png"))?;
 
     // Nothing enrolled yet: the Sync screen says the changes have nowhere to go, not "all sent", and
     // names no terminal command.
