@@ -236,6 +236,25 @@ fn drive(s: &Session) -> Result<(), String> {
 
     s.screenshot(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/window-dashboard.png"))?;
 
+    // Any two dates: the dashboard counts between them and says which they are; the wrong way round,
+    // it says so and keeps what it shows.
+    s.set_value("#dash-period", "custom")?;
+    s.wait_until("return !document.querySelector('#dash-custom').hidden", LONG)?;
+    s.set_value("#dash-from", &today)?;
+    s.set_value("#dash-to", "01/01/2020")?;
+    s.click("#dash-custom-apply")?;
+    s.wait_until("return document.querySelector('#dash-to').getAttribute('aria-invalid') === 'true'", LONG)?;
+    s.set_value("#dash-to", &today)?;
+    s.click("#dash-custom-apply")?;
+    let shown = s.wait_until(
+        &format!("const r = document.querySelector('#dash-range').textContent; return r.includes('Từ {today} đến {today}') ? r : null"),
+        LONG,
+    )?;
+    let counted = s.text("#dash-events")?;
+    if counted.trim() != "1" {
+        return Err(format!("{counted:?} events between {today} and {today} ({shown}), expected 1"));
+    }
+
     // Nothing enrolled yet: the Sync screen says the changes have nowhere to go, not "all sent", and
     // names no terminal command.
     s.click("[data-nav=sync]")?;
@@ -486,7 +505,11 @@ fn print_in_window(s: &Session, event: &str, out: &std::path::Path) -> Result<()
 fn charts_in_window(s: &Session) -> Result<(), String> {
     s.click("[data-nav=dashboard]")?;
     // This year (the demo runs to November 2026).
-    s.execute("const p = document.querySelector('#dash-period'); p.value = p.options[2].value; p.dispatchEvent(new Event('change'))", json!([]))?;
+    s.execute(
+        "const p = document.querySelector('#dash-period'); p.value = Array.from(p.options).find(o => /^\\d{4}$/.test(o.value)).value;
+         p.dispatchEvent(new Event('change'))",
+        json!([]),
+    )?;
     s.wait_until("return document.querySelectorAll('#chart-time-svg rect.bar').length === 12 ? true : null", LONG)?;
     let units = s.wait_until(
         "const bars = document.querySelectorAll('#chart-units-svg rect.bar'); return bars.length >= 5 ? bars.length : null",

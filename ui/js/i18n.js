@@ -81,4 +81,5 @@ export function enumValues(name) {
   return Object.keys(DICTS.vi.enums[name] || {});
 }
 
-document.documentElement.lang = current;
+// (No document under node, where the page's unit tests import this module.)
+if (typeof document !== 'undefined') document.documentElement.lang = current;

@@ -72,3 +72,15 @@ test('a heading does not say the kind twice', async () => {
   assert.equal(headline('Kiểm tra', 'Công tác tuyên truyền ở xã A'), 'Kiểm tra: Công tác tuyên truyền ở xã A');
   assert.equal(headline('Hoạt động', ''), 'Hoạt động');
 });
+
+test('the dashboard offers every period the report knows, and explicit dates', async () => {
+  const { periodChoices, periodName, customCode } = await import('../js/periods.js');
+  const codes = periodChoices(new Date(2026, 0, 15)).map((c) => c.code);
+  assert.deepEqual(codes, ['2026M01', '2025M12', '2026Q1', '2025Q4', '2026S1', '2026N9', '2026S2', '2026', '2025']);
+  assert.equal(customCode('2025-06-15', '2025-09-14'), '2025-06-15..2025-09-14');
+  assert.equal(customCode('2025-09-14', '2025-06-15'), null, 'the start after the end');
+  assert.equal(customCode('', '2025-06-15'), null);
+  assert.equal(periodName('2025-06-15..2025-09-14'), 'Từ 15/06/2025 đến 14/09/2025');
+  assert.equal(periodName('2025N9'), '9 tháng đầu năm 2025');
+  assert.equal(periodName('2025S2'), '6 tháng cuối năm 2025');
+});

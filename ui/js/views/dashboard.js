@@ -1,10 +1,12 @@
-// The overview: headline numbers and one row per indicator for a period (the `dashboard` command).
+// The overview: headline numbers and one row per indicator for a period (the `report` command): this or
+// last month, quarter, half, nine months, year, or any two dates.
 
 import * as ipc from '../ipc.js';
-import { h, replace } from '../dom.js';
+import { h, replace, markFieldError, clearFieldError } from '../dom.js';
 import { t, getLang } from '../i18n.js';
 import { fmtDate, fmtNumber, percent } from '../format.js';
-import { periodChoices, periodName, monthName } from '../periods.js';
+import { periodChoices, periodName, monthName, customCode } from '../periods.js';
+import { dateInput, dateControl, readDateValue } from '../fields.js';
 import { columnChart, barList } from '../charts.js';
 
 // Kept while the app runs, so coming back shows the same period and unit.
@@ -12,11 +14,22 @@ const state = { period: null, unitId: null, indicator: 'TT-02' };
 
 export async function render(root, params, app) {
   const choices = periodChoices(new Date());
-  if (!state.period || !choices.some((c) => c.code === state.period)) state.period = choices[0].code;
+  const isCustom = (code) => String(code || '').includes('..');
+  if (!state.period || !(isCustom(state.period) || choices.some((c) => c.code === state.period))) state.period = choices[0].code;
 
   const periodSel = h('select', { id: 'dash-period', name: 'period' },
-    choices.map((c) => h('option', { value: c.code, text: c.label })));
-  periodSel.value = state.period;
+    choices.map((c) => h('option', { value: c.code, text: c.label })),
+    h('option', { value: 'custom', text: t('period.custom') }));
+  periodSel.value = isCustom(state.period) ? 'custom' : state.period;
+  // Explicit dates: two date fields and "Xem", shown when "Khoảng thời gian khác…" is chosen.
+  const [customFrom, customTo] = isCustom(state.period) ? state.period.split('..') : ['', ''];
+  const fromIn = dateInput({ id: 'dash-from', 'aria-label': t('period.custom_from') }, 'date', customFrom);
+  const toIn = dateInput({ id: 'dash-to', 'aria-label': t('period.custom_to') }, 'date', customTo);
+  const applyBtn = h('button', { type: 'button', id: 'dash-custom-apply', text: t('period.custom_apply') });
+  const customBox = h('div', { id: 'dash-custom', class: 'custom-range', hidden: !isCustom(state.period) },
+    h('label', { class: 'inline' }, h('span', { text: t('period.custom_from') }), dateControl(fromIn)),
+    h('label', { class: 'inline' }, h('span', { text: t('period.custom_to') }), dateControl(toIn)),
+    applyBtn);
 
   const unitSel = h('select', { id: 'dash-unit', name: 'unit_id' });
   const unitName = h('span', { id: 'dash-unit-name', class: 'unit-name' });
@@ -56,6 +69,7 @@ export async function render(root, params, app) {
         h('label', { class: 'inline' }, h('span', { text: t('dash.period') }), periodSel),
         h('label', { class: 'inline' }, h('span', { text: t('dash.unit') }), unitSel),
         printBtn)),
+    customBox,
     range,
     bannerBox,
     h('div', { class: 'figures' },
@@ -143,7 +157,19 @@ export async function render(root, params, app) {
   const $caption = (id) => charts.querySelector(`#${id}`);
   indicatorSel.addEventListener('change', () => { state.indicator = indicatorSel.value; drawCharts(); });
 
-  periodSel.addEventListener('change', () => { state.period = periodSel.value; load(); });
+  periodSel.addEventListener('change', () => {
+    customBox.hidden = periodSel.value !== 'custom';
+    if (periodSel.value === 'custom') { fromIn.focus(); return; }
+    state.period = periodSel.value;
+    load();
+  });
+  applyBtn.addEventListener('click', () => {
+    clearFieldError(toIn);
+    const code = customCode(readDateValue(fromIn), readDateValue(toIn));
+    if (!code) { markFieldError(toIn, t('period.custom_bad')); return; }
+    state.period = code;
+    load();
+  });
   unitSel.addEventListener('change', () => { state.unitId = unitSel.value; load(); });
   await load();
   return null;
