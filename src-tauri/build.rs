@@ -18,6 +18,8 @@ fn main() {
             "draft_save",
             "draft_load",
             "draft_clear",
+            "set_unsaved",
+            "close_window",
             "sync_status",
             "sync_drives",
             "sync_export",

@@ -58,7 +58,7 @@ pub fn run(store: &Store, runs: usize) -> Result<(), Error> {
     report("list: all units, 2025Q3, by date, 50 rows + total", time(runs, || Ok(store.list(&page_all)?.rows.len()))?);
 
     // Whole words without accents, a word found in every event, words with tones, and a word still being typed.
-    for words in ["tuyen truyen", "doan", "Tuyên truyền ma túy", "tuyen tru", "nghi quyet dai hoi"] {
+    for words in ["tuyen truyen", "doan", "Tuyên truyền ma túy", "tuyen tru", "nghi quyet dai hoi", "hoi nghi"] {
         let mut q = ListQuery::new(Kind::Event);
         q.search = Some(words.into());
         report(&format!("search \"{words}\": 50 rows + total"), time(runs, || Ok(store.list(&q)?.rows.len()))?);

@@ -20,12 +20,37 @@ pub struct AppState {
     store: Mutex<Result<Store, WireError>>,
     lang: Mutex<Lang>,
     db_path: PathBuf,
+    /// A form on the page has changes not saved yet (its draft is kept): closing the window asks first.
+    unsaved: std::sync::atomic::AtomicBool,
+    /// When closing was last held back to ask: a second try soon after closes whatever the page says,
+    /// so that a page that cannot answer never keeps the window open.
+    close_held_at: Mutex<Option<std::time::Instant>>,
 }
 
 impl AppState {
     pub fn open(db_path: PathBuf) -> AppState {
         let store = Store::open(&db_path).map_err(|e| WireError::from_core(&e, Lang::Vi));
-        AppState { store: Mutex::new(store), lang: Mutex::new(Lang::Vi), db_path }
+        AppState {
+            store: Mutex::new(store),
+            lang: Mutex::new(Lang::Vi),
+            db_path,
+            unsaved: std::sync::atomic::AtomicBool::new(false),
+            close_held_at: Mutex::new(None),
+        }
+    }
+
+    /// Whether closing the window now should wait for the page to ask the officer: a form has unsaved
+    /// changes and closing was not held back in the last few seconds already.
+    pub fn hold_close(&self) -> bool {
+        if !self.unsaved.load(std::sync::atomic::Ordering::SeqCst) {
+            return false;
+        }
+        let Ok(mut at) = self.close_held_at.lock() else { return false };
+        if at.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(5)) {
+            return false;
+        }
+        *at = Some(std::time::Instant::now());
+        true
     }
 
     fn lang(&self) -> Lang {
@@ -152,6 +177,19 @@ fn event_defaults(state: State<'_, AppState>) -> Result<Value, WireError> {
     state.with(|s| s.event_defaults())
 }
 
+/// The page tells whether a form has changes not saved yet (closing the window then asks first).
+#[tauri::command]
+fn set_unsaved(state: State<'_, AppState>, unsaved: bool) {
+    state.unsaved.store(unsaved, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Closes the window after the officer chose to leave a form with unsaved changes (its draft is kept).
+#[tauri::command]
+fn close_window<R: tauri::Runtime>(window: tauri::Window<R>, state: State<'_, AppState>) -> Result<(), WireError> {
+    state.unsaved.store(false, std::sync::atomic::Ordering::SeqCst);
+    window.close().map_err(|e| WireError::internal(&e.to_string()))
+}
+
 #[tauri::command(async)]
 fn draft_save(state: State<'_, AppState>, key: String, data: Value) -> Result<(), WireError> {
     state.with(|s| s.save_draft(&key, &data))
@@ -272,6 +310,8 @@ pub fn builder<R: tauri::Runtime>() -> tauri::Builder<R> {
         draft_save,
         draft_load,
         draft_clear,
+        set_unsaved,
+        close_window,
         sync_status,
         sync_drives,
         sync_export,
@@ -294,6 +334,16 @@ pub fn run() {
             if probe && matches!(payload.event(), tauri::webview::PageLoadEvent::Finished) {
                 println!("startup_ms={:.1}", started.elapsed().as_secs_f64() * 1e3);
                 webview.app_handle().exit(0);
+            }
+        })
+        // Closing with a form's changes unsaved: the page asks first (they are kept as a draft either way).
+        .on_window_event(|window, event| {
+            use tauri::{Emitter, Manager};
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                if window.app_handle().try_state::<AppState>().is_some_and(|s| s.hold_close()) {
+                    api.prevent_close();
+                    let _ = window.emit("close-requested", ());
+                }
             }
         })
         .setup(|app| {

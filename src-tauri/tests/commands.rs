@@ -192,3 +192,18 @@ fn saving_and_deleting_wake_the_sync_agent() {
     invoke(&main, "delete_record", json!({"kind": "event", "id": ev["id"]})).unwrap();
     assert!(wakes.try_recv().is_ok(), "a deletion wakes the agent");
 }
+
+/// Closing the window with a form's changes unsaved is held once so the page can ask; a second try soon
+/// after closes whatever the page does (a page that cannot answer never keeps the window open).
+#[test]
+fn closing_with_unsaved_changes_is_held_once_for_the_page_to_ask() {
+    let h = harness();
+    let state = h.main.app_handle().state::<AppState>();
+    assert!(!state.hold_close(), "nothing unsaved: the window closes");
+    invoke(&h.main, "set_unsaved", json!({"unsaved": true})).unwrap();
+    assert!(state.hold_close(), "unsaved: held, the page asks");
+    assert!(!state.hold_close(), "asked again at once: it closes");
+    invoke(&h.main, "set_unsaved", json!({"unsaved": false})).unwrap();
+    assert!(!state.hold_close());
+    assert!(invoke(&h.other, "set_unsaved", json!({"unsaved": true})).is_err(), "gated by the capability");
+}

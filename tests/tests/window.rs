@@ -154,10 +154,34 @@ fn drive(s: &Session) -> Result<(), String> {
     let shot = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/window-form-errors.png");
     s.screenshot(&shot)?;
 
-    // A plan.
+    // The event form was changed and not saved: leaving it asks; leave (its draft is kept).
     s.click("[data-nav=plans]")?;
+    s.click("#leave-go")?;
+
+    // A plan: its title typed, then a click elsewhere — the form asks first; staying keeps it all; leaving
+    // keeps a draft that the form shows again.
+    s.wait_until("return location.hash === '#/plans' ? true : null", LONG)?;
     s.click("#new-record")?;
     s.type_text("[name=title]", "Kế hoạch tuyên truyền quý IV")?;
+    s.wait_until("return document.querySelector('#form-draft').textContent.length > 0 ? true : null", LONG)?;
+    s.click("[data-nav=events]")?;
+    s.wait("#leave-dialog", LONG)?;
+    s.screenshot(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/window-leave-dialog.png"))?;
+    s.click("#leave-stay")?;
+    s.wait_until(
+        "return !document.querySelector('#leave-dialog') && location.hash === '#/plans/new'
+                && document.querySelector('[name=title]').value === 'Kế hoạch tuyên truyền quý IV' ? true : null",
+        LONG,
+    )?;
+    s.click("#form-back")?;
+    s.click("#leave-go")?;
+    s.wait_until("return location.hash === '#/plans' && document.querySelector('#new-record') ? true : null", LONG)?;
+    s.click("#new-record")?;
+    s.wait_until(
+        "return document.querySelector('#form-draft-restored')
+                && document.querySelector('[name=title]').value === 'Kế hoạch tuyên truyền quý IV' ? true : null",
+        LONG,
+    )?;
     let today = s.execute(
         "const d = new Date(); const p = n => String(n).padStart(2, '0');
          return p(d.getDate()) + '/' + p(d.getMonth() + 1) + '/' + d.getFullYear();",

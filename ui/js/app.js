@@ -15,6 +15,7 @@ import * as quickView from './views/quicklog.js';
 import * as syncView from './views/sync.js';
 import * as printView from './views/print.js';
 import { showArrivals } from './views/netsync.js';
+import { computerZoneIsNotVietnam } from './format.js';
 
 const FATAL = ['newer_database', 'not_a_database', 'no_backend'];
 
@@ -63,6 +64,7 @@ const app = {
 };
 
 let current = null; // { key, ctl } of the shown view
+let shownHash = null; // the hash of the view on screen (a leave that is refused goes back to it)
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -112,6 +114,14 @@ const VIEWS = { dashboard: dashboardView, list: listView, form: formView, quickl
 /** Shows the view of the current hash; `restore` carries unsaved input across a language switch. */
 async function route(restore = null) {
   if (!app.status || !app.status.initialized) { showSetup(); return; }
+  // Leaving a form with unsaved changes asks first (its draft is kept either way).
+  const target = location.hash;
+  if (shownHash !== null && target !== shownHash && current && current.ctl && current.ctl.isDirty && current.ctl.isDirty()) {
+    history.replaceState(null, '', shownHash);
+    if (!(await confirmLeave())) return;
+    history.replaceState(null, '', target);
+  }
+  shownHash = location.hash;
   const r = parseHash();
   if (r.view === 'setup') { app.go('#/dashboard', { replace: true }); return; }
   for (const b of document.querySelectorAll('[data-nav]')) {
@@ -123,8 +133,33 @@ async function route(restore = null) {
   mount(r.view, r, restore);
 }
 
+/**
+ * Asks whether to leave a form whose changes are not saved: resolves true to leave, false to stay.
+ * An in-page dialog (the webview's own confirm() is not reliable in every shell); Esc stays.
+ */
+function confirmLeave() {
+  const old = document.getElementById('leave-dialog');
+  if (old) old.remove();
+  return new Promise((resolve) => {
+    const stay = h('button', { type: 'button', id: 'leave-stay', class: 'primary', text: t('leave.stay') });
+    const go = h('button', { type: 'button', id: 'leave-go', text: t('leave.go') });
+    const box = h('div', { id: 'leave-dialog', class: 'modal-backdrop' },
+      h('div', { class: 'modal card', role: 'alertdialog', 'aria-modal': 'true', 'aria-labelledby': 'leave-text' },
+        h('p', { id: 'leave-text', text: t('leave.text') }),
+        h('div', { class: 'actions' }, stay, go)));
+    const done = (leave) => { box.remove(); document.removeEventListener('keydown', onEsc, true); resolve(leave); };
+    const onEsc = (e) => { if (e.key === 'Escape') { e.preventDefault(); done(false); } };
+    stay.addEventListener('click', () => done(false));
+    go.addEventListener('click', () => done(true));
+    document.addEventListener('keydown', onEsc, true);
+    document.body.appendChild(box);
+    stay.focus();
+  });
+}
+
 function mount(viewName, params, restore) {
   if (current && current.ctl && current.ctl.destroy) current.ctl.destroy();
+  ipc.setUnsaved(false);
   const root = h('section', { class: `view view-${viewName}`, dataset: { view: viewName, kind: params.kind || null } });
   replace($('#view'), root);
   window.scrollTo(0, 0);
@@ -208,8 +243,31 @@ async function start() {
       app.invalidateOptions();
     }
   });
+  noteTimeZone();
+  // Closing the window with a form's changes unsaved: asked like leaving the form (Rust holds the close).
+  ipc.onCloseRequested(async () => {
+    const dirty = current && current.ctl && current.ctl.isDirty && current.ctl.isDirty();
+    if (!dirty || (await confirmLeave())) ipc.closeWindow();
+  });
   if (!app.status.initialized) showSetup();
   else route();
+}
+
+/**
+ * A computer set to another zone than Vietnam's is told once, gently, that the app keeps Vietnam's time
+ * (its "now", its "saved at"), so that 04:39 on the Sync screen and 21:39 on the clock do not puzzle.
+ */
+function noteTimeZone() {
+  const KEY = 'sotay.tz_noted';
+  try { if (!computerZoneIsNotVietnam() || window.localStorage.getItem(KEY)) return; } catch (_) { return; }
+  const ok = h('button', { type: 'button', class: 'small', id: 'tz-ok', text: t('tz.ok') });
+  const box = h('div', { id: 'tz-notice', class: 'banner info', role: 'status' }, h('span', { text: t('tz.notice') }), ' ', ok);
+  ok.addEventListener('click', () => {
+    try { window.localStorage.setItem(KEY, '1'); } catch (_) { /* private mode: it shows again next time */ }
+    box.remove();
+  });
+  const view = document.getElementById('view');
+  view.parentNode.insertBefore(box, view);
 }
 
 window.addEventListener('unhandledrejection', (ev) => {

@@ -45,12 +45,29 @@ export function fmtLocal(s) {
   return m[4] ? `${d} ${m[4]}:${m[5]}` : d;
 }
 
-/** UTC RFC 3339 metadata time → "dd/mm/yyyy HH:mm" in this computer's time zone. */
+// One rule for time: what an officer typed (an event's start) is shown as typed; the app's own times
+// (saved at, synced at) and its "now" and "today" are Vietnam's — Asia/Ho_Chi_Minh, UTC+7 with no
+// summer time since 1975 — whatever zone the computer is set to (many are left on UTC or another).
+
+const VN_OFFSET_MS = 7 * 3600 * 1000;
+
+/**
+ * Vietnam's wall clock at the instant `d`, as a Date whose local getters (getHours, getDate…) read it:
+ * what every "now" and "today" of the page starts from.
+ */
+export function vnWallClock(d = new Date()) {
+  const v = new Date(d.getTime() + VN_OFFSET_MS);
+  return new Date(v.getUTCFullYear(), v.getUTCMonth(), v.getUTCDate(), v.getUTCHours(), v.getUTCMinutes(), v.getUTCSeconds());
+}
+
+/** Whether this computer's clock is set to another zone than Vietnam's (then the page says so, once). */
+export function computerZoneIsNotVietnam(d = new Date()) {
+  return d.getTimezoneOffset() !== -420;
+}
+
+/** UTC RFC 3339 metadata time (saved at, synced at) → "dd/mm/yyyy HH:mm" in Vietnam's time. */
 export function fmtTimestamp(s) {
-  if (!s) return '';
-  const d = new Date(s);
-  if (Number.isNaN(d.getTime())) return String(s);
-  return `${pad(d.getDate())}/${pad(d.getMonth() + 1)}/${d.getFullYear()} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return fmtTimestampVN(s);
 }
 
 /**
@@ -71,13 +88,13 @@ export function fmtRange(a, b, f = fmtDate) {
   return f(a || b || '');
 }
 
-/** Now as an ISO local date-time "YYYY-MM-DDTHH:mm" (the value a date-time field sends). */
-export function nowLocalInput(d = new Date()) {
+/** Now as an ISO local date-time "YYYY-MM-DDTHH:mm" (the value a date-time field sends), in Vietnam. */
+export function nowLocalInput(d = vnWallClock()) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-/** Today as an ISO date "YYYY-MM-DD" in local time. */
-export function todayInput(d = new Date()) {
+/** Today as an ISO date "YYYY-MM-DD", in Vietnam. */
+export function todayInput(d = vnWallClock()) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
@@ -125,7 +142,7 @@ function daysIn(y, m) {
  * `time` ("HH:mm") is the time a date-time takes when none was typed: the field's previous time, else
  * the time now for "hôm nay", else 00:00. `now` is for tests.
  */
-export function parseTyped(s, withTime = false, { time = null, now = new Date() } = {}) {
+export function parseTyped(s, withTime = false, { time = null, now = vnWallClock() } = {}) {
   return readTyped(s, withTime, { time, now }).value;
 }
 
@@ -133,12 +150,12 @@ export function parseTyped(s, withTime = false, { time = null, now = new Date() 
  * Why a typed text is not a date: 'no_such_day' when it is written as one but the day does not exist
  * (31/02/2025, 2025-13-01), 'not_a_date' otherwise; null when it is a date (or empty).
  */
-export function dateProblem(s, withTime = false, { now = new Date() } = {}) {
+export function dateProblem(s, withTime = false, { now = vnWallClock() } = {}) {
   const r = readTyped(s, withTime, { now });
   return r.value === null ? r.why : null;
 }
 
-function readTyped(s, withTime, { time = null, now = new Date() } = {}) {
+function readTyped(s, withTime, { time = null, now = vnWallClock() } = {}) {
   const fail = (why) => ({ value: null, why });
   const v = String(s ?? '').trim().replace(/\s+/g, ' ').toLowerCase();
   if (!v) return { value: '' };

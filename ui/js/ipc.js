@@ -85,6 +85,17 @@ export async function options() {
 }
 export const eventDefaults = () => call('event_defaults', {});
 export const draftSave = (key, data) => call('draft_save', { key, data });
+/** Tells Rust whether a form has unsaved changes (closing the window then asks first). */
+export const setUnsaved = (unsaved) => call('set_unsaved', { unsaved: !!unsaved }).catch(() => {});
+/** Closes the window (after the officer chose to leave unsaved changes, kept as a draft). */
+export const closeWindow = () => call('close_window', {});
+
+/** Calls `handler()` when the window is asked to close while a form has unsaved changes. */
+export function onCloseRequested(handler) {
+  const ev = window.__TAURI__ && window.__TAURI__.event;
+  if (!ev) return Promise.resolve(() => {});
+  return ev.listen('close-requested', () => handler()).catch(() => () => {});
+}
 export const draftLoad = (key) => call('draft_load', { key });
 export const draftClear = (key) => call('draft_clear', { key });
 

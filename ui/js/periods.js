@@ -7,7 +7,7 @@ const ROMAN = ['I', 'II', 'III', 'IV'];
 const pad = (n) => String(n).padStart(2, '0');
 
 /** The period choices of the dashboard: [{ key, code, label }], this month first. */
-export function periodChoices(today = new Date()) {
+export function periodChoices(today = new Date()) { // the dashboard passes Vietnam's wall clock
   const y = today.getFullYear();
   const m = today.getMonth() + 1;
   const q = Math.floor((m - 1) / 3) + 1;

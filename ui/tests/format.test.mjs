@@ -84,3 +84,12 @@ test('the dashboard offers every period the report knows, and explicit dates', a
   assert.equal(periodName('2025N9'), '9 tháng đầu năm 2025');
   assert.equal(periodName('2025S2'), '6 tháng cuối năm 2025');
 });
+
+test('the app’s own times and its “now” are Vietnam’s, whatever zone the computer is in', async () => {
+  const { vnWallClock, fmtTimestamp, nowLocalInput, todayInput } = await import('../js/format.js');
+  const instant = new Date('2026-11-30T21:39:00Z'); // 04:39 on 01/12 in Hà Nội
+  assert.equal(fmtTimestamp('2026-11-30T21:39:00.000Z'), '01/12/2026 04:39');
+  assert.equal(nowLocalInput(vnWallClock(instant)), '2026-12-01T04:39');
+  assert.equal(todayInput(vnWallClock(instant)), '2026-12-01');
+  assert.equal(parseTyped('hôm nay', false, { now: vnWallClock(instant) }), '2026-12-01');
+});

@@ -179,32 +179,48 @@ impl Store {
         Ok((rows, total as u64))
     }
 
-    /// Search results come in tiers, each newest first: (1) the words as typed, tones included;
-    /// (2) the words without accents; (3) the last word as the start of a longer word ("tuyen tru").
-    /// Each tier leaves out what an earlier one gave. A tier is an FTS walk in rowid order that stops after
-    /// one page, so a page costs about the same at 1,000 or 1,000,000 matches; the prefix tier, whose
-    /// doclist SQLite must merge in full, runs only when the whole-word tiers cannot fill the page.
+    /// Search results come in tiers, each newest first: with several words, (1) the words side by side as
+    /// typed, tones included ("hội nghị" before "Nghị quyết Đại hội"), (2) side by side without accents;
+    /// then (3) the words anywhere as typed, (4) anywhere without accents; last (5) the last word as the
+    /// start of a longer word ("tuyen tru"). Each tier leaves out what an earlier one gave. A tier is an FTS
+    /// walk in rowid order that stops after one page, so a page costs about the same at 1,000 or 1,000,000
+    /// matches; the prefix tier, whose doclist SQLite must merge in full, runs only when the whole-word
+    /// tiers cannot fill the page.
     fn search_page(&self, search: &str, f: &Filters, offset: u64, limit: u32) -> Result<(Vec<Value>, u64, bool)> {
         let Some(q) = fts_queries(search) else {
             return Ok((Vec::new(), 0, false));
         };
         let n = f.params.len();
-        let tier_sql = |table: &str, without: Option<&str>| {
-            let exclude = without
-                .map(|t| format!("AND NOT EXISTS (SELECT 1 FROM {t} x WHERE {t} MATCH ?{e} AND x.rowid = s.rowid)", e = n + 2))
-                .unwrap_or_default();
-            format!(
+        // A tier: the table and query it matches, and the (table, query) pairs of what it leaves out.
+        let tier_sql = |table: &str, match_q: &str, without: &[(&str, &str)]| -> (String, Vec<String>) {
+            let exclude: String = without
+                .iter()
+                .enumerate()
+                .map(|(i, (t, _))| format!(" AND NOT EXISTS (SELECT 1 FROM {t} x WHERE {t} MATCH ?{e} AND x.rowid = s.rowid)", e = n + 2 + i))
+                .collect();
+            let sql = format!(
                 "SELECT {COLUMNS} FROM {table} s JOIN records r ON r.rowid = s.rowid
-                 WHERE {table} MATCH ?{m} AND {w} {exclude} ORDER BY s.rowid DESC",
+                 WHERE {table} MATCH ?{m} AND {w}{exclude} ORDER BY s.rowid DESC",
                 m = n + 1,
                 w = f.sql
-            )
+            );
+            let mut args = vec![match_q.to_string()];
+            args.extend(without.iter().map(|(_, q)| q.to_string()));
+            (sql, args)
         };
-        let tiers = [
-            (tier_sql("search_exact", None), vec![q.exact_words.as_str()]),
-            (tier_sql("search_folded", Some("search_exact")), vec![q.folded_words.as_str(), q.exact_words.as_str()]),
-            (tier_sql("search_folded", Some("search_folded")), vec![q.folded_prefix.as_str(), q.folded_words.as_str()]),
-        ];
+        let (ep, fp, ew, fw, pre) = (&q.exact_phrase, &q.folded_phrase, &q.exact_words, &q.folded_words, &q.folded_prefix);
+        let mut tiers = Vec::new();
+        if q.several_words {
+            tiers.push(tier_sql("search_exact", ep, &[]));
+            tiers.push(tier_sql("search_folded", fp, &[("search_exact", ep)]));
+            tiers.push(tier_sql("search_exact", ew, &[("search_folded", fp)]));
+            tiers.push(tier_sql("search_folded", fw, &[("search_exact", ew), ("search_folded", fp)]));
+        } else {
+            tiers.push(tier_sql("search_exact", ew, &[]));
+            tiers.push(tier_sql("search_folded", fw, &[("search_exact", ew)]));
+        }
+        tiers.push(tier_sql("search_folded", pre, &[("search_folded", fw)]));
+        let tiers: Vec<(String, Vec<&str>)> = tiers.iter().map(|(sql, args)| (sql.clone(), args.iter().map(String::as_str).collect())).collect();
         let mut rows = Vec::new();
         let mut before = 0u64; // how many matches the tiers already passed hold
         for (sql, args) in &tiers {
@@ -314,6 +330,11 @@ impl Filters {
 /// The FTS5 queries for what was typed. Every word is quoted, so no FTS syntax from the user gets
 /// through.
 struct FtsQueries {
+    /// More than one word: the phrase tiers come first.
+    several_words: bool,
+    /// The words side by side, as typed / folded: an FTS5 phrase.
+    exact_phrase: String,
+    folded_phrase: String,
     /// The words as typed (lower case, tones kept).
     exact_words: String,
     /// The words folded (no marks, đ→d).
@@ -339,7 +360,13 @@ fn fts_queries(search: &str) -> Option<FtsQueries> {
             .collect::<Vec<_>>()
             .join(" ")
     };
+    let phrase = |f: &dyn Fn(&str) -> String| {
+        format!("\"{}\"", words.iter().map(|w| f(w).replace('"', "")).collect::<Vec<_>>().join(" "))
+    };
     Some(FtsQueries {
+        several_words: words.len() > 1,
+        exact_phrase: phrase(&text::exact),
+        folded_phrase: phrase(&text::fold),
         exact_words: build(&text::exact, false),
         folded_words: build(&text::fold, false),
         folded_prefix: build(&text::fold, true),
@@ -368,6 +395,48 @@ mod tests {
         let mut lq = ListQuery::new(Kind::Event);
         lq.search = Some(q.into());
         titles(&s.list(&lq).unwrap())
+    }
+
+    /// "hoi nghi": the records where the words stand together come first, as typed before without accents,
+    /// each newest first; then those where they stand apart — whatever their dates.
+    #[test]
+    fn words_side_by_side_come_before_words_apart() {
+        let s = store_with_events(&[
+            "Hội nghị học tập Nghị quyết",         // 07-01: side by side, as typed
+            "Tuyên truyền Nghị quyết Đại hội",      // 07-02: apart
+            "Hoi nghi cán bộ chủ chốt",             // 07-03: side by side, typed without accents
+            "Tập huấn nghị quyết",                  // 07-04: one word only
+            "Đại hội đoàn viên, nghị sự",           // 07-05: apart
+            "Hội nghị tổng kết năm",                // 07-06: side by side, as typed
+        ]);
+        assert_eq!(
+            search(&s, "hội nghị"),
+            vec![
+                "Hội nghị tổng kết năm",
+                "Hội nghị học tập Nghị quyết",
+                "Hoi nghi cán bộ chủ chốt",
+                "Đại hội đoàn viên, nghị sự",
+                "Tuyên truyền Nghị quyết Đại hội"
+            ]
+        );
+        assert_eq!(
+            search(&s, "hoi nghi"),
+            vec![
+                "Hoi nghi cán bộ chủ chốt",
+                "Hội nghị tổng kết năm",
+                "Hội nghị học tập Nghị quyết",
+                "Đại hội đoàn viên, nghị sự",
+                "Tuyên truyền Nghị quyết Đại hội"
+            ]
+        );
+        // Paging walks the tiers in the same order.
+        let mut lq = ListQuery::new(Kind::Event);
+        lq.search = Some("hoi nghi".into());
+        lq.page_size = 2;
+        lq.page = 1;
+        let page = s.list(&lq).unwrap();
+        assert_eq!(titles(&page), vec!["Hội nghị học tập Nghị quyết", "Đại hội đoàn viên, nghị sự"]);
+        assert_eq!(page.total, 5);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 import * as ipc from '../ipc.js';
 import { h, replace, markFieldError, clearFieldError } from '../dom.js';
 import { t, getLang } from '../i18n.js';
-import { fmtDate, fmtNumber, percent } from '../format.js';
+import { fmtDate, fmtNumber, percent, vnWallClock } from '../format.js';
 import { periodChoices, periodName, monthName, customCode } from '../periods.js';
 import { dateInput, dateControl, readDateValue } from '../fields.js';
 import { columnChart, barList } from '../charts.js';
@@ -13,7 +13,7 @@ import { columnChart, barList } from '../charts.js';
 const state = { period: null, unitId: null, indicator: 'TT-02' };
 
 export async function render(root, params, app) {
-  const choices = periodChoices(new Date());
+  const choices = periodChoices(vnWallClock());
   const isCustom = (code) => String(code || '').includes('..');
   if (!state.period || !(isCustom(state.period) || choices.some((c) => c.code === state.period))) state.period = choices[0].code;
 

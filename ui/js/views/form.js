@@ -17,15 +17,19 @@ export async function render(root, params, app, restore) {
   const listHash = `#/${nav}`;
 
   const needEvents = fields.some((f) => f.source === 'events');
+  // Every form keeps a crash-safe draft (in the database, like the quick log's) until it is saved.
+  const draftKey = `form:${kind}:${id || 'new'}`;
   let opts;
   let record = null;
   let events = [];
+  let draft = null;
   try {
-    [opts, record, events] = await Promise.all([
+    [opts, record, events, draft] = await Promise.all([
       app.getOptions(true),
       id ? ipc.getRecord(kind, id) : Promise.resolve(null),
       needEvents ? ipc.listRecords({ kind: 'event', sort: 'date', desc: true, page: 0, page_size: 200 })
         .then((r) => r.rows || []) : Promise.resolve([]),
+      restore ? Promise.resolve(null) : ipc.draftLoad(draftKey).catch(() => null),
     ]);
   } catch (err) {
     if (app.handleGlobalError(err)) return null;
@@ -38,6 +42,9 @@ export async function render(root, params, app, restore) {
   }
 
   const base = record || newRecordDefaults(kind, todayInput(), nowLocalInput());
+  // A draft left by an earlier visit (or a crash) comes back as it was typed.
+  const fromDraft = draft && typeof draft === 'object' && draft.values ? draft : null;
+  if (fromDraft) restore = fromDraft;
   const values = restore && restore.values ? restore.values : base;
   const ctx = { options: opts, events, selfId: id };
 
@@ -105,14 +112,21 @@ export async function render(root, params, app, restore) {
     }
   }
 
+  const draftLine = h('span', { id: 'form-draft', class: 'hint draft-line', 'aria-live': 'polite' });
+  const draftNotice = fromDraft && !readonly
+    ? h('div', { id: 'form-draft-restored', class: 'banner info', role: 'status' },
+      h('span', { text: t('form.draft_restored', { time: fmtTimestamp(fromDraft.saved_at) }) }), ' ',
+      h('button', { type: 'button', id: 'form-draft-discard', class: 'small', text: t('form.draft_discard') }))
+    : null;
   root.append(...[
     h('div', { class: 'view-head' }, h('div', null, titleEl, meta), h('div', { class: 'controls' }, print, back)),
     notice,
+    draftNotice,
     bannerBox,
     form,
     readonly
       ? null
-      : h('div', { class: 'form-actions' }, save, del, confirmBox, h('span', { class: 'hint', text: t('form.shortcuts') })),
+      : h('div', { class: 'form-actions' }, save, del, confirmBox, draftLine, h('span', { class: 'hint', text: t('form.shortcuts') })),
   ].filter(Boolean));
 
   const showBanner = (msg) => {
@@ -123,6 +137,45 @@ export async function render(root, params, app, restore) {
   watchErrors(form);
   let current = record;
   let busy = false;
+
+  // Changed since it was opened (or restored from a draft): kept as a draft, and leaving asks first.
+  let dirty = !!fromDraft && !readonly;
+  if (dirty) ipc.setUnsaved(true);
+  const snapshot = () => {
+    const dates = {};
+    for (const el of form.querySelectorAll('[data-date][name]')) if (el.name && el.dataset.iso === '' && el.value.trim()) dates[el.name] = el.value;
+    return { values: readForm(form, fields, current || {}).data, dates };
+  };
+  let draftTimer = null;
+  const saveDraft = () => {
+    clearTimeout(draftTimer);
+    draftTimer = setTimeout(() => {
+      if (!dirty) return;
+      ipc.draftSave(draftKey, { ...snapshot(), saved_at: new Date().toISOString() })
+        .then(() => { draftLine.textContent = t('form.draft_saved', { time: fmtTimestamp(new Date().toISOString()).slice(11) }); })
+        .catch((err) => { app.handleGlobalError(err); });
+    }, 400);
+  };
+  const changed = () => {
+    if (readonly) return;
+    if (!dirty) { dirty = true; ipc.setUnsaved(true); }
+    saveDraft();
+  };
+  form.addEventListener('input', changed);
+  form.addEventListener('change', changed);
+  const clean = async () => {
+    clearTimeout(draftTimer);
+    dirty = false;
+    ipc.setUnsaved(false);
+    draftLine.textContent = '';
+    try { await ipc.draftClear(draftKey); } catch (err) { app.handleGlobalError(err); }
+  };
+  if (draftNotice) {
+    draftNotice.querySelector('#form-draft-discard').addEventListener('click', async () => {
+      await clean();
+      app.go(location.hash, { replace: true });
+    });
+  }
 
   const submit = async () => {
     if (busy || readonly) return;
@@ -137,6 +190,8 @@ export async function render(root, params, app, restore) {
     save.disabled = true;
     try {
       const saved = await ipc.saveRecord(kind, id, data);
+      await clean();
+      if (draftNotice) draftNotice.remove();
       toast(t('form.saved'));
       app.invalidateOptions();
       if (!id) {
@@ -185,6 +240,7 @@ export async function render(root, params, app, restore) {
   confirmBox.querySelector('#delete-confirm').addEventListener('click', async () => {
     try {
       await ipc.deleteRecord(kind, id);
+      await clean();
       toast(t('form.deleted'));
       app.invalidateOptions();
       app.go(listHash, { replace: true });
@@ -201,10 +257,12 @@ export async function render(root, params, app, restore) {
   if (first && !id) first.focus();
 
   return {
-    snapshot: () => {
-      const dates = {};
-      for (const el of form.querySelectorAll('[data-date][name]')) if (el.name && el.dataset.iso === '' && el.value.trim()) dates[el.name] = el.value;
-      return { values: readForm(form, fields, current || {}).data, dates };
+    snapshot,
+    isDirty: () => dirty,
+    // Leaving within the draft's pause: what was typed last is kept too.
+    destroy: () => {
+      clearTimeout(draftTimer);
+      if (dirty) ipc.draftSave(draftKey, { ...snapshot(), saved_at: new Date().toISOString() }).catch(() => {});
     },
   };
 }

@@ -105,8 +105,12 @@ export async function render(root, params, app, restore) {
   if (restore) setRawValues(form, restore);
   updateTotal();
 
-  form.addEventListener('input', () => { updateTotal(); saveDraft(); });
-  form.addEventListener('change', () => saveDraft());
+  // Typed and not saved yet (a restored draft too): leaving or closing the window asks first.
+  let dirty = !!(draft && typeof draft === 'object');
+  if (dirty) ipc.setUnsaved(true);
+  const touched = () => { if (!dirty) { dirty = true; ipc.setUnsaved(true); } };
+  form.addEventListener('input', () => { touched(); updateTotal(); saveDraft(); });
+  form.addEventListener('change', () => { touched(); saveDraft(); });
 
   const focusables = () => [...form.querySelectorAll('input, select, textarea, button[type=submit]')]
     .filter((el) => !el.disabled && el.offsetParent !== null);
@@ -143,6 +147,8 @@ export async function render(root, params, app, restore) {
         h('a', { href: `#/events/${encodeURIComponent(saved.id || '')}`, text: saved.title || data.title }),
         ` · ${fmtLocal(saved.start_at || data.start_at)}`));
       reset(pickDefaults({ ...data, ...saved }));
+      dirty = false;
+      ipc.setUnsaved(false);
     } catch (err) {
       if (app.handleGlobalError(err)) return;
       if (showInvalid(form, err, rowMaps)) return;
@@ -172,6 +178,7 @@ export async function render(root, params, app, restore) {
 
   return {
     snapshot: () => { saveDraft.flush(); return rawValues(form); },
+    isDirty: () => dirty,
     destroy: () => saveDraft.flush(),
   };
 }
