@@ -30,6 +30,8 @@ fn main() {
             "print_save",
             "print_pages",
             "print_default_dir",
+            "print_pick_dir",
+            "print_open_dir",
         ]),
     ))
     .expect("tauri build configuration is valid");

@@ -294,7 +294,7 @@ fn db_path(app: &tauri::App) -> PathBuf {
 
 /// The builder with every command registered; tests build it on the mock runtime.
 pub fn builder<R: tauri::Runtime>() -> tauri::Builder<R> {
-    tauri::Builder::<R>::new().invoke_handler(tauri::generate_handler![
+    tauri::Builder::<R>::new().plugin(tauri_plugin_dialog::init()).invoke_handler(tauri::generate_handler![
         app_status,
         set_lang,
         setup_unit,
@@ -321,7 +321,9 @@ pub fn builder<R: tauri::Runtime>() -> tauri::Builder<R> {
         print::print_preview,
         print::print_save,
         print::print_pages,
-        print::print_default_dir
+        print::print_default_dir,
+        print::print_pick_dir,
+        print::print_open_dir
     ])
 }
 

@@ -7,7 +7,7 @@
 //! read as an option, and the ids are checked to be ids first.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -206,6 +206,65 @@ pub fn print_pages<R: tauri::Runtime>(webview: tauri::Webview<R>) -> Result<(), 
     webview.print().map_err(|e| WireError::internal(&format!("print: {e}")))
 }
 
+/// A folder chosen in the system's folder dialog (None when the officer cancels). The page gets this one
+/// question, not the dialog plugin: it cannot open files or read paths by itself. `SOTAY_TEST_PICKED_DIR`
+/// stands for the officer's choice in the window tests, where no system dialog can be driven.
+#[tauri::command(async)]
+pub fn print_pick_dir<R: tauri::Runtime>(app: tauri::AppHandle<R>, start: Option<String>) -> Option<String> {
+    if let Some(dir) = std::env::var_os("SOTAY_TEST_PICKED_DIR") {
+        return Some(PathBuf::from(dir).display().to_string());
+    }
+    use tauri_plugin_dialog::DialogExt;
+    let mut dialog = app.dialog().file();
+    if let Some(start) = start.map(PathBuf::from).filter(|p| p.is_dir()) {
+        dialog = dialog.set_directory(start);
+    }
+    dialog.blocking_pick_folder().and_then(|p| p.into_path().ok()).map(|p| p.display().to_string())
+}
+
+/// Opens a folder where PDFs were saved in the system's file manager (Explorer, Files…).
+#[tauri::command(async)]
+pub fn print_open_dir(state: State<'_, AppState>, dir: String) -> Result<(), WireError> {
+    let vi = state.lang() == Lang::Vi;
+    let dir = PathBuf::from(dir.trim());
+    if !dir.is_dir() {
+        let msg = if vi { format!("Không có thư mục {}", dir.display()) } else { format!("No folder {}", dir.display()) };
+        return Err(error("invalid", msg, Some("dir")));
+    }
+    let mut cmd = file_manager(&dir);
+    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    // Reaped on a thread of its own: the file manager's launcher must not linger as a zombie.
+    cmd.spawn().map(|mut child| drop(std::thread::spawn(move || child.wait()))).map_err(|e| {
+        let msg = if vi { format!("Không mở được thư mục: {e}") } else { format!("The folder could not be opened: {e}") };
+        error("internal", msg, None)
+    })
+}
+
+/// The system's own way to show a folder.
+fn file_manager(dir: &Path) -> Command {
+    #[cfg(windows)]
+    {
+        use std::os::windows::process::CommandExt;
+        let mut c = Command::new("explorer");
+        c.arg(dir);
+        // No console window flashing behind the window.
+        c.creation_flags(0x0800_0000);
+        c
+    }
+    #[cfg(target_os = "macos")]
+    {
+        let mut c = Command::new("open");
+        c.arg(dir);
+        c
+    }
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        let mut c = Command::new("xdg-open");
+        c.arg(dir);
+        c
+    }
+}
+
 /// The folder the print centre offers first: the user's Documents folder, else home.
 #[tauri::command(async)]
 pub fn print_default_dir() -> String {
@@ -228,19 +287,30 @@ fn file_stem(state: &AppState, r: &PrintRequest) -> Result<String, WireError> {
     } else {
         (String::new(), r.period.clone().unwrap_or_default())
     };
+    let slug = slug_of(&title, 40);
+    Ok([date.as_str(), slug.as_str()].iter().filter(|s| !s.is_empty()).map(|s| format!("-{s}")).collect())
+}
+
+/// The title's words without accents joined by '-', as many whole words as fit in `max` characters (a
+/// first word longer than that is cut): "hoi-nghi-tuyen-truyen-luat-thanh-nien", never "…-th".
+fn slug_of(title: &str, max: usize) -> String {
+    let folded = sotay_core::text::fold(title);
+    let words = folded.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty());
     let mut slug = String::new();
-    for c in sotay_core::text::fold(&title).chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c);
-        } else if !slug.ends_with('-') && !slug.is_empty() {
-            slug.push('-');
-        }
-        if slug.len() >= 40 {
+    for w in words {
+        let extra = if slug.is_empty() { w.len() } else { w.len() + 1 };
+        if slug.len() + extra > max {
+            if slug.is_empty() {
+                slug.push_str(&w[..max]);
+            }
             break;
         }
+        if !slug.is_empty() {
+            slug.push('-');
+        }
+        slug.push_str(w);
     }
-    let slug = slug.trim_end_matches('-');
-    Ok([date.as_str(), slug].iter().filter(|s| !s.is_empty()).map(|s| format!("-{s}")).collect())
+    slug
 }
 
 /// `stem.pdf`, or `stem-2.pdf`, `stem-3.pdf` … whichever does not exist yet.
@@ -254,6 +324,15 @@ fn free_name(dir: &Path, stem: &str) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn file_names_keep_whole_words() {
+        assert_eq!(slug_of("Hội nghị tuyên truyền Luật Thanh niên tại thôn Đông", 40), "hoi-nghi-tuyen-truyen-luat-thanh-nien");
+        assert_eq!(slug_of("Đoàn", 40), "doan");
+        assert_eq!(slug_of(&"a".repeat(50), 40), "a".repeat(40));
+        assert_eq!(slug_of("!!!", 40), "");
+    }
+
     use super::*;
 
     fn request(docs: &[&str]) -> PrintRequest {

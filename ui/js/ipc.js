@@ -175,3 +175,7 @@ export async function printSave(request, dir, register) {
 export const printPages = () => call('print_pages', {});
 /** The folder offered first for saving PDFs. */
 export const printDefaultDir = async () => String((await call('print_default_dir', {})) || '');
+/** A folder chosen in the system's dialog, or null when cancelled. */
+export const printPickDir = (start) => call('print_pick_dir', { start: start || null });
+/** Shows a folder in the system's file manager. */
+export const printOpenDir = (dir) => call('print_open_dir', { dir });

@@ -134,7 +134,8 @@ impl Issuer {
     /// The head of the document: upper and issuing body, the number line (if any) and the place-date line.
     pub(crate) fn header(&self, number: Option<String>, place_date: Option<String>) -> Value {
         json!({
-            "upper_body": self.upper_body,
+            // The head prints the upper body in capitals however it was typed at set-up.
+            "upper_body": self.upper_body.to_uppercase(),
             "issuer": format!("BCH {}", self.unit_name.to_uppercase()),
             "number": number,
             "place_date": place_date,
@@ -344,7 +345,7 @@ impl Store {
         });
         let data = match doc {
             MeetingDoc::Invitation => json!({
-                "header": header, "subject": format!("Dự {title}"), "event": event_json, "signer": signer,
+                "header": header, "subject": format!("Dự {}", mid_sentence(&title)), "event": event_json, "signer": signer,
                 "recipients": recipients,
                 "addressee": if summoned > 0 { "Các đồng chí có tên trong danh sách kèm theo".to_string() }
                              else { text(&event, "audience").unwrap_or_else(|| "Đồng chí …".into()) },
@@ -361,8 +362,11 @@ impl Store {
                 "header": header,
                 "kind_title": if opts.group_by_unit { "DANH SÁCH ĐẠI BIỂU" } else { "DANH SÁCH ĐIỂM DANH" },
                 "subject": title, "event": event_json,
-                "rows": attendance_rows(&attendees, opts.group_by_unit),
-                "totals": {"summoned": summoned, "present": Value::Null, "absent_excused": Value::Null, "absent_unexcused": Value::Null},
+                "rows": if attendees.is_empty() { blank_rows(&event) } else { attendance_rows(&attendees, opts.group_by_unit) },
+                // No list: nobody was summoned by name, so the count is left to write, not "0".
+                "blank": attendees.is_empty(),
+                "totals": {"summoned": if summoned > 0 { Value::from(summoned) } else { Value::Null },
+                           "present": Value::Null, "absent_excused": Value::Null, "absent_unexcused": Value::Null},
                 "prepared_by": Value::Null,
             }),
             MeetingDoc::Minutes => json!({
@@ -397,6 +401,29 @@ fn agenda_items(start: Option<NaiveDateTime>, unit: &str, upper: Option<String>)
         ("", "Kết luận, bế mạc", "Chủ trì"),
     ];
     items.iter().map(|(time, content, by)| json!({"time": time, "content": content, "by": by})).collect()
+}
+
+/// A title set inside a sentence ("Dự tuyên truyền…"): its first letter in lower case, unless the first
+/// word is an abbreviation or a name in capitals ("HĐND", "Đại hội XII" keeps "Đại" — only a word whose
+/// second letter is lower case is a common word that opened the title).
+fn mid_sentence(title: &str) -> String {
+    let mut chars = title.chars();
+    match (chars.next(), title.chars().nth(1)) {
+        (Some(first), Some(second)) if first.is_uppercase() && second.is_lowercase() => first.to_lowercase().chain(chars).collect(),
+        _ => title.to_string(),
+    }
+}
+
+/// Numbered blank rows for a sheet with no list of delegates: as many as took part (or 20 when no count
+/// was given, at most 500), to write the names in and sign on the day.
+fn blank_rows(event: &Value) -> Vec<Value> {
+    let p = event.get("participants");
+    let n = |k: &str| p.and_then(|p| p.get(k)).and_then(Value::as_i64).unwrap_or(0);
+    let total = n("members") + n("non_members") + n("others");
+    let rows = if total > 0 { total.clamp(1, 500) } else { 20 };
+    (1..=rows)
+        .map(|i| json!({"group": Value::Null, "no": i, "name": "", "position": "", "unit": "", "phone": "", "note": ""}))
+        .collect()
 }
 
 /// Rows of the attendance sheet: sorted by given name the Vietnamese way, or grouped by unit (units in

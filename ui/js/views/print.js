@@ -6,7 +6,7 @@
 import * as ipc from '../ipc.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
-import { dateInput, dateControl, readDateValue } from '../fields.js';
+import { dateInput, dateControl, readDateValue, dateErrorText } from '../fields.js';
 import { todayInput } from '../format.js';
 import { periodName } from '../periods.js';
 
@@ -48,6 +48,9 @@ export async function render(root, params, app) {
   title.value = kept.title;
   const date = dateInput({ id: 'print-date', name: 'date' }, 'date', todayInput());
   const dir = h('input', { type: 'text', id: 'print-dir', class: 'mono', autocomplete: 'off', spellcheck: 'false' });
+  // The folder is chosen in the system's dialog (it may still be typed); the saved files' folder opens.
+  const pickBtn = h('button', { type: 'button', id: 'print-pick-dir', text: t('print.pick_dir') });
+  const openBtn = h('button', { type: 'button', id: 'print-open-dir', text: t('print.open_dir'), hidden: true });
   const register = h('input', { type: 'checkbox', id: 'print-register', checked: kept.register });
   const previewBtn = h('button', { type: 'button', id: 'print-preview', text: t('print.preview') });
   const printBtn = h('button', { type: 'button', id: 'print-print', class: 'primary', text: t('print.print'), disabled: true });
@@ -64,7 +67,7 @@ export async function render(root, params, app) {
   root.append(
     h('div', { class: 'view-head no-print' },
       h('div', null, h('h1', { text: t('print.title') }), h('p', { id: 'print-subject', class: 'muted', text: subject })),
-      h('div', { class: 'controls' }, h('button', { type: 'button', id: 'print-back', text: t('form.back'), onclick: () => app.go(backHash) }))),
+      h('div', { class: 'controls' }, h('button', { type: 'button', id: 'print-back', text: t(target === 'report' ? 'print.back_dashboard' : 'print.back_record'), onclick: () => app.go(backHash) }))),
     h('div', { class: 'print-layout' },
       h('aside', { class: 'print-options card no-print' },
         h('fieldset', { class: 'section' }, h('legend', { text: t('print.documents') }), picks),
@@ -73,11 +76,12 @@ export async function render(root, params, app) {
         h('div', { class: 'field' }, h('label', { for: 'print-signer-title', text: t('print.signer_title') }), title),
         h('div', { class: 'field' }, h('label', { for: 'print-date', text: t('print.date') }), dateControl(date)),
         h('div', { class: 'actions' }, previewBtn, printBtn),
-        h('div', { class: 'field' }, h('label', { for: 'print-dir', text: t('print.dir') }), dir),
+        h('div', { class: 'field' }, h('label', { for: 'print-dir', text: t('print.dir') }), h('div', { class: 'dir-row' }, dir, pickBtn)),
         h('label', { class: 'check' }, register, h('span', { text: t('print.register') })),
         h('div', { class: 'actions' }, saveBtn),
         status,
-        saved),
+        saved,
+        openBtn),
       h('div', { class: 'print-main' }, bannerBox, pagesBox)));
 
   const request = () => {
@@ -111,7 +115,7 @@ export async function render(root, params, app) {
     replace(bannerBox);
     // Pages of earlier options must not be printed or saved once the options are wrong.
     if (!req.docs.length) { readyToOutput(false); showError({ code: 'invalid', message: t('print.pick_one') }); return; }
-    if (readDateValue(date) === null) { readyToOutput(false); showError({ code: 'invalid', message: t('form.bad_date') }); return; }
+    if (readDateValue(date) === null) { readyToOutput(false); showError({ code: 'invalid', message: dateErrorText(date) }); return; }
     laying = true;
     pagesBox.dataset.state = 'loading';
     status.textContent = t('print.laying_out');
@@ -144,6 +148,15 @@ export async function render(root, params, app) {
   }
 
   previewBtn.addEventListener('click', preview);
+  pickBtn.addEventListener('click', async () => {
+    try {
+      const chosen = await ipc.printPickDir(dir.value.trim());
+      if (chosen) { dir.value = chosen; dir.dispatchEvent(new Event('change')); }
+    } catch (err) { showError(err); }
+  });
+  openBtn.addEventListener('click', async () => {
+    try { await ipc.printOpenDir(openBtn.dataset.dir || dir.value.trim()); } catch (err) { showError(err); }
+  });
   printBtn.addEventListener('click', async () => {
     try { await ipc.printPages(); } catch (err) { showError(err); }
   });
@@ -152,7 +165,7 @@ export async function render(root, params, app) {
     const folder = dir.value.trim();
     replace(bannerBox);
     if (!folder) { showError({ code: 'invalid', message: t('print.dir_required') }); dir.focus(); return; }
-    if (readDateValue(date) === null) { showError({ code: 'invalid', message: t('form.bad_date') }); return; }
+    if (readDateValue(date) === null) { showError({ code: 'invalid', message: dateErrorText(date) }); return; }
     saving = true;
     saveBtn.disabled = true;
     kept.register = register.checked;
@@ -165,6 +178,8 @@ export async function render(root, params, app) {
         f.number ? h('span', { class: 'badge', text: `${t('print.number')} ${f.number}` }) : null)));
       saved.dataset.count = String(files.length);
       status.textContent = t('print.saved', { n: files.length });
+      openBtn.dataset.dir = folder;
+      openBtn.hidden = false;
     } catch (err) {
       status.textContent = '';
       showError(err);
