@@ -152,6 +152,11 @@ impl Session {
         Ok(bytes.len())
     }
 
+    /// Sets the window's outer size (an old laptop's 1024×640, say).
+    pub fn set_size(&self, width: u32, height: u32) -> Result<(), String> {
+        self.post("/window/rect", json!({"width": width, "height": height})).map(|_| ())
+    }
+
     pub fn end(self) {
         let _ = self.agent.delete(&format!("{}/session/{}", self.base, self.id)).call();
     }

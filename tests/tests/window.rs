@@ -52,6 +52,8 @@ fn launch(db: &std::path::Path) -> (Driver, Session) {
         .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
         .envs(folders.iter().map(|(var, sub)| (*var, profile.join(sub))))
         .env("SOTAY_DB", db)
+        // The folder the system's dialog would give (no such dialog can be driven here): "pdf" beside db.
+        .env("SOTAY_TEST_PICKED_DIR", db.with_file_name("pdf"))
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -296,6 +298,38 @@ fn drive(s: &Session) -> Result<(), String> {
         return Err(format!("{kept:?} changes said to be kept, expected 3"));
     }
     s.screenshot(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/window-sync-not-enrolled.png"))?;
+
+    // An old laptop's 1024×640: the menu on one row, every item in view, a slim top bar.
+    s.set_size(1024, 640)?;
+    let layout = s.wait_until(
+        "if (window.innerWidth > 1030) return null;
+         const items = Array.from(document.querySelectorAll('#nav button'));
+         const nav = document.querySelector('#nav');
+         return { rows: new Set(items.map(b => b.offsetTop)).size, fits: nav.scrollWidth <= nav.clientWidth + 1,
+                  header: document.querySelector('#topbar').offsetHeight, width: window.innerWidth };",
+        LONG,
+    )?;
+    if layout["rows"] != json!(1) || layout["fits"] != json!(true) || layout["header"].as_f64().unwrap_or(999.0) > 100.0 {
+        return Err(format!("at 1024×640: {layout}"));
+    }
+    // The event form left unsaved at the start comes back as its draft; discarded, the form is clean and
+    // leaving it does not ask.
+    s.click("[data-nav=events]")?;
+    s.click("#new-record")?;
+    s.wait("#form-draft-restored", LONG)?;
+    s.screenshot(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/window-1024x640-form.png"))?;
+    s.click("#form-draft-discard")?;
+    s.wait_until(
+        "const end = document.querySelector('[name=end_at]');
+         return !document.querySelector('#form-draft-restored') && end && end.value !== '01/06/2025 08:00' ? true : null",
+        LONG,
+    )?;
+    s.click("[data-nav=dashboard]")?;
+    if s.execute("return !!document.querySelector('#leave-dialog')", json!([]))? == json!(true) {
+        return Err("a discarded draft still asks before leaving".into());
+    }
+    s.wait("section[data-view=dashboard][data-state=ready]", LONG)?;
+    s.screenshot(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/window-1024x640-dashboard.png"))?;
     Ok(())
 }
 
@@ -509,19 +543,21 @@ fn print_in_window(s: &Session, event: &str, out: &std::path::Path) -> Result<()
     s.wait_until("return document.querySelector('#print-save').disabled && document.querySelector('#print-print').disabled ? true : null", LONG)
         .map_err(|e| format!("a wrong date left printing or saving on: {e}"))?;
     let banner = s.text(".print-main .banner.error")?;
-    if !banner.contains("dd/mm/yyyy") {
+    if !banner.contains("Không có ngày này trong lịch: 31/02/2026") {
         return Err(format!("a wrong date: the banner says {banner:?}"));
     }
     s.set_value("#print-date", today.as_str().unwrap_or(""))?;
     s.wait_until("return !document.querySelector('#print-save').disabled && document.querySelector('#print-pages').dataset.state === 'ready' ? true : null", LONG)?;
-    // Saved into a folder, numbered from the register.
-    s.set_value("#print-dir", out.to_str().unwrap())?;
+    // Saved into a folder chosen with the folder button, numbered from the register; then it can be opened.
+    s.click("#print-pick-dir")?;
+    s.wait_until(&format!("return document.querySelector('#print-dir').value === {:?} ? true : null", out.display().to_string()), LONG)?;
     s.click("#print-register")?;
     s.click("#print-save")?;
     s.wait_until("const l = document.querySelector('#print-saved'); return l && l.dataset.count === '5'", LONG).map_err(|e| {
         let shown = s.execute("return Array.from(document.querySelectorAll('.banner')).map(e => e.textContent).join(' | ')", json!([]));
         format!("{e}; the page shows: {shown:?}")
     })?;
+    s.wait_until("return !document.querySelector('#print-open-dir').hidden ? true : null", LONG)?;
     s.execute("document.querySelector('#print-pages').scrollIntoView()", json!([]))?;
     Ok(())
 }

@@ -119,7 +119,10 @@ export async function render(root, params, app) {
 
   const show = (d) => {
     const p = d.period || {};
-    range.textContent = `${periodName(p.code || state.period)} · ${t('dash.range', { start: fmtDate(p.start), end: fmtDate(p.end) })}`;
+    // A custom range's name already is its two dates: said once.
+    const name = periodName(p.code || state.period);
+    const dates = t('dash.range', { start: fmtDate(p.start), end: fmtDate(p.end) });
+    range.textContent = name === dates ? name : `${name} · ${dates}`;
     unitName.textContent = d.unit && d.unit.name ? d.unit.name : '';
     events.textContent = fmtNumber(d.events || 0);
     participants.textContent = fmtNumber(d.participants || 0);
