@@ -30,6 +30,9 @@ impl Rng {
     }
 }
 
+/// The day the 2025 reform took effect: districts dissolved, communes merged.
+const REFORM_DAY: &str = "2025-07-01";
+
 const VILLAGES: [&str; 12] = [
     "thôn Đông", "thôn Đoài", "thôn Nam Hà", "thôn Bắc Sơn", "xóm Chùa", "thôn Thượng", "thôn Hạ", "thôn An Lạc",
     "thôn Phú Mỹ", "khu phố 3", "thôn Đồng Tâm", "thôn Hưng Đạo",
@@ -136,24 +139,41 @@ pub fn seed_demo(store: &mut Store) -> Result<DemoSummary> {
     let pid = province["id"].as_str().unwrap_or_default().to_string();
     let mut rng = Rng::new(856);
 
+    // Communes that went through the 2025 reform as they were, and one formed by it: Kiến Xương, from two
+    // communes of the former district of Kiến Xương (below), from 01/07/2025.
     let communes = [
-        ("HY-XA-DONG-HUNG", "Đoàn xã Đông Hưng", "Đông Hưng"),
-        ("HY-XA-TIEN-HAI", "Đoàn xã Tiền Hải", "Tiền Hải"),
-        ("HY-PHUONG-PHO-HIEN", "Đoàn phường Phố Hiến", "Phố Hiến"),
-        ("HY-XA-KIEN-XUONG", "Đoàn xã Kiến Xương", "Kiến Xương"),
-        ("HY-XA-VAN-GIANG", "Đoàn xã Văn Giang", "Văn Giang"),
+        ("HY-XA-DONG-HUNG", "Đoàn xã Đông Hưng", "Đông Hưng", None),
+        ("HY-XA-TIEN-HAI", "Đoàn xã Tiền Hải", "Tiền Hải", None),
+        ("HY-PHUONG-PHO-HIEN", "Đoàn phường Phố Hiến", "Phố Hiến", None),
+        ("HY-XA-KIEN-XUONG", "Đoàn xã Kiến Xương", "Kiến Xương", Some(REFORM_DAY)),
+        ("HY-XA-VAN-GIANG", "Đoàn xã Văn Giang", "Văn Giang", None),
     ];
     let mut commune_ids = Vec::new();
-    for (code, name, place) in communes {
+    for (code, name, place, from) in communes {
         let u = store.create(Kind::Unit, &json!({"code": code, "name": name, "level": "grassroots", "parent_id": pid,
             "upper_body": "BCH TỈNH ĐOÀN HƯNG YÊN", "place": place, "member_count": 900 + rng.below(900),
-            "valid_from": "2025-07-01"}))?;
+            "valid_from": from}))?;
         commune_ids.push(u["id"].as_str().unwrap_or_default().to_string());
     }
-    // Before the 2025 reform: a district Union, merged into the new commune of Kiến Xương.
-    store.create(Kind::Unit, &json!({"code": "TB-HUYEN-DOAN-KIEN-XUONG", "name": "Huyện đoàn Kiến Xương",
+    // Before the reform: the district Union of Kiến Xương (dissolved on 30/06/2025, as every district was)
+    // with two communes under it, merged into the new commune of Kiến Xương. Their records stop on 30/06/2025;
+    // reports of those years still show them, reports in today's structure count them in Kiến Xương.
+    let district = store.create(Kind::Unit, &json!({"code": "TB-HUYEN-DOAN-KIEN-XUONG", "name": "Huyện đoàn Kiến Xương",
         "level": "district", "parent_id": pid, "upper_body": "BCH TỈNH ĐOÀN THÁI BÌNH", "place": "Kiến Xương",
         "valid_from": "1997-01-01", "valid_to": "2025-06-30", "successor_id": commune_ids[3], "change": "merged"}))?;
+    let district_id = district["id"].as_str().unwrap_or_default().to_string();
+    let mut former = vec![district_id.clone()];
+    for (code, name, place) in [("TB-XA-VU-TAY", "Đoàn xã Vũ Tây", "Vũ Tây"), ("TB-XA-VU-LE", "Đoàn xã Vũ Lễ", "Vũ Lễ")] {
+        let u = store.create(Kind::Unit, &json!({"code": code, "name": name, "level": "grassroots", "parent_id": district_id,
+            "upper_body": "BCH HUYỆN ĐOÀN KIẾN XƯƠNG", "place": place, "member_count": 400 + rng.below(300),
+            "valid_from": "1997-01-01", "valid_to": "2025-06-30", "successor_id": commune_ids[3], "change": "merged"}))?;
+        former.push(u["id"].as_str().unwrap_or_default().to_string());
+    }
+    // Who may own a record of a day: the new commune only from the reform on, the former units only before.
+    // Days from 01/01/2023 (random_event's day 0) to 01/07/2025.
+    let reform_day = 365 + 366 + 181;
+    let steady: Vec<String> = commune_ids.iter().enumerate().filter(|(i, _)| *i != 3).map(|(_, id)| id.clone()).collect();
+    let owners_before: Vec<String> = steady.iter().cloned().chain(former).collect();
 
     let mut plans = Vec::new();
     for (year, number) in [(2023, "15-KH/TĐTN"), (2024, "21-KH/TĐTN"), (2025, "18-KH/TĐTN"), (2026, "09-KH/TĐTN")] {
@@ -191,7 +211,10 @@ pub fn seed_demo(store: &mut Store) -> Result<DemoSummary> {
             let n = 8 + rng.below(30) as usize;
             e["attendees"] = attendees(&mut rng, n);
         }
-        let owner = rng.pick(&commune_ids).clone();
+        // An event falls on one of three days from day_from: wholly before the reform, wholly after, or
+        // across it (then a commune that lived through it).
+        let owners = if day_from + 3 <= reform_day { &owners_before } else if day_from >= reform_day { &commune_ids } else { &steady };
+        let owner = rng.pick(owners).clone();
         items.push((Kind::Event, e, Some(owner)));
     }
     let event_ids = store.create_many(&items, ctx)?;

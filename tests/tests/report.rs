@@ -84,10 +84,12 @@ fn the_xlsx_and_the_csv_hold_the_same_numbers_as_the_json() {
             assert_eq!(num(&by_unit[3 + i][2 + j]), num(&r["values"][l["code"].as_str().unwrap()]), "{} {}", r["name"], l["code"]);
         }
     }
-    // The merged district is named beside its successor, in the sheet as in the JSON.
+    // The former district and its two communes are named beside the commune they merged into, in the
+    // sheet as in the JSON, in Vietnamese order.
     let merged: Vec<&Value> = rows.iter().filter(|r| !r["merged"].as_array().unwrap().is_empty()).collect();
     assert_eq!(merged.len(), 1);
-    assert_eq!(merged[0]["merged"][0], "Huyện đoàn Kiến Xương");
+    assert_eq!(merged[0]["name"], "Đoàn xã Kiến Xương");
+    assert_eq!(merged[0]["merged"], serde_json::json!(["Đoàn xã Vũ Lễ", "Đoàn xã Vũ Tây", "Huyện đoàn Kiến Xương"]));
 
     let csv = dir.path().join("r.csv");
     ok(sotay(&db, &["report", "--period", "2023Q2", "--csv", csv.to_str().unwrap()], None));
@@ -112,7 +114,7 @@ fn the_xlsx_and_the_csv_hold_the_same_numbers_as_the_json() {
         assert!(lines[0][9 + j].starts_with(r["name"].as_str().unwrap()));
     }
     let merged_at = rows.iter().position(|r| !r["merged"].as_array().unwrap().is_empty()).unwrap();
-    assert!(lines[0][9 + merged_at].ends_with("(gồm Huyện đoàn Kiến Xương)"), "{}", lines[0][9 + merged_at]);
+    assert!(lines[0][9 + merged_at].ends_with("(gồm Đoàn xã Vũ Lễ, Đoàn xã Vũ Tây, Huyện đoàn Kiến Xương)"), "{}", lines[0][9 + merged_at]);
 }
 
 /// One CSV line (fields may be quoted, with "" for a quote; no line breaks inside fields here).
@@ -207,7 +209,7 @@ fn the_plan_and_the_report_print_in_the_union_format() {
     let attendances = json["indicators"].as_array().unwrap().iter().find(|l| l["code"] == "TT-02").unwrap()["value"].as_f64().unwrap();
     let attendances = sotay_core_style(attendances as i64);
     for want in ["Số: 7-BC/TĐTN", "Hưng Yên, ngày 5 tháng 7 năm 2023", "BÁO CÁO", "Kết quả công tác tuyên truyền quý II năm 2023",
-                 "từ ngày 01/04/2023 đến ngày 30/06/2023", attendances.as_str(), "Đoàn xã Kiến Xương", "(gồm Huyện đoàn",
+                 "từ ngày 01/04/2023 đến ngày 30/06/2023", attendances.as_str(), "Đoàn xã Kiến Xương", "(gồm Đoàn xã Vũ Lễ,",
                  "tổng số đoàn viên", "Ưu điểm", "Nơi nhận:"] {
         assert!(t.contains(want), "report: no «{want}» in\n{t}");
     }
