@@ -595,3 +595,146 @@ fn charts_in_window(s: &Session) -> Result<(), String> {
     s.execute("document.querySelector('#dash-charts').scrollIntoView()", json!([]))?;
     Ok(())
 }
+
+/// Item 8 of "an officer's day": an event that took place without a list of delegates prints an
+/// attendance sheet of numbered blank rows, one per participant, and the print centre says so before it is
+/// printed. The folder is chosen with the folder button (the test stands in for the system's dialog).
+#[test]
+fn an_event_without_a_delegate_list_prints_a_sheet_of_numbered_blank_rows() {
+    let user = sotay_tests::support::UserFolders::now();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let seeded = sotay(&db, &["seed", "--demo"], None);
+    assert_eq!(seeded.code, 0, "{}", seeded.stderr);
+    let list = sotay(&db, &["list", "events", "--json"], None);
+    let rows: Value = serde_json::from_str(&list.stdout).unwrap();
+    let took_part = |e: &Value| ["members", "non_members", "others"].iter().map(|k| e["participants"][k].as_i64().unwrap_or(0)).sum::<i64>();
+    let event = rows["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["attendees"].as_array().is_none_or(|a| a.is_empty()) && (1..500).contains(&took_part(e)))
+        .expect("a demo event with participants and no attendance list")
+        .clone();
+    let n = took_part(&event);
+    let out = dir.path().join("pdf");
+    std::fs::create_dir_all(&out).unwrap();
+
+    let (_driver, s) = launch(&db);
+    let result = blank_sheet_in_window(&s, event["id"].as_str().unwrap(), n, &out);
+    let shot = s.screenshot(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/window-print-blank-rows.png"));
+    s.end();
+    result.unwrap();
+    user.assert_untouched();
+    assert!(shot.expect("screenshot") > 10_000);
+
+    let files: Vec<PathBuf> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("danh-sach") && name.ends_with(".pdf"), "{name}");
+    let text = Command::new("pdftotext").args(["-layout"]).arg(&files[0]).arg("-").output().expect("pdftotext (poppler-utils)");
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(text.contains("Chưa có danh sách đại biểu"), "the sheet does not say why it is blank:\n{text}");
+    let numbers: Vec<i64> = text.lines().filter_map(|l| l.split_whitespace().next()?.parse().ok()).filter(|&k| k <= 500).collect();
+    assert!(numbers.contains(&n), "no row {n} on the sheet:\n{text}");
+    assert!(!numbers.contains(&(n + 1)), "more rows than the {n} who took part:\n{text}");
+}
+
+fn blank_sheet_in_window(s: &Session, event: &str, n: i64, out: &std::path::Path) -> Result<(), String> {
+    s.wait("section[data-view=dashboard][data-state=ready]", LONG)?;
+    s.execute(&format!("location.hash = '#/print/event/{event}'"), json!([]))?;
+    s.wait("section[data-view=print][data-state=ready]", LONG)?;
+    let note = s.text("#print-blank-rows")?;
+    if !note.contains(&format!("{n} dòng trống")) {
+        return Err(format!("the print centre says {note:?}, not that {n} blank rows are printed"));
+    }
+    for doc in ["invitation", "agenda", "minutes", "outline"] {
+        s.click(&format!("#print-doc-{doc}"))?;
+    }
+    s.wait_until("const p = document.querySelector('#print-pages'); return p && p.dataset.state === 'ready' && !document.querySelector('#print-save').disabled ? true : null", LONG)?;
+    s.click("#print-pick-dir")?;
+    s.wait_until(&format!("return document.querySelector('#print-dir').value === {:?} ? true : null", out.display().to_string()), LONG)?;
+    s.click("#print-save")?;
+    s.wait_until("const l = document.querySelector('#print-saved'); return l && l.dataset.count === '1'", LONG)?;
+    Ok(())
+}
+
+/// Every screen at 1366×768 and at 1024×640 (an old laptop): nothing is wider than the window, the menu
+/// stays on one row, and each screen is kept as a screenshot in tests/artifacts/screens/<size>/ to look at.
+#[test]
+fn every_screen_fits_1366x768_and_1024x640() {
+    let user = sotay_tests::support::UserFolders::now();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let seeded = sotay(&db, &["seed", "--demo"], None);
+    assert_eq!(seeded.code, 0, "{}", seeded.stderr);
+    let list = sotay(&db, &["list", "events", "--json"], None);
+    let rows: Value = serde_json::from_str(&list.stdout).unwrap();
+    let event = rows["rows"][0]["id"].as_str().expect("a demo event").to_string();
+    let mut screens: Vec<(String, String)> =
+        [("dashboard", "#/dashboard"), ("sync", "#/sync"), ("quick-log", "#/quick")].iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    for kind in ["plans", "events", "practices", "opinions", "inspections", "supervisions", "cases"] {
+        screens.push((format!("{kind}-list"), format!("#/{kind}")));
+        screens.push((format!("{kind}-new"), format!("#/{kind}/new")));
+    }
+    screens.push(("event-record".into(), format!("#/events/{event}")));
+    screens.push(("event-print".into(), format!("#/print/event/{event}")));
+    screens.push(("report-print".into(), "#/print/report/2026".into()));
+
+    let (_driver, s) = launch(&db);
+    let mut problems = Vec::new();
+    let mut shots = 0;
+    for (w, h) in [(1366, 768), (1024, 640)] {
+        let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("artifacts/screens/{w}x{h}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        if let Err(e) = s.set_size(w, h) {
+            problems.push(format!("{w}×{h}: {e}"));
+            continue;
+        }
+        for (name, hash) in &screens {
+            match one_screen(&s, hash, w) {
+                Ok(Some(problem)) => problems.push(format!("{w}×{h} {name}: {problem}")),
+                Ok(None) => {}
+                Err(e) => problems.push(format!("{w}×{h} {name}: {e}")),
+            }
+            if s.screenshot(&folder.join(format!("{name}.png"))).is_ok_and(|bytes| bytes > 10_000) {
+                shots += 1;
+            }
+        }
+    }
+    s.end();
+    user.assert_untouched();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(shots, 2 * screens.len(), "a screenshot of every screen at both sizes");
+}
+
+/// Shows one screen and says what does not fit, if anything.
+fn one_screen(s: &Session, hash: &str, width: u32) -> Result<Option<String>, String> {
+    s.execute(&format!("location.hash = {hash:?}"), json!([]))?;
+    s.wait_until(
+        &format!(
+            "const v = document.querySelector('#view section.view');
+             return location.hash === {hash:?} && window.innerWidth <= {width} && v && v.dataset.state === 'ready' ? true : null"
+        ),
+        LONG,
+    )?;
+    // The print centre lays its pages out after the view is ready.
+    s.wait_until("const p = document.querySelector('#print-pages'); return !p || p.dataset.state === 'ready' ? true : null", LONG)?;
+    let layout = s.execute(
+        "const items = Array.from(document.querySelectorAll('#nav button'));
+         const wide = Array.from(document.querySelectorAll('#view *')).filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+           .slice(0, 3).map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className);
+         const nav = document.querySelector('#nav');
+         return { rows: new Set(items.map(b => b.offsetTop)).size, fits: nav.scrollWidth <= nav.clientWidth + 1,
+                  page: document.documentElement.scrollWidth - window.innerWidth, wide };",
+        json!([]),
+    )?;
+    let mut said = Vec::new();
+    if layout["rows"] != json!(1) || layout["fits"] != json!(true) {
+        said.push(format!("the menu takes {} rows and fits: {}", layout["rows"], layout["fits"]));
+    }
+    if layout["page"].as_i64().unwrap_or(0) > 0 || layout["wide"].as_array().is_some_and(|a| !a.is_empty()) {
+        said.push(format!("wider than the window by {} px: {}", layout["page"], layout["wide"]));
+    }
+    Ok(if said.is_empty() { None } else { Some(said.join("; ")) })
+}

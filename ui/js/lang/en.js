@@ -386,6 +386,7 @@ export const strings = {
   'print.print': 'Print…',
   'print.save': 'Save PDF',
   'print.dir': 'Save into folder',
+  'print.blank_rows': '— no list of delegates: prints {n} numbered blank rows to write names and sign',
   'print.pick_dir': 'Choose a folder…',
   'print.open_dir': 'Open the folder',
   'print.dir_required': 'Choose (or type) a folder to save the PDF files in',

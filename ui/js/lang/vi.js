@@ -376,6 +376,7 @@ export const strings = {
   'print.print': 'In…',
   'print.save': 'Lưu PDF',
   'print.dir': 'Lưu vào thư mục',
+  'print.blank_rows': '— chưa có danh sách đại biểu: in {n} dòng trống có số thứ tự để ghi tên và ký',
   'print.pick_dir': 'Chọn thư mục…',
   'print.open_dir': 'Mở thư mục',
   'print.dir_required': 'Chọn (hoặc gõ) thư mục để lưu tệp PDF',

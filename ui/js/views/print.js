@@ -20,6 +20,13 @@ function svgUrl(svg) {
   return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
 }
 
+// The rule of docs::blank_rows in the core: as many rows as took part, 20 when no count was given, at
+// most 500.
+function blankRowCount(p) {
+  const total = (Number(p.members) || 0) + (Number(p.non_members) || 0) + (Number(p.others) || 0);
+  return total > 0 ? Math.min(total, 500) : 20;
+}
+
 export async function render(root, params, app) {
   const { target, id } = params;
   const docs = target === 'event' ? MEETING : [target];
@@ -29,8 +36,13 @@ export async function render(root, params, app) {
     : target === 'plan' ? `#/plans/${encodeURIComponent(id)}` : '#/dashboard';
 
   let subject = '';
+  let blankRows = 0; // an event with no list of delegates: its sheet has this many numbered rows to sign
   try {
-    if (target === 'event') subject = (await ipc.getRecord('event', id)).title || '';
+    if (target === 'event') {
+      const event = await ipc.getRecord('event', id);
+      subject = event.title || '';
+      if (!(event.attendees || []).length) blankRows = blankRowCount(event.participants || {});
+    }
     else if (target === 'plan') subject = (await ipc.getRecord('plan', id)).title || '';
     else subject = periodName(id);
   } catch (err) {
@@ -40,7 +52,10 @@ export async function render(root, params, app) {
 
   const picks = docs.map((d) => h('label', { class: 'check' },
     h('input', { type: 'checkbox', name: 'doc', value: d, checked: true, id: `print-doc-${d}` }),
-    h('span', { text: t(`print.doc.${d}`) })));
+    h('span', { text: t(`print.doc.${d}`) }),
+    d === 'attendance' && blankRows
+      ? h('span', { id: 'print-blank-rows', class: 'muted note', text: t('print.blank_rows', { n: blankRows }) })
+      : null));
   const group = h('input', { type: 'checkbox', id: 'print-group', checked: kept.groupByUnit });
   const signer = h('input', { type: 'text', id: 'print-signer', value: kept.signer, maxlength: '120', autocomplete: 'off' });
   const title = h('select', { id: 'print-signer-title' },
