@@ -222,8 +222,24 @@ fn drive(s: &Session) -> Result<(), String> {
     s.set_value("#quick-log [name='participants.members']", "42")?;
     s.set_value("#quick-log [name='participants.non_members']", "8")?;
     s.set_value("#quick-log [name='participants.others']", "3")?;
+    // A negative count is never added into the total shown (the save refuses it beside its field).
+    s.set_value("#quick-log [name='participants.non_members']", "-3")?;
+    let total = s.text("#quick-total")?;
+    if total.contains('-') || !total.contains("45") {
+        return Err(format!("with -3 youth the total shows {total:?}"));
+    }
+    s.set_value("#quick-log [name='participants.non_members']", "8")?;
     s.click("#quick-save")?;
     s.wait_until("const t = document.querySelector('#toast'); return t && t.textContent.length > 0", LONG)?;
+    // The record just saved is linked above the form, in view without scrolling at 1366×768.
+    let link = s.wait_until(
+        "const a = document.querySelector('#quick-status a');
+         return a ? { text: a.textContent, bottom: a.getBoundingClientRect().bottom, height: window.innerHeight } : null",
+        LONG,
+    )?;
+    if link["text"] != json!("Tuyên truyền Nghị quyết Đại hội Đoàn tại thôn Đông") || link["bottom"].as_f64() > link["height"].as_f64() {
+        return Err(format!("the saved record's link: {link}"));
+    }
 
     // Found without accents: "doan" finds "Đoàn".
     s.click("[data-nav=events]")?;

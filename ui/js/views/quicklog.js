@@ -78,7 +78,7 @@ export async function render(root, params, app, restore) {
       h('div', null, h('h1', { text: t('quick.title') }), h('p', { class: 'muted', text: t('quick.intro') })),
       h('div', { class: 'controls' },
         h('button', { type: 'button', id: 'quick-list', class: 'link', text: t('quick.open_list'), onclick: () => app.go('#/events') }))),
-    bannerBox, form, status, last);
+    bannerBox, status, form, last);
 
   const input = (name) => form.querySelector(`[name="${name}"]`);
   const titleInput = input('title');
@@ -86,7 +86,7 @@ export async function render(root, params, app, restore) {
 
   const updateTotal = () => {
     const n = ['participants.members', 'participants.non_members', 'participants.others']
-      .reduce((s, k) => s + (Number(input(k).value) || 0), 0);
+      .reduce((s, k) => s + Math.max(0, Number(input(k).value) || 0), 0); // a negative count is refused at save, never added
     total.textContent = t('quick.total', { n: fmtNumber(n) });
   };
 
@@ -142,10 +142,12 @@ export async function render(root, params, app, restore) {
       await pendingDraft;
       try { await ipc.draftClear(DRAFT_KEY); } catch (e) { app.handleGlobalError(e); }
       toast(t('quick.saved'));
-      status.textContent = '';
-      last.prepend(h('li', null,
-        h('a', { href: `#/events/${encodeURIComponent(saved.id || '')}`, text: saved.title || data.title }),
-        ` · ${fmtLocal(saved.start_at || data.start_at)}`));
+      // Said above the form, where the eye is (below it, at 1366×768, it fell under the fold); the
+      // session's earlier records stay listed under the form.
+      const link = () => h('a', { href: `#/events/${encodeURIComponent(saved.id || '')}`, text: saved.title || data.title });
+      const when = ` · ${fmtLocal(saved.start_at || data.start_at)}`;
+      status.replaceChildren(`${t('quick.saved')}: `, link(), when);
+      last.prepend(h('li', null, link(), when));
       reset(pickDefaults({ ...data, ...saved }));
       dirty = false;
       ipc.setUnsaved(false);
