@@ -1,6 +1,7 @@
 //! `sotay`: every feature of Sotay from a terminal. Exit 0 on success; on failure a one-line reason on
 //! stderr (Vietnamese unless `--lang en`) and exit 1.
 
+mod backup_cmd;
 mod bench;
 mod input;
 mod net_cmd;
@@ -172,6 +173,17 @@ enum Command {
     },
     /// What waits to go up (no receipt yet) and what is missing from below
     Outbox,
+    /// Back the database up: a copy taken by SQLite and checked, into the backup folder or --out
+    Backup {
+        /// The folder to write into (a USB stick, say) [default: the automatic backups' folder]
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The backups in the backup folder, newest first
+    Backups {
+        #[arg(long)]
+        json: bool,
+    },
     /// A document in the Union's format as PDF (A4, embedded fonts): the meeting materials of an event
     /// (--event), a plan (--plan), or the report of a unit for a period (--period, --unit)
     Print {
@@ -590,6 +602,8 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
             sync_cmd::import(&mut store, &files, dry_run, receipt_out.as_deref(), lang)?
         }
         Command::Outbox => sync_cmd::outbox(&store, lang)?,
+        Command::Backup { out } => backup_cmd::backup(&store, out.as_deref(), lang)?,
+        Command::Backups { json } => backup_cmd::list(&store, json, lang)?,
         Command::Conflicts => {
             for c in store.conflicts()? {
                 if lang == Lang::Vi {

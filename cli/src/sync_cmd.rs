@@ -78,6 +78,13 @@ pub fn import(store: &mut Store, files: &[PathBuf], dry_run: bool, receipt_out: 
     let vi = lang == Lang::Vi;
     let mut refused = 0;
     let mut senders = Vec::new();
+    // The database as it was before these files, kept (and checked) first; a rehearsal changes nothing.
+    if !dry_run && store.installation()?.is_some() {
+        if let Some(b) = store.backup_before_import()? {
+            let shown = b.path.display();
+            if vi { println!("đã sao lưu trước khi nhập: {shown}") } else { println!("backed up before the import: {shown}") }
+        }
+    }
     for f in files {
         match store.import_file(f, dry_run) {
             Ok(r) => {

@@ -42,6 +42,9 @@ pub enum Error {
     /// The computer's clock reads a year no record can carry: it needs setting right.
     #[error("the system clock reads the year {year}")]
     BadClock { year: i32 },
+    /// A backup could not be made or checked; the database itself is unchanged.
+    #[error("no backup could be made in {path}: {detail}")]
+    BackupFailed { path: String, detail: String },
     /// A bundle, receipt or enrolment file refused before anything was written.
     #[error("{file}: refused: {refusal:?}")]
     Refused { file: String, refusal: Refusal },
@@ -155,6 +158,7 @@ impl Error {
             Error::Render(_) => "render",
             Error::BadClock { .. } => "clock",
             Error::FilesRefused { .. } => "refused",
+            Error::BackupFailed { .. } => "backup",
         }
     }
 

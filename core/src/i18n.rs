@@ -205,6 +205,10 @@ pub fn error_message(e: &Error, lang: Lang) -> String {
             if vi { format!("{count} tệp bị từ chối; không có gì của các tệp đó được ghi (lý do ở từng dòng trên)") }
             else { format!("{count} file(s) refused; nothing of them was written (the reasons are on the lines above)") }
         }
+        Error::BackupFailed { path, detail } => {
+            if vi { format!("Không sao lưu được vào {path}: {detail}; dữ liệu hiện có không thay đổi") }
+            else { format!("No backup could be made in {path}: {detail}; the data as it is was not changed") }
+        }
         Error::BadClock { year } => {
             if vi { format!("Đồng hồ của máy đang chỉ năm {year}: hãy chỉnh lại ngày giờ của máy rồi thử lại") }
             else { format!("The computer's clock reads the year {year}: set the date and time right, then try again") }

@@ -1,6 +1,7 @@
 //! sotay-core: the whole of Sotay without a window — model, store, change log, Vietnamese text, search,
 //! dashboard, demo data. The CLI and the desktop shell are thin layers over this crate.
 
+pub mod backup;
 pub mod check;
 pub mod clock;
 pub mod dashboard;

@@ -223,6 +223,8 @@ fn sync_status(app: tauri::AppHandle<impl tauri::Runtime>, state: State<'_, AppS
             "conflicts": conflicts.len(),
             "conflict_list": conflicts.iter().rev().take(20).collect::<Vec<_>>(),
             "network": network,
+            "backup_folder": s.backup_folder(),
+            "last_backup": s.backup_folder().map(|d| sotay_core::backup::list(&d)).transpose()?.and_then(|l| l.into_iter().next()),
         }))
     })
 }
@@ -278,6 +280,20 @@ fn import_folder<R: tauri::Runtime>(window: &tauri::Window<R>, state: &AppState,
         })?;
         Ok(serde_json::to_value(result).unwrap_or_default())
     })
+}
+
+/// The first start of a day backs the database up, on a thread and a connection of its own so that
+/// the window opens at once; a failure is said on stderr and tried again at the next start.
+fn daily_backup(path: PathBuf) {
+    std::thread::spawn(move || {
+        let done = Store::open(&path).and_then(|s| match s.installation()? {
+            Some(_) => Ok(s.backup_folder().map(|dir| s.daily_backup(&dir)).transpose()?.flatten()),
+            None => Ok(None),
+        });
+        if let Err(e) = done {
+            eprintln!("Sotay: {}", e.message(Lang::En));
+        }
+    });
 }
 
 /// Where the window keeps its data: `SOTAY_DB` if set (tests, a second installation), else the app data
@@ -352,6 +368,7 @@ pub fn run() {
             use tauri::Emitter;
             let path = db_path(app);
             app.manage(AppState::open(path.clone()));
+            daily_backup(path.clone());
             let handle = app.handle().clone();
             app.manage(agent::start(path, move |status| {
                 let _ = handle.emit("sync-agent", status);

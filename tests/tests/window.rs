@@ -425,6 +425,23 @@ fn sync_in_window(s: &Session, stick: &std::path::Path, province: &std::path::Pa
     }
     s.click("#sync-apply")?;
     s.wait_until("const e = document.querySelector('#sync-waiting'); return e && e.textContent.trim() === '0'", LONG)?;
+    // A backup was taken before the stick's files went in (and one at the first start of the day): the
+    // screen says when, and where — in «Sao lưu» beside the database, never in the user's folders.
+    let shown = s.wait_until(
+        "const e = document.querySelector('#sync-last-backup'); return e && /\\d\\d\\/\\d\\d\\/\\d{4}/.test(e.textContent) ? e.textContent : null",
+        LONG,
+    )?;
+    let folder = stick.with_file_name("Sao lưu");
+    if !shown.as_str().unwrap_or_default().contains(&folder.display().to_string()) {
+        return Err(format!("the last backup is shown as {shown}, not in {}", folder.display()));
+    }
+    let kept: Vec<String> = std::fs::read_dir(&folder)
+        .map_err(|e| format!("{}: {e}", folder.display()))?
+        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()).unwrap_or_default())
+        .collect();
+    if !kept.iter().any(|n| n.ends_with("-truoc-nhap.db")) {
+        return Err(format!("no backup before the import among {kept:?}"));
+    }
     Ok(())
 }
 

@@ -103,7 +103,7 @@ export const draftClear = (key) => call('draft_clear', { key });
 
 const arr = (v) => (Array.isArray(v) ? v : []);
 
-/** { identity, peers, outbox, waiting, gaps, events, conflicts }, with every list present. */
+/** { identity, peers, outbox, waiting, gaps, events, conflicts, network, backup_folder, last_backup }, with every list present. */
 export async function syncStatus() {
   const s = (await call('sync_status', {})) || {};
   return {
@@ -117,6 +117,8 @@ export async function syncStatus() {
     conflicts: Number(s.conflicts) || 0,
     conflict_list: arr(s.conflict_list),
     network: s.network || {},
+    backup_folder: s.backup_folder || '',
+    last_backup: s.last_backup || null,
   };
 }
 

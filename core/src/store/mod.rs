@@ -88,6 +88,13 @@ impl Store {
         if found > known {
             return Err(Error::NewerDatabase { found, known });
         }
+        if found > 0 && found < known {
+            if let Some(path) = self.path.clone() {
+                // A newer Sotay is about to change the schema: the database as the older one left it is
+                // kept first, and nothing is migrated without that copy.
+                self.backup_into(&crate::backup::folder_for(&path), crate::backup::Reason::Migration)?;
+            }
+        }
         for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(found as usize) {
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute_batch(sql)?;
@@ -268,5 +275,13 @@ mod tests {
         let s = Store::open(&path).unwrap();
         assert_eq!(tt02(&s), "members+non_members");
         assert!(s.check().unwrap().iter().all(|p| !p.contains("indicator")), "{:?}", s.check().unwrap());
+        // The database as version 7 left it was kept before the upgrade, and only then.
+        let kept = crate::backup::list(&dir.path().join(crate::backup::FOLDER_NAME)).unwrap();
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert_eq!(kept[0].reason, crate::backup::Reason::Migration);
+        let old = Connection::open(&kept[0].path).unwrap();
+        assert_eq!(old.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), 7);
+        drop(Store::open(&path).unwrap());
+        assert_eq!(crate::backup::list(&dir.path().join(crate::backup::FOLDER_NAME)).unwrap().len(), 1, "no backup without an upgrade");
     }
 }

@@ -23,6 +23,8 @@ pub struct FileOutcome {
 pub struct FolderImport {
     pub files: Vec<FileOutcome>,
     pub receipts_written: Vec<String>,
+    /// The backup taken before the files were applied.
+    pub backup: Option<std::path::PathBuf>,
 }
 
 /// Sync files in a folder: bundles first, in name order, then receipts.
@@ -47,10 +49,14 @@ impl Store {
     /// `progress(done, total)` is called before each file.
     pub fn import_folder(&mut self, dir: &Path, dry_run: bool, lang: Lang, progress: &mut dyn FnMut(usize, usize)) -> Result<FolderImport> {
         let me = self.require_installation()?.origin;
-        let mut out = FolderImport { files: Vec::new(), receipts_written: Vec::new() };
+        let mut out = FolderImport { files: Vec::new(), receipts_written: Vec::new(), backup: None };
         let mut senders: Vec<String> = Vec::new();
         let files = sync_files(dir)?;
         let total = files.len();
+        // The database as it was before the stick, kept (and checked) first.
+        if !dry_run && total > 0 {
+            out.backup = self.backup_before_import()?.map(|b| b.path);
+        }
         for (i, f) in files.into_iter().enumerate() {
             progress(i, total);
             let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();

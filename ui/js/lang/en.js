@@ -261,6 +261,8 @@ export const strings = {
   'sync.conflicts': 'Merge conflicts: {n}',
   'sync.conflicts_hint': 'Two places changed the same information: the later edit is kept, the other is saved for review.',
   'sync.history': 'Latest sync',
+  'sync.last_backup': 'Last backup',
+  'sync.ev_backup': '{at} · in the folder {folder}',
   'sync.last_export': 'Last export',
   'sync.last_import': 'Last import',
   'sync.last_receipt': 'Last receipt taken in',

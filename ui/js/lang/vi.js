@@ -258,6 +258,8 @@ export const strings = {
   'sync.conflicts': 'Xung đột khi gộp dữ liệu: {n}',
   'sync.conflicts_hint': 'Hai nơi cùng sửa một thông tin: bản sửa sau được giữ, bản kia vẫn được lưu lại để đối chiếu.',
   'sync.history': 'Lần đồng bộ gần nhất',
+  'sync.last_backup': 'Sao lưu gần nhất',
+  'sync.ev_backup': '{at} · trong thư mục {folder}',
   'sync.last_export': 'Lần xuất ra USB',
   'sync.last_import': 'Lần nhập gần nhất',
   'sync.last_receipt': 'Lần nhận biên nhận',

@@ -5,7 +5,7 @@
 import * as ipc from '../ipc.js';
 import { h, replace, markFieldError, clearFieldError } from '../dom.js';
 import { t, tn } from '../i18n.js';
-import { fmtNumber, fmtTimestampVN } from '../format.js';
+import { fmtNumber, fmtTimestampVN, fmtLocal } from '../format.js';
 import { networkCard } from './netsync.js';
 
 export const DIR_KEY = 'sotay.sync.dir';
@@ -342,6 +342,12 @@ export async function render(root, params, app, restore) {
       latest.receipt_written
         ? line('receipt_written', (at, d) => t('sync.ev_receipt_written', { at, peer: whoIs(d.peer), file: basename(d.file) }))
         : null,
+      // Backups are taken by themselves (daily, before an import): when the last one was, and where.
+      h('dt', { text: t('sync.last_backup') }),
+      h('dd', { id: 'sync-last-backup', class: st.last_backup ? null : 'muted',
+        text: st.last_backup
+          ? t('sync.ev_backup', { at: fmtLocal(String(st.last_backup.taken_at).slice(0, 16)), folder: st.backup_folder || '' })
+          : t('sync.never') }),
     ];
   };
 

@@ -1,0 +1,55 @@
+//! `sotay backup` and `sotay backups`: a checked copy of the database, and the list of those kept.
+
+use std::path::Path;
+
+use sotay_core::backup::{self, Backup, Reason};
+use sotay_core::{Error, Lang, Store};
+
+/// Into `out` (a stick, say: never pruned) or the automatic backups' folder (then pruned as they are).
+pub fn backup(store: &Store, out: Option<&Path>, lang: Lang) -> Result<(), Error> {
+    let (dir, automatic_folder) = match (out, store.backup_folder()) {
+        (Some(dir), _) => (dir.to_path_buf(), false),
+        (None, Some(dir)) => (dir, true),
+        (None, None) => return Ok(()),
+    };
+    let b = store.backup_into(&dir, Reason::Manual)?;
+    if automatic_folder {
+        backup::prune(&dir, sotay_core::clock::today_vn())?;
+    }
+    if lang == Lang::Vi {
+        println!("đã sao lưu vào {} ({})", b.path.display(), size(b.bytes));
+    } else {
+        println!("backed up to {} ({})", b.path.display(), size(b.bytes));
+    }
+    Ok(())
+}
+
+pub fn list(store: &Store, json: bool, lang: Lang) -> Result<(), Error> {
+    let dir = store.backup_folder().unwrap_or_default();
+    let found = backup::list(&dir)?;
+    if json {
+        crate::output::json(&serde_json::json!({"folder": dir, "backups": found}));
+        return Ok(());
+    }
+    let vi = lang == Lang::Vi;
+    if found.is_empty() {
+        println!("{} {}", if vi { "Chưa có bản sao lưu nào trong" } else { "No backups yet in" }, dir.display());
+        return Ok(());
+    }
+    for b in &found {
+        line(b, lang);
+    }
+    println!("{} {} — {}", found.len(), if vi { "bản sao lưu" } else { "backup(s)" }, dir.display());
+    Ok(())
+}
+
+fn line(b: &Backup, lang: Lang) {
+    let name = b.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    println!("{}  {:<20}  {:>9}  {name}", b.taken_at.format("%d/%m/%Y %H:%M:%S"), b.reason.name(lang), size(b.bytes));
+}
+
+/// Sizes as an officer reads them: "1,5 MB" with the Vietnamese decimal comma.
+fn size(bytes: u64) -> String {
+    let mb = bytes as f64 / 1_048_576.0;
+    if mb >= 1.0 { format!("{:.1} MB", mb).replace('.', ",") } else { format!("{} KB", bytes.div_ceil(1024)) }
+}
