@@ -26,6 +26,7 @@ fn main() {
             "sync_preview",
             "sync_import",
             "sync_now",
+            "backup_to",
             "print_preview",
             "print_save",
             "print_pages",

@@ -48,8 +48,14 @@ fn line(b: &Backup, lang: Lang) {
     println!("{}  {:<20}  {:>9}  {name}", b.taken_at.format("%d/%m/%Y %H:%M:%S"), b.reason.name(lang), size(b.bytes));
 }
 
-/// Sizes as an officer reads them: "1,5 MB" with the Vietnamese decimal comma.
+/// Sizes as an officer reads them: "1,5 MB", "3,0 GB" with the Vietnamese decimal comma.
 fn size(bytes: u64) -> String {
     let mb = bytes as f64 / 1_048_576.0;
-    if mb >= 1.0 { format!("{:.1} MB", mb).replace('.', ",") } else { format!("{} KB", bytes.div_ceil(1024)) }
+    if mb >= 1024.0 {
+        format!("{:.1} GB", mb / 1024.0).replace('.', ",")
+    } else if mb >= 1.0 {
+        format!("{mb:.1} MB").replace('.', ",")
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
 }

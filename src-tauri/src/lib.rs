@@ -269,6 +269,19 @@ fn sync_import<R: tauri::Runtime>(window: tauri::Window<R>, state: State<'_, App
     import_folder(&window, &state, &dir, false)
 }
 
+/// "Sao lưu ra USB": a checked copy of the whole database into `dir`, kept there whatever the pruning
+/// of the automatic backups does.
+#[tauri::command(async)]
+fn backup_to(state: State<'_, AppState>, dir: String) -> Result<Value, WireError> {
+    let dir = PathBuf::from(dir.trim());
+    if dir.as_os_str().is_empty() || !dir.is_dir() {
+        let vi = state.lang() == Lang::Vi;
+        let msg = if vi { format!("Không có thư mục {}", dir.display()) } else { format!("No folder {}", dir.display()) };
+        return Err(WireError { code: "invalid".into(), message: msg, field: Some("dir".into()), errors: Vec::new() });
+    }
+    state.with(|s| Ok(serde_json::to_value(s.backup_into(&dir, sotay_core::backup::Reason::Manual)?).unwrap_or_default()))
+}
+
 /// Previews or imports every sync file in `dir`, telling the page which file it is at (`sync-progress`).
 fn import_folder<R: tauri::Runtime>(window: &tauri::Window<R>, state: &AppState, dir: &str, dry_run: bool) -> Result<Value, WireError> {
     use tauri::Emitter;
@@ -333,6 +346,7 @@ pub fn builder<R: tauri::Runtime>() -> tauri::Builder<R> {
         sync_export,
         sync_preview,
         sync_import,
+        backup_to,
         sync_now,
         print::print_preview,
         print::print_save,

@@ -442,6 +442,26 @@ fn sync_in_window(s: &Session, stick: &std::path::Path, province: &std::path::Pa
     if !kept.iter().any(|n| n.ends_with("-truoc-nhap.db")) {
         return Err(format!("no backup before the import among {kept:?}"));
     }
+
+    // "Sao lưu ra USB": a whole, checked copy of this laptop's data onto the stick, readable as it is.
+    let usb = stick.with_file_name("USB-sao-luu");
+    std::fs::create_dir_all(&usb).map_err(|e| e.to_string())?;
+    s.set_value("#sync-dir", usb.to_str().unwrap_or_default())?;
+    s.click("#sync-backup")?;
+    let file = s.wait_until("const e = document.querySelector('#sync-backup-file'); return e ? e.dataset.file : null", LONG)?;
+    let file = PathBuf::from(file.as_str().unwrap_or_default());
+    if file.parent() != Some(usb.as_path()) || !file.exists() {
+        return Err(format!("the backup went to {}, not into {}", file.display(), usb.display()));
+    }
+    let said = s.text("#sync-result .summary")?;
+    if !said.contains("Đã sao lưu") || !said.contains("nguyên vẹn") {
+        return Err(format!("after the backup the screen says {said:?}"));
+    }
+    let commune = stick.with_file_name("commune.db");
+    let (copy, now) = (sotay(&file, &["dump"], None), sotay(&commune, &["dump"], None));
+    if copy.code != 0 || copy.stdout != now.stdout {
+        return Err(format!("the backup on the stick is not the data as it is: {}", copy.stderr));
+    }
     Ok(())
 }
 

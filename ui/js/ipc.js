@@ -147,6 +147,11 @@ export function onSyncProgress(handler) {
   return ev.listen('sync-progress', (e) => handler(e.payload || {})).catch(() => () => {});
 }
 
+/** A checked copy of the whole database into `dir` (a stick): { path, taken_at, reason, bytes }. */
+export async function backupTo(dir) {
+  return (await call('backup_to', { dir })) || {};
+}
+
 export async function syncExport(dir) {
   const r = (await call('sync_export', { dir })) || {};
   return { files: arr(r.files), changes: Number(r.changes) || 0, ranges: arr(r.ranges) };

@@ -19,7 +19,14 @@ export const DIR_KEY = 'sotay.sync.dir';
 //   gen: counts finished operations (a view that loaded its status before one ended reloads it)
 const mem = { op: null, preview: null, result: null, paint: null, gen: 0 };
 
-const OPS = { export: ipc.syncExport, preview: ipc.syncPreview, import: ipc.syncImport };
+const OPS = { export: ipc.syncExport, preview: ipc.syncPreview, import: ipc.syncImport, backup: ipc.backupTo };
+
+/** "2,0 MB" with the Vietnamese decimal comma (a point in English, by fmtNumber). */
+function fmtSize(bytes) {
+  const mb = Number(bytes) / 1048576;
+  if (mb >= 1024) return `${fmtNumber(Math.round(mb / 102.4) / 10)} GB`;
+  return mb >= 1 ? `${fmtNumber(Math.round(mb * 10) / 10)} MB` : `${fmtNumber(Math.ceil(Number(bytes) / 1024))} KB`;
+}
 
 function readDir() {
   try { return window.localStorage.getItem(DIR_KEY) || ''; } catch (_) { return ''; }
@@ -75,7 +82,7 @@ function run(kind, dir, app) {
   OPS[kind](dir)
     .finally(() => stopProgress.then((stop) => stop()).catch(() => {}))
     .then((data) => {
-      if (kind === 'export') mem.result = { kind, dir, data };
+      if (kind === 'export' || kind === 'backup') mem.result = { kind, dir, data };
       if (kind === 'preview') mem.preview = { dir, mode: 'preview', res: data };
       if (kind === 'import') {
         mem.preview = { dir, mode: 'import', res: data };
@@ -170,6 +177,7 @@ export async function render(root, params, app, restore) {
   });
   const exportBtn = h('button', { type: 'button', id: 'sync-export', class: 'primary big', text: t('sync.export') });
   const previewBtn = h('button', { type: 'button', id: 'sync-preview', class: 'primary big', text: t('sync.preview') });
+  const backupBtn = h('button', { type: 'button', id: 'sync-backup', class: 'big', text: t('sync.backup') });
 
   const usbCard = h('section', { class: 'card sync-card sync-usb', 'aria-labelledby': 'sync-usb-h' },
     h('h2', { id: 'sync-usb-h', text: t('sync.usb') }),
@@ -188,7 +196,12 @@ export async function render(root, params, app, restore) {
       h('div', { class: 'sync-action' },
         h('h3', { text: t('sync.receive_title') }),
         h('p', { class: 'hint', text: t('sync.receive_hint') }),
-        previewBtn)));
+        previewBtn),
+      // A whole copy of this laptop's data, to bring it back if the laptop breaks or is lost.
+      h('div', { class: 'sync-action wide' },
+        h('h3', { text: t('sync.backup_title') }),
+        h('p', { class: 'hint', text: t('sync.backup_hint') }),
+        backupBtn)));
 
   // ---- outcome and the files of the stick
   const result = h('div', { id: 'sync-result', class: 'sync-result', role: 'status', 'aria-live': 'polite', hidden: true });
@@ -424,18 +437,20 @@ export async function render(root, params, app, restore) {
   exportBtn.addEventListener('click', () => start('export'));
   previewBtn.addEventListener('click', () => start('preview'));
   applyBtn.addEventListener('click', () => start('import'));
+  backupBtn.addEventListener('click', () => start('backup'));
 
   // ---------- busy state, outcome, the files table ----------
 
-  const BUSY_LABEL = { export: [exportBtn, 'sync.exporting'], preview: [previewBtn, 'sync.previewing'], import: [applyBtn, 'sync.applying'] };
+  const BUSY_LABEL = { export: [exportBtn, 'sync.exporting'], preview: [previewBtn, 'sync.previewing'], import: [applyBtn, 'sync.applying'], backup: [backupBtn, 'sync.backing_up'] };
   const paintBusy = () => {
     const op = mem.op;
     if (op) root.dataset.busy = op.kind; else delete root.dataset.busy;
-    for (const el of [exportBtn, previewBtn, applyBtn, driveSel, dirInput, refresh]) el.disabled = !!op;
+    for (const el of [exportBtn, previewBtn, applyBtn, backupBtn, driveSel, dirInput, refresh]) el.disabled = !!op;
+    backupBtn.textContent = t('sync.backup');
     exportBtn.textContent = t('sync.export');
     previewBtn.textContent = t('sync.preview');
     applyBtn.textContent = t('sync.apply');
-    for (const b of [exportBtn, previewBtn, applyBtn]) b.removeAttribute('aria-busy');
+    for (const b of [exportBtn, previewBtn, applyBtn, backupBtn]) b.removeAttribute('aria-busy');
     if (op) {
       const [btn, label] = BUSY_LABEL[op.kind];
       btn.textContent = label ? t(label) : btn.textContent;
@@ -466,6 +481,15 @@ export async function render(root, params, app, restore) {
       return;
     }
     delete result.dataset.code;
+    if (r.kind === 'backup') {
+      result.dataset.outcome = 'written';
+      result.classList.add('ok');
+      replace(result,
+        h('p', { class: 'summary', text: t('sync.backup_done', { size: fmtSize(r.data.bytes) }) }),
+        h('p', { id: 'sync-backup-file', class: 'mono', dataset: { file: r.data.path }, text: r.data.path }),
+        h('p', { class: 'hint', text: t('sync.backup_next') }));
+      return;
+    }
     if (r.kind === 'export') {
       const files = r.data.files;
       if (!files.length) {
