@@ -12,6 +12,8 @@ if [[ "${1:-run}" == "test" ]]; then
   want+=(webkit2gtk-driver xvfb xauth iproute2 nftables poppler-utils python3 python3-openpyxl)
   # The page's own unit tests run on node (node --test); Debian's nodejs when none is installed.
   command -v node >/dev/null || want+=(nodejs)
+  # npm fetches the Tauri CLI that builds the .deb for the package test (scripts/package.sh).
+  command -v npm >/dev/null || want+=(npm)
 fi
 
 missing=()

@@ -10,7 +10,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # and this says so.
 features="$(scripts/features.sh)"
 if [[ $(id -u) -ne 0 ]]; then
-  echo "test: not root — the network-namespace (bad link) test is left out; run as root to include it" >&2
+  echo "test: not root — the network-namespace (bad link) and package (dpkg) tests are left out; run as root to include them" >&2
 fi
 
 # Tests own their folders: whatever reads the XDG folders (WebKit's storage, the CLI's default database)
@@ -31,6 +31,11 @@ mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"
 # First the programs as scripts/run.sh builds them (so that running it after this builds nothing: a test
 # build turns on the test-only features of a few shared crates, and cargo keeps both builds side by side),
 # then every test, so that the black-box and window tests find `sotay` and `sotay-desktop`.
+# As root, the .deb is built first (the package test installs it); its build of the window (Tauri's
+# production mode) replaces target/debug/sotay-desktop, which the workspace build below makes again.
+if [[ $(id -u) -eq 0 ]]; then
+  scripts/package.sh --debug
+fi
 cargo build --workspace --features "$features"
 cargo test --workspace --features "$features" --no-run
 status=0

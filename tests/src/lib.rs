@@ -1,3 +1,4 @@
 pub mod support;
 pub mod webdriver;
+pub mod driver;
 pub mod network;

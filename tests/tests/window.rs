@@ -4,36 +4,13 @@
 //! dashboard, and saves a screenshot to tests/artifacts/.
 
 use std::path::PathBuf;
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use sotay_tests::support::{bin, sotay};
-use sotay_tests::webdriver::{free_port, wait_for_port, Session};
-
-/// Stops tauri-driver, WebKitWebDriver and the app however the test ends: tauri-driver runs in a
-/// process group of its own, and the whole group is killed (killing tauri-driver alone leaves
-/// WebKitWebDriver behind, holding the test's output open).
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let group = format!("-{}", self.0.id());
-        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn tauri_driver() -> PathBuf {
-    if let Some(p) = std::env::var_os("TAURI_DRIVER") {
-        return PathBuf::from(p);
-    }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
-    let cargo_bin = home.join(".cargo/bin/tauri-driver");
-    if cargo_bin.exists() { cargo_bin } else { PathBuf::from("tauri-driver") }
-}
+use sotay_tests::driver::Driver;
+use sotay_tests::webdriver::{free_port, Session};
 
 const LONG: Duration = Duration::from_secs(30);
 
@@ -41,30 +18,17 @@ const LONG: Duration = Duration::from_secs(30);
 /// driver get a home and XDG folders of their own beside `db`: the webview's storage, caches and the
 /// print centre's Documents folder stay out of the user's profile.
 fn launch(db: &std::path::Path) -> (Driver, Session) {
-    let port = free_port();
-    let native = free_port();
     let profile = db.with_extension("profile");
     let folders = [("HOME", "home"), ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")];
-    for (_, sub) in folders {
+    let mut env: Vec<(&str, PathBuf)> = Vec::new();
+    for (var, sub) in folders {
         std::fs::create_dir_all(profile.join(sub)).expect("the test's profile folders");
+        env.push((var, profile.join(sub)));
     }
-    let child = Command::new(tauri_driver())
-        .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-        .envs(folders.iter().map(|(var, sub)| (*var, profile.join(sub))))
-        .env("SOTAY_DB", db)
-        // The folder the system's dialog would give (no such dialog can be driven here): "pdf" beside db.
-        .env("SOTAY_TEST_PICKED_DIR", db.with_file_name("pdf"))
-        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .process_group(0)
-        .spawn()
-        .expect("tauri-driver starts (cargo install tauri-driver --locked --version 2.1.0)");
-    let driver = Driver(child);
-    assert!(wait_for_port(port, LONG), "tauri-driver did not listen on {port}");
-    assert!(wait_for_port(native, LONG), "WebKitWebDriver did not listen on {native}");
-    let session = Session::start(port, &bin("sotay-desktop")).expect("a WebDriver session on the app");
-    (driver, session)
+    env.push(("SOTAY_DB", db.to_path_buf()));
+    // The folder the system's dialog would give (no such dialog can be driven here): "pdf" beside db.
+    env.push(("SOTAY_TEST_PICKED_DIR", db.with_file_name("pdf")));
+    sotay_tests::driver::launch(&bin("sotay-desktop"), &env)
 }
 
 #[test]
