@@ -109,11 +109,20 @@ impl PrintRequest {
 fn run_cli(db: &Path, lang: Lang, args: &[String]) -> Result<Vec<u8>, WireError> {
     let cli = cli_path();
     let vi = lang == Lang::Vi;
-    let out = Command::new(&cli)
-        .arg(format!("--db={}", db.display()))
+    let mut cmd = Command::new(&cli);
+    cmd.arg(format!("--db={}", db.display()))
         .arg(format!("--lang={}", if vi { "vi" } else { "en" }))
         .args(args)
-        .env_remove("SOTAY_DB")
+        .env_remove("SOTAY_DB");
+    #[cfg(windows)]
+    {
+        use std::os::windows::process::CommandExt;
+        // sotay is a console program: without this a console window would flash behind the window at
+        // every preview and save.
+        const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+        cmd.creation_flags(CREATE_NO_WINDOW);
+    }
+    let out = cmd
         .output()
         .map_err(|e| {
             let msg = if vi {
