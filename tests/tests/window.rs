@@ -31,6 +31,15 @@ fn launch(db: &std::path::Path) -> (Driver, Session) {
     sotay_tests::driver::launch(&bin("sotay-desktop"), &env)
 }
 
+/// The demo database in `dir`, and the first page of its events as `sotay list events --json` gives it.
+fn demo_events(dir: &std::path::Path) -> (PathBuf, Value) {
+    let db = dir.join("demo.db");
+    let seeded = sotay(&db, &["seed", "--demo"], None);
+    assert_eq!(seeded.code, 0, "{}", seeded.stderr);
+    let list = sotay(&db, &["list", "events", "--json"], None);
+    (db, serde_json::from_str(&list.stdout).expect("list --json"))
+}
+
 #[test]
 fn log_an_event_in_the_field_and_see_it_on_the_dashboard() {
     let user = sotay_tests::support::UserFolders::now();
@@ -480,11 +489,7 @@ fn network_sync_in_window(s: &Session, province: &std::path::Path) -> Result<(),
 fn the_print_centre_previews_and_saves_the_meeting_pack_and_the_dashboard_draws_charts() {
     let user = sotay_tests::support::UserFolders::now();
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    let seeded = sotay(&db, &["seed", "--demo"], None);
-    assert_eq!(seeded.code, 0, "{}", seeded.stderr);
-    let list = sotay(&db, &["list", "events", "--json"], None);
-    let rows: Value = serde_json::from_str(&list.stdout).unwrap();
+    let (db, rows) = demo_events(dir.path());
     let event = rows["rows"]
         .as_array()
         .unwrap()
@@ -620,11 +625,7 @@ fn charts_in_window(s: &Session) -> Result<(), String> {
 fn an_event_without_a_delegate_list_prints_a_sheet_of_numbered_blank_rows() {
     let user = sotay_tests::support::UserFolders::now();
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    let seeded = sotay(&db, &["seed", "--demo"], None);
-    assert_eq!(seeded.code, 0, "{}", seeded.stderr);
-    let list = sotay(&db, &["list", "events", "--json"], None);
-    let rows: Value = serde_json::from_str(&list.stdout).unwrap();
+    let (db, rows) = demo_events(dir.path());
     let took_part = |e: &Value| ["members", "non_members", "others"].iter().map(|k| e["participants"][k].as_i64().unwrap_or(0)).sum::<i64>();
     let event = rows["rows"]
         .as_array()
@@ -682,11 +683,7 @@ fn blank_sheet_in_window(s: &Session, event: &str, n: i64, out: &std::path::Path
 fn every_screen_fits_1366x768_and_1024x640() {
     let user = sotay_tests::support::UserFolders::now();
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    let seeded = sotay(&db, &["seed", "--demo"], None);
-    assert_eq!(seeded.code, 0, "{}", seeded.stderr);
-    let list = sotay(&db, &["list", "events", "--json"], None);
-    let rows: Value = serde_json::from_str(&list.stdout).unwrap();
+    let (db, rows) = demo_events(dir.path());
     let event = rows["rows"][0]["id"].as_str().expect("a demo event").to_string();
     let mut screens: Vec<(String, String)> =
         [("dashboard", "#/dashboard"), ("sync", "#/sync"), ("quick-log", "#/quick")].iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
