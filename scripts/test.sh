@@ -31,12 +31,11 @@ mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"
 # First the programs as scripts/run.sh builds them (so that running it after this builds nothing: a test
 # build turns on the test-only features of a few shared crates, and cargo keeps both builds side by side),
 # then every test, so that the black-box and window tests find `sotay` and `sotay-desktop`.
-# As root, the .deb is built first (the package test installs it); its build of the window (Tauri's
-# production mode) replaces target/debug/sotay-desktop, which the workspace build below makes again.
+cargo build --workspace --features "$features"
+# As root, the programs just built are packed into a .deb (the package test installs it).
 if [[ $(id -u) -eq 0 ]]; then
   scripts/package.sh --debug
 fi
-cargo build --workspace --features "$features"
 cargo test --workspace --features "$features" --no-run
 status=0
 # The page's own logic (dates, numbers, formatting) on node's built-in test runner.

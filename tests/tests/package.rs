@@ -52,6 +52,15 @@ fn profile(dir: &Path, name: &str) -> Vec<(&'static str, PathBuf)> {
         .collect()
 }
 
+/// Removes the package however the test ends, so that a failed run leaves no Sotay installed.
+struct Installed;
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        let _ = Command::new("dpkg").args(["-r", "sotay"]).output();
+    }
+}
+
 #[test]
 fn the_deb_installs_runs_prints_opens_its_first_screen_and_leaves_the_data_when_removed() {
     let user = sotay_tests::support::UserFolders::now();
@@ -62,6 +71,7 @@ fn the_deb_installs_runs_prints_opens_its_first_screen_and_leaves_the_data_when_
     assert!(depends.contains("libwebkit2gtk-4.1-0") && !depends.contains("-dev"), "Depends: {depends}");
 
     let (code, _, err) = run("dpkg", &["-i", deb_s], &[]);
+    let _installed = Installed;
     assert_eq!(code, 0, "dpkg -i: {err}");
     let (code, version, _) = run("/usr/bin/sotay", &["--version"], &[]);
     assert_eq!(code, 0);
