@@ -94,6 +94,17 @@ fn the_deb_installs_runs_prints_opens_its_first_screen_and_leaves_the_data_when_
     let data = officer[1].1.join("vn.sotay.app/sotay.db");
     assert!(data.exists(), "the default database is in the officer's data folder");
 
+    // A database from a newer Sotay (a laptop updated before this one): refused in words, left as it was.
+    let newer = dir.path().join("newer.db");
+    std::fs::copy(&data, &newer).unwrap();
+    let bump = format!("import sqlite3; c = sqlite3.connect({:?}); c.execute('PRAGMA user_version = 999'); c.commit()", newer.display().to_string());
+    assert_eq!(run("python3", &["-c", &bump], &[]).0, 0);
+    let before = std::fs::read(&newer).unwrap();
+    let (code, _, err) = run("/usr/bin/sotay", &["--db", newer.to_str().unwrap(), "list", "events"], &officer);
+    assert_ne!(code, 0);
+    assert!(err.contains("phiên bản Sotay mới hơn") && err.contains("hãy cập nhật Sotay"), "{err}");
+    assert_eq!(std::fs::read(&newer).unwrap(), before, "the newer database was changed");
+
     // The installed window on a new laptop's profile: its first screen, where a unit is created.
     let fresh = profile(dir.path(), "new-laptop");
     let (driver, s) = sotay_tests::driver::launch(Path::new("/usr/bin/sotay-desktop"), &fresh);
