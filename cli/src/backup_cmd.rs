@@ -43,6 +43,38 @@ pub fn list(store: &Store, json: bool, lang: Lang) -> Result<(), Error> {
     Ok(())
 }
 
+/// `sotay restore FILE [--yes]`: says what the backup holds; with --yes puts it in place.
+pub fn restore(db: &Path, file: &Path, yes: bool, json: bool, lang: Lang) -> Result<(), Error> {
+    let vi = lang == Lang::Vi;
+    if !yes {
+        let info = sotay_core::restore::inspect(db, file)?;
+        if json {
+            crate::output::json(&serde_json::json!({"backup": info, "restored": false}));
+        } else if vi {
+            println!("{}: {} — {} sự kiện, {} thay đổi của máy này", file.display(), info.unit_name, info.events, info.own_changes);
+            println!("chưa khôi phục: thêm --yes để thay dữ liệu hiện có bằng bản sao lưu này (dữ liệu hiện có được sao lưu trước)");
+        } else {
+            println!("{}: {} — {} events, {} changes of this installation", file.display(), info.unit_name, info.events, info.own_changes);
+            println!("not restored: add --yes to replace the current data with this backup (the current data is backed up first)");
+        }
+        return Ok(());
+    }
+    let r = sotay_core::restore::restore(db, file)?;
+    if json {
+        crate::output::json(&serde_json::json!({"backup": r.info, "previous": r.previous, "restored": true}));
+        return Ok(());
+    }
+    if let Some(p) = &r.previous {
+        if vi { println!("dữ liệu trước khi khôi phục đã được giữ ở {}", p.path.display()) } else { println!("the data before the restore was kept in {}", p.path.display()) }
+    }
+    if vi {
+        println!("đã khôi phục {} ({} sự kiện); thay đổi mới sẽ được gửi lên sau khi cấp trên xác nhận những gì đã nhận", r.info.unit_name, r.info.events);
+    } else {
+        println!("restored {} ({} events); new changes go up once the upper level has confirmed what it holds", r.info.unit_name, r.info.events);
+    }
+    Ok(())
+}
+
 fn line(b: &Backup, lang: Lang) {
     let name = b.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     println!("{}  {:<20}  {:>9}  {name}", b.taken_at.format("%d/%m/%Y %H:%M:%S"), b.reason.name(lang), size(b.bytes));

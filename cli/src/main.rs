@@ -184,6 +184,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Put a backup in the database's place (the current database is kept as a backup first). Without
+    /// --yes, only says what the backup holds
+    Restore {
+        file: PathBuf,
+        /// Replace the database (without it nothing is changed)
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// A document in the Union's format as PDF (A4, embedded fonts): the meeting materials of an event
     /// (--event), a plan (--plan), or the report of a unit for a period (--period, --unit)
     Print {
@@ -458,6 +468,10 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
     let path = cli.db.clone().unwrap_or_else(sotay_core::store::default_db_path);
+    // A restore replaces the database file: it runs with no store of ours open.
+    if let Command::Restore { file, yes, json } = &cli.command {
+        return Ok(backup_cmd::restore(&path, file, *yes, *json, Lang::parse(&cli.lang))?);
+    }
     let mut store = Store::open(&path)?;
     let lang = Lang::parse(&cli.lang);
     match cli.command {
@@ -604,6 +618,7 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
         Command::Outbox => sync_cmd::outbox(&store, lang)?,
         Command::Backup { out } => backup_cmd::backup(&store, out.as_deref(), lang)?,
         Command::Backups { json } => backup_cmd::list(&store, json, lang)?,
+        Command::Restore { .. } => {} // handled before the store is opened
         Command::Conflicts => {
             for c in store.conflicts()? {
                 if lang == Lang::Vi {

@@ -100,9 +100,11 @@ pub fn import(store: &mut Store, files: &[PathBuf], dry_run: bool, receipt_out: 
                 };
                 let prefix = if dry_run { if vi { "(thử) " } else { "(dry run) " } } else { "" };
                 println!("{}: {prefix}{what}", f.display());
+                // Each sender's receipt answers the last of its bundles taken here.
                 if let (Some(s), ImportStatus::Applied | ImportStatus::AlreadyApplied) = (r.sender, &r.status) {
-                    if !senders.contains(&s) {
-                        senders.push(s);
+                    match senders.iter_mut().find(|(x, _)| *x == s) {
+                        Some(entry) => entry.1 = r.bundle_id,
+                        None => senders.push((s, r.bundle_id)),
                     }
                 }
             }
@@ -113,8 +115,8 @@ pub fn import(store: &mut Store, files: &[PathBuf], dry_run: bool, receipt_out: 
         }
     }
     if let (Some(dir), false) = (receipt_out, dry_run) {
-        for s in senders {
-            let path = store.write_receipt(dir, &s)?;
+        for (s, last) in senders {
+            let path = store.write_receipt(dir, &s, last.as_deref())?;
             println!("{}: {}", if vi { "biên nhận" } else { "receipt" }, path.display());
         }
     }

@@ -38,10 +38,12 @@ pub enum Reason {
     Import,
     /// Asked for by the officer.
     Manual,
+    /// The database as it was just before a backup was restored over it.
+    Restore,
 }
 
 impl Reason {
-    const ALL: [Reason; 4] = [Reason::Daily, Reason::Migration, Reason::Import, Reason::Manual];
+    const ALL: [Reason; 5] = [Reason::Daily, Reason::Migration, Reason::Import, Reason::Manual, Reason::Restore];
 
     /// The word in the file name (ASCII: it crosses FAT sticks and zip tools whole).
     pub fn word(self) -> &'static str {
@@ -50,6 +52,7 @@ impl Reason {
             Reason::Migration => "truoc-nang-cap",
             Reason::Import => "truoc-nhap",
             Reason::Manual => "thu-cong",
+            Reason::Restore => "truoc-khoi-phuc",
         }
     }
 
@@ -61,11 +64,14 @@ impl Reason {
             Reason::Migration => if vi { "trước khi nâng cấp" } else { "before an upgrade" },
             Reason::Import => if vi { "trước khi nhập" } else { "before an import" },
             Reason::Manual => if vi { "theo yêu cầu" } else { "asked for" },
+            Reason::Restore => if vi { "trước khi khôi phục" } else { "before a restore" },
         }
     }
 
+    /// Pruned by the keeping rule. The officer's own backups are not, nor the database a restore
+    /// replaced (the only way back from a restore of the wrong file).
     fn automatic(self) -> bool {
-        self != Reason::Manual
+        !matches!(self, Reason::Manual | Reason::Restore)
     }
 }
 
@@ -175,7 +181,7 @@ fn flush(path: &Path) -> Result<()> {
 
 /// The rename itself reaches the disk (POSIX); Windows has no directory handle to flush, and NTFS
 /// journals the rename.
-fn flush_dir(dir: &Path) {
+pub(crate) fn flush_dir(dir: &Path) {
     #[cfg(unix)]
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();

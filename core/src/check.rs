@@ -29,7 +29,9 @@ impl Store {
         problems.extend(self.log_gaps()?);
         if let Some(inst) = &inst {
             let (last, max): (i64, Option<i64>) = conn.query_row(
-                "SELECT last_seq, (SELECT max(seq) FROM change_log WHERE origin = ?1) FROM installation",
+                "SELECT last_seq, max((SELECT max(seq) FROM change_log WHERE origin = ?1),
+                                   coalesce((SELECT max(last_seq) FROM absent_changes WHERE origin = ?1), 0))
+                 FROM installation",
                 [&inst.origin],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;

@@ -45,9 +45,29 @@ pub enum Error {
     /// A backup could not be made or checked; the database itself is unchanged.
     #[error("no backup could be made in {path}: {detail}")]
     BackupFailed { path: String, detail: String },
+    /// A file offered as a backup to restore that cannot be one; the database is unchanged.
+    #[error("{file}: not restored: {reason:?}")]
+    RestoreRefused { file: String, reason: RestoreProblem },
     /// A bundle, receipt or enrolment file refused before anything was written.
     #[error("{file}: refused: {refusal:?}")]
     Refused { file: String, refusal: Refusal },
+}
+
+/// Why a file cannot be restored.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RestoreProblem {
+    /// Not an SQLite database at all.
+    NotSqlite,
+    /// SQLite, but cut short or damaged (what `integrity_check` said).
+    Damaged(String),
+    /// SQLite, but not a database of Sotay's with a unit.
+    NotSotay,
+    /// Written by a newer Sotay.
+    Newer { found: i64, known: i64 },
+    /// A backup of another unit (its name).
+    OtherUnit { backup: String },
+    /// A backup of another laptop of this same unit.
+    OtherInstallation,
 }
 
 /// Why a file from another installation was refused. `line` is 1-based in the file.
@@ -159,6 +179,7 @@ impl Error {
             Error::BadClock { .. } => "clock",
             Error::FilesRefused { .. } => "refused",
             Error::BackupFailed { .. } => "backup",
+            Error::RestoreRefused { .. } => "restore_refused",
         }
     }
 

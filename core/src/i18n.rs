@@ -209,9 +209,39 @@ pub fn error_message(e: &Error, lang: Lang) -> String {
             if vi { format!("Không sao lưu được vào {path}: {detail}; dữ liệu hiện có không thay đổi") }
             else { format!("No backup could be made in {path}: {detail}; the data as it is was not changed") }
         }
+        Error::RestoreRefused { file, reason } => {
+            let why = restore_problem_text(reason, lang);
+            if vi { format!("Không khôi phục từ tệp {file}: {why}. Dữ liệu hiện có không thay đổi") }
+            else { format!("Not restored from {file}: {why}. The data as it is was not changed") }
+        }
         Error::BadClock { year } => {
             if vi { format!("Đồng hồ của máy đang chỉ năm {year}: hãy chỉnh lại ngày giờ của máy rồi thử lại") }
             else { format!("The computer's clock reads the year {year}: set the date and time right, then try again") }
+        }
+    }
+}
+
+fn restore_problem_text(p: &crate::error::RestoreProblem, lang: Lang) -> String {
+    use crate::error::RestoreProblem as P;
+    let vi = lang == Lang::Vi;
+    match p {
+        P::NotSqlite => if vi { "tệp này không phải bản sao lưu của Sotay".into() } else { "this file is not a Sotay backup".into() },
+        P::Damaged(detail) => {
+            if vi { format!("bản sao lưu bị hỏng hoặc không trọn vẹn (chép dở?): {detail}") }
+            else { format!("the backup is damaged or incomplete (copied only in part?): {detail}") }
+        }
+        P::NotSotay => if vi { "tệp SQLite này không phải dữ liệu Sotay".into() } else { "this SQLite file is not Sotay data".into() },
+        P::Newer { found, known } => {
+            if vi { format!("bản sao lưu do phiên bản Sotay mới hơn tạo (lược đồ {found}, bản này biết đến {known}); hãy cập nhật Sotay trước") }
+            else { format!("the backup was made by a newer Sotay (schema {found}, this one knows up to {known}); update Sotay first") }
+        }
+        P::OtherUnit { backup } => {
+            if vi { format!("đây là bản sao lưu của đơn vị khác ({backup})") }
+            else { format!("this is a backup of another unit ({backup})") }
+        }
+        P::OtherInstallation => {
+            if vi { "đây là bản sao lưu của một máy khác của đơn vị; mỗi máy chỉ khôi phục bản sao lưu của chính nó (máy mới: khôi phục khi chưa thiết lập đơn vị)".into() }
+            else { "this is a backup of another laptop of the unit; each laptop restores only its own backups (a new laptop: restore before setting up a unit)".into() }
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod options;
 pub mod pause;
 pub mod period;
 pub mod report;
+pub mod restore;
 pub mod seed;
 pub mod store;
 pub mod sync;

@@ -75,9 +75,12 @@ impl Store {
              WHERE p.role = ?1 ORDER BY h.origin",
         )?;
         origins.extend(stmt.query_map([via_role], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?);
+        // After a restore, this installation's own changes wait until the upper level says what it holds
+        // (sync/restored.rs).
+        let held = peer.role == Role::Upper && self.restored_at()?.is_some();
         let mut out = Vec::new();
         for origin in origins {
-            if origin == peer.installation {
+            if origin == peer.installation || (held && origin == inst.origin) {
                 continue;
             }
             let acked: i64 = self
@@ -115,8 +118,10 @@ impl Store {
                 from = end + 1;
             }
         }
+        // Held after a restore: a bundle goes up even with nothing in it, for the receipt that answers it.
+        let probing = to.direction == Direction::Up && self.restored_at()?.is_some();
         let mut summary = ExportSummary::default();
-        for ranges in plans.into_iter().filter(|r| !r.is_empty()) {
+        for ranges in plans.into_iter().filter(|r| !r.is_empty() || probing) {
             let header = self.header_for(&to, &inst, ranges)?;
             let ranges = header.ranges.clone();
             let final_path = dir.join(format!("sotay-{}.bundle.json", header.bundle_id));
@@ -139,6 +144,9 @@ impl Store {
                 let _ = std::fs::remove_file(&tmp_path);
                 let _ = std::fs::remove_file(&final_path);
                 return Err(e);
+            }
+            if probing {
+                self.note_probe(&header.bundle_id)?;
             }
             summary.files.push(final_path);
             summary.ranges.extend(ranges);
@@ -269,7 +277,7 @@ impl Store {
 
     /// The next bundle for `peer` (what no receipt covers, from the start, at most `max_changes` sequence
     /// numbers), in memory, for the network. None when nothing waits.
-    pub fn next_bundle(&self, peer: &str, max_changes: usize) -> Result<Option<OutgoingBundle>> {
+    pub fn next_bundle(&mut self, peer: &str, max_changes: usize) -> Result<Option<OutgoingBundle>> {
         let inst = self.require_installation()?;
         let to = self.recipient(Some(peer))?;
         let mut room = max_changes.max(1) as i64;
@@ -282,12 +290,16 @@ impl Store {
             ranges.push(Range::new(origin, from, end));
             room -= end - from + 1;
         }
-        if ranges.is_empty() {
+        let probing = to.direction == Direction::Up && self.restored_at()?.is_some();
+        if ranges.is_empty() && !probing {
             return Ok(None);
         }
         let header = self.header_for(&to, &inst, ranges)?;
         let mut changes = 0;
         let bytes = self.write_changes(Vec::with_capacity(1 << 16), &header, &to, &mut changes, &mut |_| {})?;
+        if probing {
+            self.note_probe(&header.bundle_id)?;
+        }
         Ok(Some(OutgoingBundle { bundle_id: header.bundle_id, bytes, changes, ranges: header.ranges }))
     }
 }

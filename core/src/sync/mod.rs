@@ -11,6 +11,9 @@ mod inbox;
 mod import;
 pub mod keys;
 mod receipt;
+mod restored;
+
+pub(crate) use restored::mark_restored;
 
 pub use enroll::{Enrolment, HubAddress, Role};
 pub use export::{ExportOptions, ExportSummary, OutgoingBundle};

@@ -12,7 +12,9 @@ use crate::error::{Error, Refusal, Result};
 use crate::store::{new_id, Store};
 
 pub const FORMAT: &str = "sotay-receipt";
-pub const VERSION: i64 = 1;
+/// Version 2 added `answers` (the bundle a receipt answers), which a restored installation needs to
+/// tell a fresh receipt from an old one. A version-2 reader reads version 1.
+pub const VERSION: i64 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -32,12 +34,20 @@ pub struct Receipt {
     pub from: String,
     pub to: String,
     pub heads: Vec<Held>,
+    /// The bundle of `to` whose import this receipt follows, if it follows one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answers: Option<String>,
     pub signature: String,
 }
 
 impl Store {
     /// A signed receipt for `peer`: every origin that peer has brought here, with its head.
     pub fn receipt_for(&self, peer: &str) -> Result<Receipt> {
+        self.receipt_answering(peer, None)
+    }
+
+    /// The receipt for `peer` written right after taking its bundle `answers`.
+    pub fn receipt_answering(&self, peer: &str, answers: Option<&str>) -> Result<Receipt> {
         let inst = self.require_installation()?;
         // What is applied, and what the inbox holds checked and kept (applied in the background).
         let mut stmt = self.conn().prepare(
@@ -55,6 +65,7 @@ impl Store {
             from: inst.origin,
             to: peer.to_string(),
             heads,
+            answers: answers.map(str::to_string),
             signature: String::new(),
         };
         receipt.signature = keys::sign(&self.signing_key()?, &super::signed_part(&receipt));
@@ -62,8 +73,8 @@ impl Store {
     }
 
     /// Writes the receipt for `peer` into `dir` (temporary name, flushed, renamed).
-    pub fn write_receipt(&self, dir: &Path, peer: &str) -> Result<PathBuf> {
-        let receipt = self.receipt_for(peer)?;
+    pub fn write_receipt(&self, dir: &Path, peer: &str, answers: Option<&str>) -> Result<PathBuf> {
+        let receipt = self.receipt_answering(peer, answers)?;
         // Named for its addressee, so that on a shared stick each installation picks its own.
         let path = dir.join(format!("sotay-receipt-for-{}-{}.json", receipt.to, receipt.receipt_id));
         let tmp = dir.join(format!(".sotay-{}.receipt.json.part", receipt.receipt_id));
@@ -126,8 +137,18 @@ impl Store {
         }
         let mut moved = 0;
         if !dry_run {
+            // After a restore, only a receipt answering a bundle sent since says where this origin stands.
+            let held = self.restored_at()?.is_some();
+            let fresh = held && self.is_fresh_answer(&r.from, r.answers.as_deref())?;
             self.with_tx(|tx| {
+                if fresh {
+                    let upper_head = r.heads.iter().find(|h| h.origin == inst.origin).map_or(0, |h| h.to);
+                    super::restored::end_hold(tx, &inst.origin, &r.from, upper_head)?;
+                }
                 for h in &r.heads {
+                    if held && h.origin == inst.origin {
+                        continue;
+                    }
                     let n = tx.execute(
                         "INSERT INTO acks (peer, origin, acked) VALUES (?1, ?2, ?3)
                          ON CONFLICT (peer, origin) DO UPDATE SET acked = excluded.acked WHERE excluded.acked > acked",

@@ -1,0 +1,284 @@
+//! Bringing a backup back: the file is checked as a copy beside the database (a Sotay database, whole,
+//! not from a newer Sotay, of this installation), marked as restored, and only then put in the
+//! database's place — after the current database is itself kept as a backup. A crash at any step
+//! leaves either the old database or the restored one, never a mix: the copy is renamed over the
+//! database in one step, and the old write-ahead log is removed first so that it cannot be replayed
+//! into the restored file.
+//!
+//! The sync rule after a restore is in sync/restored.rs and docs/bundle-format.md ("After a restore").
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use serde::Serialize;
+
+use crate::backup::{Backup, Reason};
+use crate::error::{Error, RestoreProblem, Result};
+use crate::store::Store;
+
+/// What a backup file holds, read without changing anything.
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupInfo {
+    pub file: PathBuf,
+    pub unit_id: String,
+    pub unit_name: String,
+    pub installation: String,
+    /// This installation's own changes in the file (its log's length).
+    pub own_changes: i64,
+    pub events: i64,
+    pub schema: i64,
+}
+
+/// What a restore did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Restored {
+    pub info: BackupInfo,
+    /// The database as it was just before, kept as a backup (none when there was no database yet).
+    pub previous: Option<Backup>,
+}
+
+/// Reads and checks `file` as a backup for the database at `db` (which may not exist yet: a new
+/// laptop). Nothing is written.
+pub fn inspect(db: &Path, file: &Path) -> Result<BackupInfo> {
+    let current = current_installation(db)?;
+    let info = read_backup(file)?;
+    accept_for(&info, current.as_ref(), file)?;
+    Ok(info)
+}
+
+/// Puts the backup `file` in place of the database at `db`. The caller must have closed every
+/// connection to `db` of its own (the window drops its store first).
+pub fn restore(db: &Path, file: &Path) -> Result<Restored> {
+    let current = current_installation(db)?;
+    // The copy is made and checked beside the database, so that the final rename stays on one disk.
+    let part = sibling(db, ".restore.part");
+    let _ = std::fs::remove_file(&part);
+    std::fs::copy(file, &part).map_err(|e| Error::Io { path: file.display().to_string(), source: e })?;
+    let done = (|| -> Result<Restored> {
+        let info = read_backup(&part).map_err(|e| rename_file(e, file))?;
+        let info = BackupInfo { file: file.to_path_buf(), ..info };
+        accept_for(&info, current.as_ref(), file)?;
+        crate::sync::mark_restored(&part)?;
+        flush(&part)?;
+        // The database as it is now, kept: a restore can itself be undone.
+        let previous = if db.exists() {
+            let store = Store::open(db)?;
+            let folder = crate::backup::folder_for(db);
+            let kept = store.backup_into(&folder, Reason::Restore)?;
+            drop(store);
+            Some(kept)
+        } else {
+            None
+        };
+        crate::pause::point("restore.backed_up");
+        // The old log must not be replayed into the restored file.
+        for ext in ["-wal", "-shm"] {
+            let side = sibling(db, ext);
+            if side.exists() {
+                std::fs::remove_file(&side).map_err(|e| Error::Io { path: side.display().to_string(), source: e })?;
+            }
+        }
+        std::fs::rename(&part, db).map_err(|e| Error::Io { path: db.display().to_string(), source: e })?;
+        crate::backup::flush_dir(db.parent().unwrap_or(Path::new(".")));
+        Ok(Restored { info, previous })
+    })();
+    if done.is_err() {
+        let _ = std::fs::remove_file(&part);
+    }
+    let restored = done?;
+    // Opened once: an older backup is brought up to this version's schema now (with its own backup).
+    Store::open(db)?;
+    Ok(restored)
+}
+
+/// `db` with `suffix` added to its file name.
+fn sibling(db: &Path, suffix: &str) -> PathBuf {
+    let mut s = db.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+fn flush(path: &Path) -> Result<()> {
+    std::fs::File::open(path).and_then(|f| f.sync_all()).map_err(|e| Error::Io { path: path.display().to_string(), source: e })
+}
+
+/// A refusal found on the working copy names the file the officer chose.
+fn rename_file(e: Error, file: &Path) -> Error {
+    match e {
+        Error::RestoreRefused { reason, .. } => Error::RestoreRefused { file: file.display().to_string(), reason },
+        other => other,
+    }
+}
+
+fn current_installation(db: &Path) -> Result<Option<crate::store::Installation>> {
+    if !db.exists() {
+        return Ok(None);
+    }
+    Store::open(db)?.installation()
+}
+
+fn refused(file: &Path, reason: RestoreProblem) -> Error {
+    Error::RestoreRefused { file: file.display().to_string(), reason }
+}
+
+/// Opens `file` read-only and reads what it is: SQLite, whole, a Sotay schema this version knows, an
+/// installation with its unit.
+fn read_backup(file: &Path) -> Result<BackupInfo> {
+    let conn = Connection::open_with_flags(file, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|_| refused(file, RestoreProblem::NotSqlite))?;
+    let is_sqlite = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).is_ok();
+    if !is_sqlite {
+        return Err(refused(file, RestoreProblem::NotSqlite));
+    }
+    let verdict: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap_or_else(|e| e.to_string());
+    if verdict != "ok" {
+        return Err(refused(file, RestoreProblem::Damaged(verdict)));
+    }
+    let schema: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let known = crate::store::schema_version();
+    if schema > known {
+        return Err(refused(file, RestoreProblem::Newer { found: schema, known }));
+    }
+    let inst: Option<(String, String, i64)> = conn
+        .query_row("SELECT origin, unit_id, last_seq FROM installation WHERE singleton = 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()
+        .unwrap_or(None);
+    let Some((installation, unit_id, own_changes)) = inst.filter(|_| schema >= 1) else {
+        return Err(refused(file, RestoreProblem::NotSotay));
+    };
+    let unit_name: String = conn
+        .query_row("SELECT title FROM records WHERE id = ?1", [&unit_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or_else(|| unit_id.clone());
+    let events: i64 = conn.query_row("SELECT count(*) FROM records WHERE kind = 'event' AND deleted = 0", [], |r| r.get(0))?;
+    Ok(BackupInfo { file: file.to_path_buf(), unit_id, unit_name, installation, own_changes, events, schema })
+}
+
+/// A backup may replace a database of the same installation, or a database with no unit yet (a new
+/// laptop). Another unit's backup, or another laptop's of the same unit, would make one laptop two.
+fn accept_for(info: &BackupInfo, current: Option<&crate::store::Installation>, file: &Path) -> Result<()> {
+    let Some(here) = current else { return Ok(()) };
+    if here.unit_id != info.unit_id {
+        return Err(refused(file, RestoreProblem::OtherUnit { backup: info.unit_name.clone() }));
+    }
+    if here.origin != info.installation {
+        return Err(refused(file, RestoreProblem::OtherInstallation));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Kind;
+    use serde_json::json;
+
+    fn commune(path: &Path) -> Store {
+        let mut s = Store::open(path).unwrap();
+        s.init(&json!({"code": "XA-DH", "name": "Đoàn xã Đông Hưng", "level": "grassroots"})).unwrap();
+        s
+    }
+
+    fn log(s: &mut Store, title: &str) {
+        s.create(Kind::Event, &json!({"title": title, "start_at": "2026-11-20T08:00"})).unwrap();
+    }
+
+    fn titles(db: &Path) -> Vec<String> {
+        let s = Store::open(db).unwrap();
+        let mut q = crate::ListQuery::new(Kind::Event);
+        q.page_size = 100;
+        let mut t: Vec<String> = s.list(&q).unwrap().rows.iter().map(|r| r["title"].as_str().unwrap_or_default().to_string()).collect();
+        t.sort();
+        t
+    }
+
+    #[test]
+    fn a_restore_brings_the_backup_back_and_keeps_what_was_there_as_a_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("sotay.db");
+        let mut s = commune(&db);
+        log(&mut s, "Buổi một");
+        let b = s.backup_into(&dir.path().join("usb"), Reason::Manual).unwrap();
+        log(&mut s, "Buổi hai");
+        drop(s);
+        let r = restore(&db, &b.path).unwrap();
+        assert_eq!(r.info.events, 1);
+        assert_eq!(titles(&db), vec!["Buổi một"]);
+        assert!(!sibling(&db, ".restore.part").exists());
+        // What was there before is a backup that brings "Buổi hai" back.
+        let previous = r.previous.unwrap();
+        assert_eq!(previous.reason, Reason::Restore);
+        restore(&db, &previous.path).unwrap();
+        assert_eq!(titles(&db), vec!["Buổi hai", "Buổi một"]);
+        assert!(Store::open(&db).unwrap().check().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_whole_sotay_backup_of_this_installation_is_refused_and_nothing_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("sotay.db");
+        let mut s = commune(&db);
+        log(&mut s, "Buổi một");
+        let good = s.backup_into(&dir.path().join("usb"), Reason::Manual).unwrap();
+        drop(s);
+        let before = std::fs::read(&db).unwrap();
+        let mut cases: Vec<(PathBuf, fn(&RestoreProblem) -> bool)> = Vec::new();
+
+        let text = dir.path().join("ghi-chu.db");
+        std::fs::write(&text, "không phải cơ sở dữ liệu").unwrap();
+        cases.push((text, |p| matches!(p, RestoreProblem::NotSqlite)));
+
+        let bytes = std::fs::read(&good.path).unwrap();
+        let cut = dir.path().join("cut.db");
+        std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+        cases.push((cut, |p| matches!(p, RestoreProblem::Damaged(_) | RestoreProblem::NotSqlite)));
+
+        let newer = dir.path().join("newer.db");
+        std::fs::copy(&good.path, &newer).unwrap();
+        Connection::open(&newer).unwrap().pragma_update(None, "user_version", 999).unwrap();
+        cases.push((newer, |p| matches!(p, RestoreProblem::Newer { found: 999, .. })));
+
+        let other_db = dir.path().join("other.db");
+        let mut other = Store::open(&other_db).unwrap();
+        other.init(&json!({"code": "XA-TL", "name": "Đoàn xã Tân Lập", "level": "grassroots"})).unwrap();
+        let other_unit = other.backup_into(&dir.path().join("usb2"), Reason::Manual).unwrap();
+        cases.push((other_unit.path, |p| matches!(p, RestoreProblem::OtherUnit { backup } if backup == "Đoàn xã Tân Lập")));
+
+        let plain = dir.path().join("plain.db");
+        Connection::open(&plain).unwrap().execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
+        cases.push((plain, |p| matches!(p, RestoreProblem::NotSotay)));
+
+        for (file, expected) in cases {
+            let e = restore(&db, &file).unwrap_err();
+            match &e {
+                Error::RestoreRefused { file: f, reason } => {
+                    assert!(expected(reason), "{}: {reason:?}", file.display());
+                    assert_eq!(f, &file.display().to_string(), "the message names the chosen file");
+                }
+                other => panic!("{}: {other:?}", file.display()),
+            }
+            assert!(!e.message(crate::Lang::Vi).is_empty());
+            assert_eq!(std::fs::read(&db).unwrap(), before, "{}: the database is untouched", file.display());
+            assert!(!sibling(&db, ".restore.part").exists());
+        }
+        assert_eq!(titles(&db), vec!["Buổi một"]);
+    }
+
+    #[test]
+    fn a_new_laptop_takes_the_backup_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = commune(&dir.path().join("old.db"));
+        log(&mut s, "Buổi một");
+        let b = s.backup_into(&dir.path().join("usb"), Reason::Manual).unwrap();
+        let new_db = dir.path().join("moi").join("sotay.db");
+        std::fs::create_dir_all(new_db.parent().unwrap()).unwrap();
+        let r = restore(&new_db, &b.path).unwrap();
+        assert!(r.previous.is_none());
+        let restored = Store::open(&new_db).unwrap();
+        assert_eq!(restored.identity().unwrap().fingerprint, s.identity().unwrap().fingerprint, "the key comes along");
+    }
+}
