@@ -33,6 +33,11 @@ fn main() {
             "print_default_dir",
             "print_pick_dir",
             "print_open_dir",
+            "enrol_read",
+            "enrol_confirm",
+            "enrol_join",
+            "enrol_write",
+            "enrol_status",
         ]),
     ))
     .expect("tauri build configuration is valid");

@@ -3,6 +3,7 @@
 //! a plain command runs on the main thread and would freeze the window.
 
 pub mod agent;
+mod enrol;
 mod print;
 mod wire;
 
@@ -353,7 +354,12 @@ pub fn builder<R: tauri::Runtime>() -> tauri::Builder<R> {
         print::print_pages,
         print::print_default_dir,
         print::print_pick_dir,
-        print::print_open_dir
+        print::print_open_dir,
+        enrol::enrol_read,
+        enrol::enrol_confirm,
+        enrol::enrol_join,
+        enrol::enrol_write,
+        enrol::enrol_status
     ])
 }
 

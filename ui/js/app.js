@@ -1,6 +1,7 @@
 // Start-up, the top bar, the hash router and the keyboard shortcuts.
 //
 // Routes: #/dashboard, #/<nav> (a list: #/events), #/<nav>/new, #/<nav>/<id>, #/quick, #/sync, #/setup,
+// #/connect (enrolment; #/connect/new right after the unit was created),
 // #/print/event/<id>, #/print/plan/<id>, #/print/report/<period>[/<unit id>] (the print centre).
 
 import * as ipc from './ipc.js';
@@ -13,6 +14,7 @@ import * as listView from './views/list.js';
 import * as formView from './views/form.js';
 import * as quickView from './views/quicklog.js';
 import * as syncView from './views/sync.js';
+import * as connectView from './views/connect.js';
 import * as printView from './views/print.js';
 import { showArrivals } from './views/netsync.js';
 import { computerZoneIsNotVietnam } from './format.js';
@@ -98,6 +100,7 @@ function parseHash() {
   if (first === 'quick') return { view: 'quicklog', nav: null };
   if (first === 'setup') return { view: 'setup', nav: null };
   if (first === 'sync') return { view: 'sync', nav: 'sync' };
+  if (first === 'connect') return { view: 'connect', nav: 'connect', fresh: second === 'new' };
   if (first === 'print' && ['event', 'plan', 'report'].includes(second) && parts[2]) {
     return { view: 'print', nav: second === 'report' ? 'dashboard' : `${second}s`, target: second, id: parts[2], unit: parts[3] || null };
   }
@@ -109,7 +112,7 @@ function parseHash() {
   return { view: 'dashboard', nav: 'dashboard' };
 }
 
-const VIEWS = { dashboard: dashboardView, list: listView, form: formView, quicklog: quickView, sync: syncView, setup: setupView, print: printView };
+const VIEWS = { dashboard: dashboardView, list: listView, form: formView, quicklog: quickView, sync: syncView, connect: connectView, setup: setupView, print: printView };
 
 /** Shows the view of the current hash; `restore` carries unsaved input across a language switch. */
 async function route(restore = null) {

@@ -186,3 +186,24 @@ export const printDefaultDir = async () => String((await call('print_default_dir
 export const printPickDir = (start) => call('print_pick_dir', { start: start || null });
 /** Shows a folder in the system's file manager. */
 export const printOpenDir = (dir) => call('print_open_dir', { dir });
+
+// ---------- enrolment: connecting with the upper and lower levels ----------
+
+/** Each connection file of a folder (or the one file named), checked, changing nothing:
+ *  { dir, files: [{ file, name, unit_name, unit_code, fingerprint, role?, hub?, refused?: {code, message} }] }. */
+export async function enrolRead(path) {
+  const r = (await call('enrol_read', { path })) || {};
+  return { dir: String(r.dir || ''), files: arr(r.files) };
+}
+/** Connects the unit of the file once its fingerprint was compared; writes this computer's own file beside it:
+ *  { role, unit_name, fingerprint, written: { path } | null, write_error }. */
+export const enrolConfirm = (path, fingerprint) => call('enrol_confirm', { path, fingerprint });
+/** First run: this empty database becomes another computer of the unit in the file. */
+export const enrolJoin = (path, fingerprint) => call('enrol_join', { path, fingerprint });
+/** Writes this computer's own connection file into `dir`: { path, fingerprint }. */
+export const enrolWrite = (dir) => call('enrol_write', { dir });
+/** { installation, fingerprint, unit, peers: [{ installation, unit_name, role, fingerprint, waiting, last_contact }] }. */
+export async function enrolStatus() {
+  const s = (await call('enrol_status', {})) || {};
+  return { installation: s.installation || '', fingerprint: s.fingerprint || '', unit: s.unit || {}, peers: arr(s.peers) };
+}

@@ -118,22 +118,38 @@ impl Store {
         self.get(Kind::Unit, &unit_id)
     }
 
+    /// The role the installation in `e` would get if enrolled here, changing nothing: the window shows it
+    /// before the officer confirms. Refused as `enroll` refuses a unit neither directly above nor below.
+    pub fn enrolment_role(&self, e: &Enrolment) -> Result<Role> {
+        let inst = self.require_installation()?;
+        let their_unit = e.unit["id"].as_str().unwrap_or_default();
+        let their_parent = e.unit["parent_id"].as_str();
+        let my_parent = self.get(Kind::Unit, &inst.unit_id)?["parent_id"].as_str().map(str::to_string);
+        if their_parent == Some(inst.unit_id.as_str()) {
+            Ok(Role::Lower)
+        } else if my_parent.as_deref() == Some(their_unit) || my_parent.is_none() {
+            Ok(Role::Upper)
+        } else {
+            let name = e.unit["name"].as_str().unwrap_or_default().to_string();
+            Err(Error::invalid("unit", crate::Problem::NotNextUnit(name)))
+        }
+    }
+
+    /// When each peer was enrolled, by installation (the window's list of peers shows it).
+    pub fn peers_enrolled_at(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn().prepare("SELECT installation, enrolled_at FROM peers ORDER BY installation")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+    }
+
     /// Trusts the key in `e` for its unit. The unit must sit directly above or below this one; when this
     /// unit has no parent yet, the enrolled unit becomes its parent (a logged change of this unit).
     pub fn enroll(&mut self, e: &Enrolment) -> Result<Role> {
         let inst = self.require_installation()?;
         let their_unit = e.unit["id"].as_str().unwrap_or_default().to_string();
-        let their_parent = e.unit["parent_id"].as_str().map(str::to_string);
         let mine = self.get(Kind::Unit, &inst.unit_id)?;
         let my_parent = mine["parent_id"].as_str().map(str::to_string);
-        let role = if their_parent.as_deref() == Some(inst.unit_id.as_str()) {
-            Role::Lower
-        } else if my_parent.as_deref() == Some(their_unit.as_str()) || my_parent.is_none() {
-            Role::Upper
-        } else {
-            let name = e.unit["name"].as_str().unwrap_or_default().to_string();
-            return Err(Error::invalid("unit", crate::Problem::NotNextUnit(name)));
-        };
+        let role = self.enrolment_role(e)?;
         let key = keys::from_b64(&e.public_key).unwrap_or_default();
         let now = crate::clock::rfc3339(crate::clock::now_utc());
         self.with_tx(|tx| {

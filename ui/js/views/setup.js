@@ -1,9 +1,12 @@
-// First run: create your unit (setup_unit) or open the demo data (setup_demo).
+// First run, three choices: create your unit (setup_unit), make this laptop another computer of a unit
+// from that unit's connection file (enrol_read, then enrol_join once the fingerprint is confirmed), or open
+// the demo data (setup_demo). Creating a unit goes on to the connect screen (#/connect/new).
 
 import * as ipc from '../ipc.js';
-import { h } from '../dom.js';
+import { h, replace } from '../dom.js';
 import { t, enumLabel, enumValues } from '../i18n.js';
 import { clearErrors, showInvalid, rawValues, setRawValues, watchErrors, clearFieldError } from '../formdata.js';
+import { folderPicker, readInto } from './connect.js';
 
 /** "Đoàn xã Đông Hưng" → "DOAN-XA-DONG-HUNG": a code suggestion while the code is untouched. */
 export function suggestCode(name) {
@@ -43,6 +46,7 @@ export function render(root, params, app, restore) {
   code.addEventListener('input', () => { codeTouched = code.value !== ''; });
 
   const form = h('form', { id: 'setup-form', class: 'card form-grid', novalidate: true },
+    h('h2', { class: 'wide setup-choice-h', text: t('setup.create_title') }),
     row('setup-name', 'name', 'setup.name', name, null, true),
     row('setup-code', 'code', 'setup.code', code, 'setup.code_hint'),
     row('setup-kind', 'level', 'setup.kind', kind),
@@ -51,21 +55,22 @@ export function render(root, params, app, restore) {
     h('div', { class: 'actions wide' }, submit));
 
   watchErrors(form);
-  const busy = (on) => { submit.disabled = on; demo.disabled = on; };
+  const joinOpen = h('button', { type: 'button', id: 'setup-join', class: 'big', text: t('setup.join') });
+  const busy = (on) => { submit.disabled = on; demo.disabled = on; joinOpen.disabled = on; };
 
   const fail = (err) => {
     if (app.handleGlobalError(err)) return;
-    if (err.code === 'already_initialized') { done(); return; }
+    if (err.code === 'already_initialized') { done('#/dashboard'); return; }
     if (showInvalid(form, err)) return;
     bannerBox.replaceChildren(h('div', { class: 'banner error', role: 'alert', text: app.errorText(err) }));
   };
 
-  const done = async () => {
+  const done = async (next) => {
     app.invalidateOptions();
     try {
       await app.refreshStatus();
     } catch (e) { fail(e); return; }
-    app.go('#/dashboard');
+    app.go(next);
   };
 
   form.addEventListener('submit', async (ev) => {
@@ -78,7 +83,8 @@ export function render(root, params, app, restore) {
     busy(true);
     try {
       await ipc.setupUnit(unit);
-      await done();
+      // Next: connect with the upper level (offered, not required).
+      await done('#/connect/new');
     } catch (err) {
       fail(err);
     } finally {
@@ -91,12 +97,46 @@ export function render(root, params, app, restore) {
     busy(true);
     try {
       await ipc.setupDemo();
-      await done();
+      await done('#/dashboard');
     } catch (err) {
       fail(err);
     } finally {
       busy(false);
     }
+  });
+
+  // ---- another laptop of a unit that already uses Sotay: its connection file, from a stick or folder
+  const picker = folderPicker('setup-join', app);
+  const joinRead = h('button', { type: 'button', id: 'setup-join-read', class: 'primary', text: t('connect.read') });
+  const joinFiles = h('div', { id: 'setup-join-files', class: 'enrol-files', 'aria-live': 'polite' });
+  const joinPanel = h('div', { id: 'setup-join-panel', class: 'setup-join-panel', hidden: true },
+    h('p', { class: 'hint', text: t('setup.join_steps') }),
+    picker.el,
+    h('div', { class: 'actions' }, joinRead),
+    joinFiles);
+  const joinCard = h('section', { class: 'setup-join card' },
+    h('h2', { class: 'setup-choice-h', text: t('setup.join_title') }),
+    h('p', { class: 'hint', text: t('setup.join_hint') }),
+    joinOpen,
+    joinPanel);
+  joinOpen.addEventListener('click', () => {
+    joinPanel.hidden = false;
+    joinOpen.hidden = true;
+    joinCard.classList.add('open');
+    picker.input.focus();
+  });
+  const joinOptions = () => ({
+    confirmKey: 'setup.join_confirm',
+    onCancel: () => replace(joinFiles, h('p', { class: 'banner info', id: 'setup-join-cancelled', role: 'status', text: t('connect.cancelled') })),
+    onConfirm: async (f) => {
+      await ipc.enrolJoin(f.file, f.fingerprint);
+      await done('#/dashboard');
+    },
+  });
+  joinRead.addEventListener('click', async () => {
+    bannerBox.replaceChildren();
+    joinRead.disabled = true;
+    try { await readInto(picker, joinFiles, app, joinOptions); } finally { joinRead.disabled = false; }
   });
 
   root.append(
@@ -105,10 +145,12 @@ export function render(root, params, app, restore) {
       h('p', { class: 'lead', text: t('setup.intro') }),
       bannerBox,
       form,
-      h('div', { class: 'setup-demo card' },
-        h('p', { class: 'or', text: t('setup.or') }),
-        demo,
-        h('p', { class: 'hint', text: t('setup.demo_hint') }))));
+      h('div', { class: 'setup-others' },
+        joinCard,
+        h('section', { class: 'setup-demo card' },
+          h('h2', { class: 'setup-choice-h', text: t('setup.demo_title') }),
+          demo,
+          h('p', { class: 'hint', text: t('setup.demo_hint') })))));
 
   if (restore) { setRawValues(form, restore); codeTouched = !!restore.code && restore.code !== suggestCode(restore.name || ''); }
   name.focus();

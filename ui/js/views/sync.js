@@ -1,6 +1,6 @@
 // Sync: over the network by the agent (netsync.js), and by USB stick: this installation's key, its peers and outbox (sync_status); export for the upper
 // level (sync_export); a dry run of what a stick holds (sync_preview), then the real import that writes the
-// receipts back onto the stick (sync_import). Enrolment is done with the CLI for now.
+// receipts back onto the stick (sync_import). Enrolment is on the connect screen (connect.js).
 
 import * as ipc from '../ipc.js';
 import { h, replace, markFieldError, clearFieldError } from '../dom.js';
@@ -240,7 +240,8 @@ export async function render(root, params, app, restore) {
 
   root.append(
     h('div', { class: 'view-head' },
-      h('div', null, h('h1', { text: t('sync.title') }), h('p', { class: 'muted', text: t('sync.intro') }))),
+      h('div', null, h('h1', { text: t('sync.title') }), h('p', { class: 'muted', text: t('sync.intro') })),
+      h('a', { href: '#/connect', id: 'sync-to-connect', class: 'to-connect', text: t('sync.to_connect') })),
     h('div', { class: 'sync-grid' }, h('div', { class: 'sync-main' }, net.card, statusCard), h('div', { class: 'sync-side' }, usbCard, historyCard)),
     result,
     previewBox);

@@ -1,0 +1,339 @@
+//! Enrolment in the real window, no terminal at the commune: a province made with the CLI writes its
+//! connection file into a folder (the stick); the window's first run creates a commune, goes on to the
+//! connect screen, reads the province's file there and shows exactly its fingerprint; going on without
+//! ticking, cancelling, or a fingerprint that is not the one compared change nothing; confirming
+//! connects and writes the commune's own file into the same folder, which the province's CLI imports.
+//! Damaged files, other files and a unit neither above nor below are refused in Vietnamese. Then an
+//! event logged in the window goes up by the stick and the province holds it; and a second laptop joins
+//! the commune from the commune's own file at its first run.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use sotay_tests::driver::Driver;
+use sotay_tests::support::{bin, sotay};
+use sotay_tests::webdriver::Session;
+
+const LONG: Duration = Duration::from_secs(30);
+const PROVINCE: &str = "Tỉnh đoàn Hưng Yên";
+const COMMUNE: &str = "Đoàn xã Đông Hưng";
+const EVENT: &str = "Ra quân tình nguyện hè tại thôn Đoài";
+
+/// The window on `db`, with a home and XDG folders of its own beside it (as window.rs launches it);
+/// "Chọn thư mục…" answers `picked` (no system dialog can be driven here).
+fn launch(db: &Path, picked: &Path) -> (Driver, Session) {
+    let profile = db.with_extension("profile");
+    let mut env: Vec<(&str, PathBuf)> = Vec::new();
+    for (var, sub) in [("HOME", "home"), ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")] {
+        std::fs::create_dir_all(profile.join(sub)).expect("the test's profile folders");
+        env.push((var, profile.join(sub)));
+    }
+    env.push(("SOTAY_DB", db.to_path_buf()));
+    env.push(("SOTAY_TEST_PICKED_DIR", picked.to_path_buf()));
+    sotay_tests::driver::launch(&bin("sotay-desktop"), &env)
+}
+
+fn run(db: &Path, args: &[&str]) -> String {
+    let r = sotay(db, args, None);
+    assert_eq!(r.code, 0, "sotay {args:?}: {}", r.stderr);
+    r.stdout
+}
+
+fn fingerprint_of(file: &Path) -> String {
+    let text = std::fs::read_to_string(file).expect("an enrolment file");
+    let v: Value = serde_json::from_str(&text).expect("enrolment JSON");
+    v["fingerprint"].as_str().expect("a fingerprint").to_string()
+}
+
+/// The connection files the window wrote into `dir`.
+fn own_files(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.display().to_string().contains("ket-noi-sotay-")).collect())
+        .unwrap_or_default()
+}
+
+fn shot(s: &Session, name: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts").join(name);
+    s.screenshot(&path)?;
+    Ok(path)
+}
+
+/// How many units the connect screen lists as connected.
+fn peers_shown(s: &Session) -> Result<i64, String> {
+    Ok(s.execute("return document.querySelectorAll('#connect-peers li[data-installation]').length", json!([]))?.as_i64().unwrap_or(-1))
+}
+
+#[test]
+fn a_commune_connects_to_its_province_in_the_window_and_a_second_laptop_joins_it() {
+    let user = sotay_tests::support::UserFolders::now();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (province, commune, laptop2) = (d.join("province.db"), d.join("commune.db"), d.join("laptop2.db"));
+    let usb = d.join("USB");
+    let bad = d.join("bad");
+    let other = d.join("other");
+    for f in [&usb, &bad, &other] {
+        std::fs::create_dir_all(f).unwrap();
+    }
+    run(&province, &["init", "--name", PROVINCE, "--code", "TINH-HY", "--level", "province"]);
+    let province_file = usb.join("tinh-hy.json");
+    run(&province, &["enroll", "export", "--out", province_file.to_str().unwrap()]);
+    let province_fp = fingerprint_of(&province_file);
+
+    // Files the window must refuse: damaged, another kind, and a commune beside this one (also under the
+    // province), which is neither directly above nor below it.
+    std::fs::write(bad.join("hong.json"), &std::fs::read_to_string(&province_file).unwrap()[..120]).unwrap();
+    std::fs::write(bad.join("khac.json"), r#"{"format": "sotay-bundle", "version": 1}"#).unwrap();
+    let neighbour = d.join("neighbour.db");
+    run(&neighbour, &["init", "--name", "Đoàn xã Bên Cạnh", "--code", "XA-BC"]);
+    run(&neighbour, &["enroll", "import", province_file.to_str().unwrap()]);
+    run(&neighbour, &["enroll", "export", "--out", other.join("xa-ben-canh.json").to_str().unwrap()]);
+
+    let (driver, s) = launch(&commune, &usb);
+    let result = connect_in_window(&s, &usb, &bad, &other, &province_fp);
+    let _ = shot(&s, "enrol-last.png");
+    s.end();
+    drop(driver);
+    let own_file = result.unwrap();
+
+    // The commune's own file is in the folder, with the fingerprint the window showed, and the province
+    // trusts it with the CLI.
+    assert_eq!(own_files(&usb), vec![own_file.clone()], "one connection file of the commune in the folder");
+    let out = run(&province, &["enroll", "import", own_file.to_str().unwrap()]);
+    assert!(out.contains(COMMUNE) && out.contains("cấp dưới"), "{out}");
+
+    // The commune logs an event in the window and sends it by the stick; the province holds it.
+    let (driver, s) = launch(&commune, &usb);
+    let result = log_and_export(&s, &usb);
+    s.end();
+    drop(driver);
+    result.unwrap();
+    let bundles: Vec<String> = std::fs::read_dir(&usb)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path().display().to_string()))
+        .filter(|p| p.ends_with(".bundle.json"))
+        .collect();
+    assert!(!bundles.is_empty(), "the window wrote no bundle");
+    let mut args = vec!["import"];
+    args.extend(bundles.iter().map(String::as_str));
+    run(&province, &args);
+    let events = run(&province, &["list", "events", "--json"]);
+    assert!(events.contains(EVENT), "the province does not hold the commune's event: {events}");
+
+    // A second laptop of the commune: its first run joins from the commune's own file.
+    let (driver, s) = launch(&laptop2, &usb);
+    let result = join_in_window(&s, &usb);
+    let _ = shot(&s, "enrol-join-last.png");
+    s.end();
+    drop(driver);
+    result.unwrap();
+    let (a, b) = (run(&commune, &["--lang", "en", "keys"]), run(&laptop2, &["--lang", "en", "keys"]));
+    let unit = |keys: &str| keys.lines().find(|l| l.starts_with("Unit:")).map(str::to_string);
+    assert_eq!(unit(&a), unit(&b), "the second laptop belongs to the same unit:\n{a}\n{b}");
+    assert_ne!(a.lines().next(), b.lines().next(), "the second laptop is an installation of its own");
+    // Not `sotay check` here: a joined database holds its unit but not the unit above it (the enrolment
+    // file carries only its own unit), which `check` reports as an unknown upper unit; `sotay init --join`
+    // does the same (core/src/sync/enroll.rs, init_joining).
+    user.assert_untouched();
+}
+
+fn connect_in_window(s: &Session, usb: &Path, bad: &Path, other: &Path, province_fp: &str) -> Result<PathBuf, String> {
+    // First run: "Create my unit" (the other two choices are on the same screen).
+    s.wait("#setup-name", LONG)?;
+    s.wait("#setup-join", LONG)?;
+    s.wait("#setup-demo", LONG)?;
+    s.type_text("#setup-name", COMMUNE)?;
+    s.set_value("#setup-code", "XA-DH")?;
+    s.click("#setup-submit")?;
+    // Straight on to the connect screen, which says the unit was made and offers to connect.
+    s.wait_until("return location.hash === '#/connect/new' ? true : null", LONG)?;
+    s.wait("section[data-view=connect][data-state=ready] #connect-welcome", LONG)?;
+    let own_fp = s.execute("return document.querySelector('#connect-own-fingerprint').dataset.fingerprint", json!([]))?;
+
+    // The folder from the system's dialog ("Chọn thư mục…"), then the province's file read.
+    s.click("#connect-pick")?;
+    s.wait_until(&format!("return document.querySelector('#connect-dir').value === {:?} ? true : null", usb.display().to_string()), LONG)?;
+    s.click("#connect-read")?;
+    s.wait("#connect-files .enrol-file[data-state=ready]", LONG)?;
+    let card = s.execute(
+        "const c = document.querySelector('#connect-files .enrol-file[data-state=ready]');
+         return { role: c.dataset.role, name: c.querySelector('.enrol-unit-name').textContent,
+                  fp: c.querySelector('.fingerprint-big').textContent,
+                  size: parseFloat(getComputedStyle(c.querySelector('.fingerprint-big')).fontSize),
+                  mono: getComputedStyle(c.querySelector('.fingerprint-big')).fontFamily,
+                  files: document.querySelectorAll('#connect-files .enrol-file').length }",
+        json!([]),
+    )?;
+    // Exactly the province's fingerprint, in groups of four, large and monospace.
+    let shown = card["fp"].as_str().unwrap_or_default().to_string();
+    if shown.split(' ').collect::<Vec<_>>().join("-") != province_fp || shown.split(' ').any(|g| g.len() != 4) {
+        return Err(format!("the page shows the fingerprint {shown:?}, the province's is {province_fp}"));
+    }
+    if card["name"] != json!(PROVINCE) || card["role"] != json!("upper") || card["files"] != json!(1) {
+        return Err(format!("the card read: {card}"));
+    }
+    if card["size"].as_f64().unwrap_or(0.0) < 20.0 || !card["mono"].as_str().unwrap_or_default().to_lowercase().contains("mono") {
+        return Err(format!("the fingerprint is not large and monospace: {card}"));
+    }
+    shot(s, "connect.png")?;
+
+    // Going on without ticking: asked to compare first, and nothing changes.
+    s.click("#connect-files .enrol-confirm")?;
+    let said = s.wait_until("const e = document.querySelector('.field-error[data-for=enrol-check]'); return e ? e.textContent : null", LONG)?;
+    if !said.as_str().unwrap_or_default().contains("đánh dấu") {
+        return Err(format!("without the tick the page says {said}"));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    if peers_shown(s)? != 0 || !own_files(usb).is_empty() {
+        return Err("connecting without the tick changed something".into());
+    }
+    // A fingerprint other than the one compared (the file changed under the officer's eyes): refused by Rust.
+    let file = usb.join("tinh-hy.json").display().to_string();
+    let refused = try_invoke(s, "enrol_confirm", json!({"path": file, "fingerprint": "0000-1111-2222-3333-4444-5555-6666-7777"}))?;
+    if refused["err"]["code"] != json!("fingerprint") || !refused["err"]["message"].as_str().unwrap_or_default().contains("chưa kết nối gì") {
+        return Err(format!("a wrong fingerprint was answered {refused}"));
+    }
+    // Cancelling: nothing changes either.
+    s.click("#connect-files .enrol-cancel")?;
+    s.wait("#connect-cancelled", LONG)?;
+    s.click("[data-nav=connect]")?;
+    s.wait("section[data-view=connect][data-state=ready]", LONG)?;
+    if peers_shown(s)? != 0 || !own_files(usb).is_empty() {
+        return Err("cancelling changed something".into());
+    }
+
+    // Ticked and confirmed: connected, and the commune's own file written into the same folder.
+    s.click("#connect-read")?;
+    s.click("#connect-files .enrol-file[data-state=ready] .enrol-check")?;
+    s.click("#connect-files .enrol-confirm")?;
+    let done = s.wait_until(
+        "const d = document.querySelector('#connect-done'); const f = document.querySelector('#connect-own-file');
+         return d && f ? { text: d.textContent, role: d.dataset.role, path: f.dataset.path } : null",
+        LONG,
+    )?;
+    let text = done["text"].as_str().unwrap_or_default();
+    if done["role"] != json!("upper") || !text.contains(&format!("Đã kết nối với {PROVINCE} (cấp trên)")) {
+        return Err(format!("after confirming the page says {done}"));
+    }
+    let own = PathBuf::from(done["path"].as_str().unwrap_or_default());
+    if own.parent() != Some(usb) || !own.exists() || !text.contains(&own.display().to_string()) {
+        return Err(format!("the commune's own file is said to be at {}", own.display()));
+    }
+    let name = own.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if !name.starts_with("ket-noi-sotay-XA-DH-") || !name.ends_with(".json") || fingerprint_of(&own) != own_fp.as_str().unwrap_or_default() {
+        return Err(format!("the own file {name} does not carry the fingerprint shown ({own_fp})"));
+    }
+    let peer = s.wait_until(
+        "const li = document.querySelector('#connect-peers li[data-installation]');
+         return li ? { role: li.dataset.role, text: li.textContent } : null",
+        LONG,
+    )?;
+    if peer["role"] != json!("upper") || !peer["text"].as_str().unwrap_or_default().contains(PROVINCE) || !peer["text"].as_str().unwrap_or_default().contains(province_fp) {
+        return Err(format!("the connected unit is listed as {peer}"));
+    }
+
+    // Refused files, each in Vietnamese, and nothing changes.
+    for (folder, code, words) in [
+        (bad, "damaged", "bị hỏng"),
+        (bad, "wrong_format", "không phải tệp kết nối"),
+        (other, "invalid", "không phải đơn vị ngay trên hay ngay dưới"),
+    ] {
+        s.set_value("#connect-dir", &folder.display().to_string())?;
+        s.click("#connect-read")?;
+        let said = s.wait_until(
+            &format!("const c = document.querySelector('#connect-files .enrol-file[data-code={code}] .enrol-refused'); return c ? c.textContent : null"),
+            LONG,
+        )?;
+        if !said.as_str().unwrap_or_default().contains(words) {
+            return Err(format!("a {code} file is refused with {said}"));
+        }
+        if s.execute("return document.querySelectorAll('#connect-files .enrol-confirm').length", json!([]))? != json!(0) {
+            return Err(format!("a refused file ({code}) can be confirmed"));
+        }
+    }
+    if peers_shown(s)? != 1 {
+        return Err("a refused file changed the connected units".into());
+    }
+    // The Sync screen leads here too.
+    s.click("[data-nav=sync]")?;
+    s.click("#sync-to-connect")?;
+    s.wait("section[data-view=connect][data-state=ready] #connect-own-fingerprint", LONG)?;
+    // The menu still fits on one row at an old laptop's 1024×640.
+    s.set_size(1024, 640)?;
+    let nav = s.wait_until(
+        "const items = Array.from(document.querySelectorAll('#nav button')); const nav = document.querySelector('#nav');
+         return window.innerWidth <= 1024 ? { rows: new Set(items.map(b => b.offsetTop)).size, fits: nav.scrollWidth <= nav.clientWidth + 1 } : null",
+        LONG,
+    )?;
+    if nav != json!({"rows": 1, "fits": true}) {
+        return Err(format!("at 1024×640 the menu: {nav}"));
+    }
+    shot(s, "connect-1024x640.png")?;
+    Ok(own)
+}
+
+/// Calls a command as the page would, and returns `{ok}` or `{err}`.
+fn try_invoke(s: &Session, cmd: &str, args: Value) -> Result<Value, String> {
+    s.execute(
+        "window.__try = null;
+         window.__TAURI__.core.invoke(arguments[0], arguments[1]).then(r => { window.__try = { ok: r ?? true }; }, e => { window.__try = { err: e }; });
+         return true;",
+        json!([cmd, args]),
+    )?;
+    s.wait_until("return window.__try", LONG)
+}
+
+fn log_and_export(s: &Session, usb: &Path) -> Result<(), String> {
+    s.wait("section[data-view=dashboard][data-state=ready]", LONG)?;
+    let today = s.execute(
+        "const d = new Date(Date.now() + 7 * 3600 * 1000); const p = (n) => String(n).padStart(2, '0');
+         return p(d.getUTCDate()) + '/' + p(d.getUTCMonth() + 1) + '/' + d.getUTCFullYear()",
+        json!([]),
+    )?;
+    s.click("#log-event")?;
+    s.wait("#quick-log", LONG)?;
+    s.type_text("#quick-log [name=title]", EVENT)?;
+    s.set_value("#quick-log [name=start_at]", &format!("{} 07:30", today.as_str().unwrap_or_default()))?;
+    s.set_value("#quick-log [name='participants.members']", "25")?;
+    s.click("#quick-save")?;
+    s.wait_until("const a = document.querySelector('#quick-status a'); return a ? a.textContent : null", LONG)?;
+    s.click("[data-nav=sync]")?;
+    s.wait("section[data-view=sync][data-state=ready]", LONG)?;
+    s.set_value("#sync-dir", &usb.display().to_string())?;
+    s.click("#sync-export")?;
+    s.wait_until("const r = document.querySelector('#sync-result'); return r && /json/.test(r.textContent)", LONG)?;
+    // The connection files on the stick are no sync files: a preview of the stick does not list them.
+    s.click("#sync-preview")?;
+    s.wait_until("return document.querySelector('#sync-preview-table tr[data-file], #sync-no-files:not([hidden])') ? true : null", LONG)?;
+    let listed = s.execute("return Array.from(document.querySelectorAll('#sync-preview-table tr[data-file]')).map(r => r.dataset.file).join(' ')", json!([]))?;
+    if listed.as_str().unwrap_or_default().contains("ket-noi") || listed.as_str().unwrap_or_default().contains("tinh-hy") {
+        return Err(format!("the sync preview lists connection files: {listed}"));
+    }
+    Ok(())
+}
+
+fn join_in_window(s: &Session, usb: &Path) -> Result<(), String> {
+    s.wait("#setup-join", LONG)?;
+    s.click("#setup-join")?;
+    s.set_value("#setup-join-dir", &usb.display().to_string())?;
+    s.click("#setup-join-read")?;
+    // The folder holds the province's file and the commune's: the commune's is the one to join.
+    let card = "#setup-join-files .enrol-file[data-state=ready][data-unit-code=XA-DH]";
+    s.wait(card, LONG)?;
+    let shown = s.text(&format!("{card} .enrol-unit-name"))?;
+    if shown != COMMUNE {
+        return Err(format!("the join card names {shown:?}"));
+    }
+    // Not ticked: nothing happens.
+    s.click(&format!("{card} .enrol-confirm"))?;
+    s.wait(&format!("{card} .field-error[data-for=enrol-check]"), LONG)?;
+    if s.execute("return document.body.classList.contains('no-unit')", json!([]))? != json!(true) {
+        return Err("joining without the tick made an installation".into());
+    }
+    s.click(&format!("{card} .enrol-check"))?;
+    s.click(&format!("{card} .enrol-confirm"))?;
+    s.wait_until("return !document.body.classList.contains('no-unit') && location.hash === '#/dashboard' ? true : null", LONG)?;
+    s.wait_until(&format!("return document.querySelector('#unit-name').textContent === {COMMUNE:?} ? true : null"), LONG)?;
+    Ok(())
+}
