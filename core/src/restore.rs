@@ -126,9 +126,12 @@ fn refused(file: &Path, reason: RestoreProblem) -> Error {
 fn read_backup(file: &Path) -> Result<BackupInfo> {
     let conn = Connection::open_with_flags(file, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
         .map_err(|_| refused(file, RestoreProblem::NotSqlite))?;
-    let is_sqlite = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).is_ok();
-    if !is_sqlite {
-        return Err(refused(file, RestoreProblem::NotSqlite));
+    if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+        // SQLite's own first bytes and then nothing readable: a copy cut short, not another kind of file.
+        let mut magic = [0u8; 16];
+        let starts_right = std::fs::File::open(file).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic)).is_ok()
+            && &magic == b"SQLite format 3\0";
+        return Err(refused(file, if starts_right { RestoreProblem::Damaged(e.to_string()) } else { RestoreProblem::NotSqlite }));
     }
     let verdict: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -235,7 +238,7 @@ mod tests {
         let bytes = std::fs::read(&good.path).unwrap();
         let cut = dir.path().join("cut.db");
         std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-        cases.push((cut, |p| matches!(p, RestoreProblem::Damaged(_) | RestoreProblem::NotSqlite)));
+        cases.push((cut, |p| matches!(p, RestoreProblem::Damaged(_))));
 
         let newer = dir.path().join("newer.db");
         std::fs::copy(&good.path, &newer).unwrap();

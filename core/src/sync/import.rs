@@ -71,11 +71,16 @@ pub(super) fn missing_before(header: &super::bundle::Header, heads: &HashMap<Str
         .collect()
 }
 
+/// How far into a file its receipt format is looked for: a receipt that went through a JSON value (the
+/// hub's answer) has its keys sorted, so `answers` may come before `format`. A bundle's first bytes are
+/// its own format and ids, never a receipt's name.
+const RECEIPT_SNIFF: usize = 256;
+
 impl Store {
     /// Imports a bundle or a receipt file.
     pub fn import_file(&mut self, path: &Path, dry_run: bool) -> Result<ImportReport> {
         let name = path.display().to_string();
-        let mut head = [0u8; 64];
+        let mut head = [0u8; RECEIPT_SNIFF];
         let n = File::open(path).and_then(|mut f| f.read(&mut head)).map_err(|e| Error::Io { path: name.clone(), source: e })?;
         if String::from_utf8_lossy(&head[..n]).contains(super::receipt::FORMAT) {
             let text = std::fs::read_to_string(path).map_err(|e| Error::Io { path: name.clone(), source: e })?;
@@ -94,7 +99,7 @@ impl Store {
     /// Imports a bundle or a receipt that arrived in memory (over the network). `name` stands for the file
     /// in messages.
     pub fn import_bytes(&mut self, name: &str, content: &[u8], dry_run: bool) -> Result<ImportReport> {
-        if String::from_utf8_lossy(&content[..content.len().min(64)]).contains(super::receipt::FORMAT) {
+        if String::from_utf8_lossy(&content[..content.len().min(RECEIPT_SNIFF)]).contains(super::receipt::FORMAT) {
             let text = std::str::from_utf8(content)
                 .map_err(|_| Error::Refused { file: name.to_string(), refusal: Refusal::Malformed { line: 1, detail: "UTF-8".into() } })?;
             return self.import_receipt(name, text, dry_run);
