@@ -338,6 +338,10 @@ enum EnrollAction {
         #[arg(long)]
         fingerprint: Option<String>,
     },
+    /// Revoke a lower installation's key (a lost or stolen laptop): its changes held now stay, nothing it
+    /// signs afterwards is taken. WHO is its installation id, or its unit's code when the unit has one
+    /// installation here
+    Revoke { who: String },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -608,6 +612,7 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
         Command::Sync { hub, watch, interval, attempts } => {
             net_cmd::sync(&mut store, net_cmd::SyncOptions { hub, watch, interval, attempts }, lang)?
         }
+        Command::Enroll { action: EnrollAction::Revoke { who } } => sync_cmd::enroll_revoke(&mut store, &who, lang)?,
         Command::Enroll { action: EnrollAction::Import { file, fingerprint } } => {
             sync_cmd::enroll_import(&mut store, &file, fingerprint.as_deref(), lang)?
         }

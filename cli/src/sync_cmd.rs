@@ -12,7 +12,23 @@ pub fn keys(store: &Store, lang: Lang) -> Result<(), Error> {
     println!("{}: {}", if vi { "Đơn vị" } else { "Unit" }, id.unit_id);
     println!("{}: {}", if vi { "Dấu vân tay khóa" } else { "Key fingerprint" }, id.fingerprint);
     for p in store.peers()? {
-        println!("{} {:?} {} {}", if vi { "Đối tác" } else { "Peer" }, p.role, p.installation, p.fingerprint);
+        let revoked = match (&p.revoked_at, vi) {
+            (Some(at), true) => format!(" (đã thu hồi {at})"),
+            (Some(at), false) => format!(" (revoked {at})"),
+            (None, _) => String::new(),
+        };
+        println!("{} {:?} {} {} {}{revoked}", if vi { "Đối tác" } else { "Peer" }, p.role, p.installation, p.unit_name, p.fingerprint);
+    }
+    Ok(())
+}
+
+/// `sotay enroll revoke WHO`: a lost laptop's key is trusted no more.
+pub fn enroll_revoke(store: &mut Store, who: &str, lang: Lang) -> Result<(), Error> {
+    let r = store.revoke(who)?;
+    if lang == Lang::Vi {
+        println!("đã thu hồi khóa của máy {} ({}); giữ {} thay đổi đã nhận, không nhận gì thêm do máy đó ký", r.installation, r.unit_name, r.held);
+    } else {
+        println!("revoked the key of installation {} ({}); the {} changes held stay, nothing more it signs is taken", r.installation, r.unit_name, r.held);
     }
     Ok(())
 }

@@ -94,6 +94,9 @@ pub enum Refusal {
     LeftOutUpward { origin: String },
     /// Sent over the network by another installation than the one that signed it.
     NotFromSender,
+    /// Signed by, or carrying changes of, an installation whose key was revoked here after the changes
+    /// held then.
+    Revoked { installation: String },
 }
 
 fn field_names(problems: &[FieldProblem]) -> String {
@@ -150,6 +153,10 @@ pub enum Problem {
     NotNextUnit(String),
     /// A hub's address must start with https://.
     NotHttps(String),
+    /// An installation cannot revoke the key of its own upper level (the unit named).
+    RevokeUpper(String),
+    /// An enrolment file of an installation whose key was revoked here.
+    RevokedKey(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -286,6 +286,10 @@ pub(crate) fn refusal_text(r: &Refusal, lang: Lang) -> String {
             if vi { format!("thay đổi số {seq} của máy {origin} không có trong tệp mà cũng không được khai là bỏ qua") }
             else { format!("change {seq} of origin {origin} is neither in the file nor declared left out") }
         }
+        Refusal::Revoked { installation } => {
+            if vi { format!("khóa của máy {installation} đã bị thu hồi (máy bị mất hoặc đã thay); không nhận gì do máy đó ký sau khi thu hồi") }
+            else { format!("the key of installation {installation} was revoked (a lost or replaced laptop); nothing it signed after that is taken") }
+        }
         Refusal::NotFromSender => {
             if vi { "tệp do máy khác ký, không phải máy gửi yêu cầu".into() } else { "the file was signed by another installation than the one sending it".into() }
         }
@@ -427,6 +431,14 @@ fn problem_words(p: &Problem, lang: Lang, other_label: &dyn Fn(&str) -> String) 
         }
         Problem::NotHttps(url) => {
             if vi { format!("địa chỉ máy chủ phải bắt đầu bằng https://: {url}") } else { format!("a hub address must start with https://: {url}") }
+        }
+        Problem::RevokeUpper(unit) => {
+            if vi { format!("không thể thu hồi khóa của cấp trên của chính đơn vị mình ({unit})") }
+            else { format!("an installation cannot revoke the key of its own upper level ({unit})") }
+        }
+        Problem::RevokedKey(unit) => {
+            if vi { format!("khóa trong tệp này ({unit}) đã bị thu hồi ở đây; máy mới của đơn vị phải kết nối bằng tệp của chính máy mới") }
+            else { format!("the key in this file ({unit}) was revoked here; the unit's new laptop connects with its own new file") }
         }
         Problem::UnknownField(f) => {
             if vi { format!("không có trường «{f}»") } else { format!("there is no field «{f}»") }

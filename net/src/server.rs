@@ -182,12 +182,19 @@ async fn authenticate(hub: &Arc<Hub>, headers: &HeaderMap, path: &'static str, b
     };
     let message = proto::signed_message("POST", path, &nonce, body);
     let (h, w) = (hub.clone(), who.clone());
-    let (known, valid) = tokio::task::spawn_blocking(move || {
+    let (known, revoked, valid) = tokio::task::spawn_blocking(move || {
         let store = lock(&h.store);
-        (store.peer(&w).ok().flatten().is_some(), store.verify_peer_signature(&w, &message, &signature))
+        (store.peer(&w).ok().flatten().is_some(), store.is_revoked(&w), store.verify_peer_signature(&w, &message, &signature))
     })
     .await
-    .unwrap_or((false, false));
+    .unwrap_or((false, false, false));
+    if revoked {
+        let msg = hub.text(
+            "Khóa của máy này đã bị cấp trên thu hồi (máy bị mất hoặc đã thay); hãy kết nối lại từ máy mới.",
+            "This installation's key was revoked by the upper level (a lost or replaced laptop); connect again from the new laptop.",
+        );
+        return Err(Refuse(StatusCode::FORBIDDEN, "revoked", msg));
+    }
     if !known {
         return Err(Refuse(StatusCode::FORBIDDEN, "unknown_installation", hub.text("Máy này chưa được đăng ký với cấp trên.", "This installation is not enrolled here.")));
     }

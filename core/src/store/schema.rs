@@ -258,4 +258,10 @@ pub const MIGRATIONS: &[&str] = &[
     WHERE kind = 'indicator' AND owner_unit = 'standard' AND json_extract(body, '$.code') = 'TT-02'
       AND json_extract(body, '$.rule.measure') = 'members';
     "#,
+    // 9: revoking a lost laptop's key at the upper level: when, and how far its origin's changes were held
+    // then (nothing of it beyond is taken afterwards).
+    r#"
+    ALTER TABLE peers ADD COLUMN revoked_at TEXT;
+    ALTER TABLE peers ADD COLUMN revoked_after INTEGER;
+    "#,
 ];

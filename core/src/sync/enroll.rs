@@ -150,6 +150,10 @@ impl Store {
         let mine = self.get(Kind::Unit, &inst.unit_id)?;
         let my_parent = mine["parent_id"].as_str().map(str::to_string);
         let role = self.enrolment_role(e)?;
+        if self.is_revoked(&e.installation) {
+            let name = e.unit["name"].as_str().unwrap_or_default().to_string();
+            return Err(Error::invalid("file", crate::Problem::RevokedKey(name)));
+        }
         let key = keys::from_b64(&e.public_key).unwrap_or_default();
         let now = crate::clock::rfc3339(crate::clock::now_utc());
         self.with_tx(|tx| {

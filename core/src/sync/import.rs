@@ -117,6 +117,15 @@ impl Store {
     pub(super) fn screen(&self, name: &str, open: &dyn Fn() -> Result<Box<dyn BufRead>>) -> Result<(Verified, super::Peer)> {
         let refused = |refusal| Error::Refused { file: name.to_string(), refusal };
         let inst = self.require_installation()?;
+        // A revoked sender is named as such (its key is no longer known for anything else).
+        let mut first = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::Read::take(open()?, super::bundle::MAX_LINE as u64), &mut first)
+            .map_err(|e| Error::Io { path: name.to_string(), source: e })?;
+        if let Some(h) = super::bundle::peek_header_bytes(&first) {
+            if self.is_revoked(&h.sender) {
+                return Err(refused(Refusal::Revoked { installation: h.sender }));
+            }
+        }
         let verified = BundleReader::verify(&mut *open()?, &|s| self.peer_key(s)).map_err(refused)?;
         let Verified { header, .. } = &verified;
         if header.recipient != inst.origin {
@@ -131,6 +140,12 @@ impl Store {
         }
         if header.ranges.iter().any(|r| r.origin == inst.origin) {
             return Err(refused(Refusal::OwnChanges));
+        }
+        // Relayed by another: nothing of a revoked origin beyond what was held when it was revoked.
+        for r in &header.ranges {
+            if self.revoked_after(&r.origin)?.is_some_and(|held| r.to > held) {
+                return Err(refused(Refusal::Revoked { installation: r.origin.clone() }));
+            }
         }
         Ok((verified, peer))
     }

@@ -108,7 +108,7 @@ impl Store {
         Ok(report)
     }
 
-    fn inbox_head(&self, origin: &str) -> Result<i64> {
+    pub(super) fn inbox_head(&self, origin: &str) -> Result<i64> {
         Ok(self
             .conn()
             .query_row("SELECT head FROM inbox_heads WHERE origin = ?1", [origin], |r| r.get(0))

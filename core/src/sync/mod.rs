@@ -12,6 +12,7 @@ mod import;
 pub mod keys;
 mod receipt;
 mod restored;
+mod revoke;
 
 pub(crate) use restored::mark_restored;
 
@@ -21,6 +22,7 @@ pub use hub::{Arrival, UpperHub};
 pub use inbox::InboxSize;
 pub use folder::{removable_drives, sync_files, FileOutcome, FolderImport};
 pub use import::{ImportReport, ImportStatus};
+pub use revoke::Revoked;
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use rusqlite::{params, OptionalExtension};
@@ -58,6 +60,8 @@ pub struct Peer {
     pub unit_name: String,
     pub role: Role,
     pub fingerprint: String,
+    /// When its key was revoked here (a lost laptop), if it was.
+    pub revoked_at: Option<String>,
 }
 
 /// Two concurrent edits of one field: the value kept (the higher version) and the one set aside, as JSON.
@@ -114,20 +118,20 @@ impl Store {
 
     pub fn peers(&self) -> Result<Vec<Peer>> {
         let mut stmt = self.conn().prepare(
-            "SELECT p.installation, p.unit_id, p.role, p.public_key, coalesce(r.title, '')
+            "SELECT p.installation, p.unit_id, p.role, p.public_key, coalesce(r.title, ''), p.revoked_at
              FROM peers p LEFT JOIN records r ON r.id = p.unit_id ORDER BY p.installation",
         )?;
         let rows = stmt.query_map([], |r| {
             let key: Vec<u8> = r.get(3)?;
             let role: String = r.get(2)?;
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, role, key, r.get::<_, String>(4)?))
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, role, key, r.get::<_, String>(4)?, r.get::<_, Option<String>>(5)?))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (installation, unit_id, role, key, unit_name) = row?;
+            let (installation, unit_id, role, key, unit_name, revoked_at) = row?;
             let fingerprint = keys::public_from_bytes(&key).map(|k| keys::fingerprint(&k)).unwrap_or_default();
             let role = if role == "upper" { Role::Upper } else { Role::Lower };
-            out.push(Peer { installation, unit_id, unit_name, role, fingerprint });
+            out.push(Peer { installation, unit_id, unit_name, role, fingerprint, revoked_at });
         }
         Ok(out)
     }
@@ -135,7 +139,8 @@ impl Store {
     pub(crate) fn peer_key(&self, installation: &str) -> Option<VerifyingKey> {
         let key: Option<Vec<u8>> = self
             .conn()
-            .query_row("SELECT public_key FROM peers WHERE installation = ?1", [installation], |r| r.get(0))
+            // A revoked key signs nothing that is taken here.
+            .query_row("SELECT public_key FROM peers WHERE installation = ?1 AND revoked_at IS NULL", [installation], |r| r.get(0))
             .optional()
             .ok()
             .flatten();
@@ -175,7 +180,7 @@ impl Store {
     /// What waits for each peer: the ranges no receipt covers yet.
     pub fn outbox(&self) -> Result<Vec<Waiting>> {
         let mut out = Vec::new();
-        for peer in self.peers()? {
+        for peer in self.peers()?.into_iter().filter(|p| p.revoked_at.is_none()) {
             for (origin, from, to) in self.pending_ranges(&peer)? {
                 out.push(Waiting { peer: peer.installation.clone(), origin, from, to });
             }
