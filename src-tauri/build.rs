@@ -38,6 +38,7 @@ fn main() {
             "enrol_join",
             "enrol_write",
             "enrol_status",
+            "enrol_revoke",
         ]),
     ))
     .expect("tauri build configuration is valid");

@@ -255,7 +255,8 @@ fn last_contact(events: &[(String, String, Value)], installation: &str, enrolled
 }
 
 /// The connect screen: `{ installation, fingerprint, unit: {id, name, code, level, parent_id}, peers:
-/// [{installation, unit_id, unit_name, role, fingerprint, waiting, last_contact: {what, at} | null}] }`.
+/// [{installation, unit_id, unit_name, role, fingerprint, waiting, last_contact: {what, at} | null,
+/// revoked_at: RFC 3339 | null}] }`. A revoked peer has nothing waiting (the outbox leaves it out).
 #[tauri::command(async)]
 pub fn enrol_status(state: State<'_, AppState>) -> Result<Value, WireError> {
     state.with(|s| {
@@ -271,11 +272,37 @@ pub fn enrol_status(state: State<'_, AppState>) -> Result<Value, WireError> {
                 let waiting: i64 = outbox.iter().filter(|w| w.peer == p.installation).map(|w| w.to - w.from + 1).sum();
                 let last = last_contact(&events, &p.installation, enrolled.get(&p.installation));
                 json!({"installation": p.installation, "unit_id": p.unit_id, "unit_name": p.unit_name, "role": role_name(p.role),
-                       "fingerprint": p.fingerprint, "waiting": waiting, "last_contact": last})
+                       "fingerprint": p.fingerprint, "waiting": waiting, "last_contact": last, "revoked_at": p.revoked_at})
             })
             .collect();
         Ok(json!({"installation": id.installation, "fingerprint": id.fingerprint,
                   "unit": {"id": unit["id"], "name": unit["name"], "code": unit["code"], "level": unit["level"], "parent_id": unit["parent_id"]},
                   "peers": peers}))
     })
+}
+
+/// A lost or stolen laptop of a lower unit (`sotay enroll revoke`): from now on nothing signed by the
+/// installation `installation` is taken, over the stick or the hub; what it sent before stays; the unit
+/// connects again from its new laptop with a new connection file. Only a lower peer, named by its
+/// installation id (never a unit's code, which could name several laptops): `{ installation, unit_id,
+/// unit_name, held, revoked_at }`. The upper level is refused in words (Problem::RevokeUpper).
+#[tauri::command(async)]
+pub fn enrol_revoke(state: State<'_, AppState>, installation: String) -> Result<Value, WireError> {
+    let lang = state.lang();
+    let who = installation.trim().to_string();
+    state.with(|s| {
+        let Some(peer) = s.peers()?.into_iter().find(|p| p.installation == who) else {
+            return Ok(Err(error("not_found", say(lang,
+                "Không có máy nào đã kết nối với mã này: chưa thu hồi gì. Hãy mở lại màn hình Kết nối.",
+                "No connected computer has this id: nothing was revoked. Open the Connect screen again."), Some("installation"))));
+        };
+        if let Some(at) = peer.revoked_at {
+            return Ok(Ok(json!({"installation": peer.installation, "unit_id": peer.unit_id, "unit_name": peer.unit_name,
+                                "held": Value::Null, "revoked_at": at, "already": true})));
+        }
+        let r = s.revoke(&peer.installation)?;
+        let at = s.peers()?.into_iter().find(|p| p.installation == r.installation).and_then(|p| p.revoked_at);
+        Ok(Ok(json!({"installation": r.installation, "unit_id": r.unit_id, "unit_name": r.unit_name, "held": r.held,
+                     "revoked_at": at, "already": false})))
+    })?
 }

@@ -359,7 +359,8 @@ pub fn builder<R: tauri::Runtime>() -> tauri::Builder<R> {
         enrol::enrol_confirm,
         enrol::enrol_join,
         enrol::enrol_write,
-        enrol::enrol_status
+        enrol::enrol_status,
+        enrol::enrol_revoke
     ])
 }
 

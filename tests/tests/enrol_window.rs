@@ -59,6 +59,23 @@ fn shot(s: &Session, name: &str) -> Result<PathBuf, String> {
     Ok(path)
 }
 
+/// Today in Vietnam as the page writes it, "dd/mm/yyyy".
+fn today_vn(s: &Session) -> Result<String, String> {
+    let today = s.execute(
+        "const d = new Date(Date.now() + 7 * 3600 * 1000); const p = (n) => String(n).padStart(2, '0');
+         return p(d.getUTCDate()) + '/' + p(d.getUTCMonth() + 1) + '/' + d.getUTCFullYear()",
+        json!([]),
+    )?;
+    Ok(today.as_str().unwrap_or_default().to_string())
+}
+
+/// The sync bundles in `dir`.
+fn bundles_in(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path().display().to_string())).filter(|p| p.ends_with(".bundle.json")).collect())
+        .unwrap_or_default()
+}
+
 /// How many units the connect screen lists as connected.
 fn peers_shown(s: &Session) -> Result<i64, String> {
     Ok(s.execute("return document.querySelectorAll('#connect-peers li[data-installation]').length", json!([]))?.as_i64().unwrap_or(-1))
@@ -109,11 +126,7 @@ fn a_commune_connects_to_its_province_in_the_window_and_a_second_laptop_joins_it
     s.end();
     drop(driver);
     result.unwrap();
-    let bundles: Vec<String> = std::fs::read_dir(&usb)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path().display().to_string()))
-        .filter(|p| p.ends_with(".bundle.json"))
-        .collect();
+    let bundles = bundles_in(&usb);
     assert!(!bundles.is_empty(), "the window wrote no bundle");
     let mut args = vec!["import"];
     args.extend(bundles.iter().map(String::as_str));
@@ -286,15 +299,11 @@ fn try_invoke(s: &Session, cmd: &str, args: Value) -> Result<Value, String> {
 
 fn log_and_export(s: &Session, usb: &Path) -> Result<(), String> {
     s.wait("section[data-view=dashboard][data-state=ready]", LONG)?;
-    let today = s.execute(
-        "const d = new Date(Date.now() + 7 * 3600 * 1000); const p = (n) => String(n).padStart(2, '0');
-         return p(d.getUTCDate()) + '/' + p(d.getUTCMonth() + 1) + '/' + d.getUTCFullYear()",
-        json!([]),
-    )?;
+    let today = today_vn(s)?;
     s.click("#log-event")?;
     s.wait("#quick-log", LONG)?;
     s.type_text("#quick-log [name=title]", EVENT)?;
-    s.set_value("#quick-log [name=start_at]", &format!("{} 07:30", today.as_str().unwrap_or_default()))?;
+    s.set_value("#quick-log [name=start_at]", &format!("{today} 07:30"))?;
     s.set_value("#quick-log [name='participants.members']", "25")?;
     s.click("#quick-save")?;
     s.wait_until("const a = document.querySelector('#quick-status a'); return a ? a.textContent : null", LONG)?;
@@ -309,6 +318,13 @@ fn log_and_export(s: &Session, usb: &Path) -> Result<(), String> {
     let listed = s.execute("return Array.from(document.querySelectorAll('#sync-preview-table tr[data-file]')).map(r => r.dataset.file).join(' ')", json!([]))?;
     if listed.as_str().unwrap_or_default().contains("ket-noi") || listed.as_str().unwrap_or_default().contains("tinh-hy") {
         return Err(format!("the sync preview lists connection files: {listed}"));
+    }
+    // The upper level is listed with no «Thu hồi khóa»: a unit cannot revoke its own upper level.
+    s.click("[data-nav=connect]")?;
+    s.wait("section[data-view=connect][data-state=ready] #connect-peers li[data-role=upper]", LONG)?;
+    let buttons = s.execute("return document.querySelectorAll('#connect-peers .peer-revoke').length", json!([]))?;
+    if buttons != json!(0) {
+        return Err(format!("the commune's upper level has {buttons} revoke buttons"));
     }
     Ok(())
 }
@@ -335,5 +351,122 @@ fn join_in_window(s: &Session, usb: &Path) -> Result<(), String> {
     s.click(&format!("{card} .enrol-confirm"))?;
     s.wait_until("return !document.body.classList.contains('no-unit') && location.hash === '#/dashboard' ? true : null", LONG)?;
     s.wait_until(&format!("return document.querySelector('#unit-name').textContent === {COMMUNE:?} ? true : null"), LONG)?;
+    Ok(())
+}
+
+fn keys_en(db: &Path) -> String {
+    run(db, &["--lang", "en", "keys"])
+}
+
+/// The province's line for the peer `installation` in `sotay keys`.
+fn peer_line(keys: &str, installation: &str) -> String {
+    keys.lines().find(|l| l.starts_with("Peer") && l.contains(installation)).unwrap_or_default().to_string()
+}
+
+#[test]
+fn a_province_revokes_a_lost_commune_laptop_in_the_window() {
+    let user = sotay_tests::support::UserFolders::now();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (province, commune) = (d.join("province.db"), d.join("commune.db"));
+    let (usb, out) = (d.join("USB"), d.join("out"));
+    for f in [&usb, &out] {
+        std::fs::create_dir_all(f).unwrap();
+    }
+    // Both sides with the CLI, enrolled with each other's files.
+    run(&province, &["init", "--name", PROVINCE, "--code", "TINH-HY", "--level", "province"]);
+    let province_file = usb.join("tinh-hy.json");
+    run(&province, &["enroll", "export", "--out", province_file.to_str().unwrap()]);
+    run(&commune, &["init", "--name", COMMUNE, "--code", "XA-DH"]);
+    run(&commune, &["enroll", "import", province_file.to_str().unwrap()]);
+    let commune_file = usb.join("xa-dh.json");
+    run(&commune, &["enroll", "export", "--out", commune_file.to_str().unwrap()]);
+    run(&province, &["enroll", "import", commune_file.to_str().unwrap()]);
+    let commune_inst = keys_en(&commune).lines().next().and_then(|l| l.strip_prefix("Installation: ")).unwrap_or_default().to_string();
+    assert!(!commune_inst.is_empty(), "the commune's installation id");
+    assert!(!peer_line(&keys_en(&province), &commune_inst).is_empty(), "the province trusts the commune");
+
+    let (driver, s) = launch(&province, &usb);
+    let result = revoke_in_window(&s, &province, &commune_inst);
+    let _ = shot(&s, "revoke-last.png");
+    s.end();
+    drop(driver);
+    result.unwrap();
+
+    let line = peer_line(&keys_en(&province), &commune_inst);
+    assert!(line.contains("(revoked "), "the province's keys after revoking: {line}");
+
+    // What the commune's laptop signs now is refused by the province, in words.
+    run(&commune, &["export", "--out", out.to_str().unwrap()]);
+    let bundles = bundles_in(&out);
+    assert!(!bundles.is_empty(), "the commune exported nothing");
+    let mut args = vec!["import"];
+    args.extend(bundles.iter().map(String::as_str));
+    let r = sotay(&province, &args, None);
+    assert_ne!(r.code, 0, "the province took a revoked laptop's bundle: {}", r.stdout);
+    assert!(r.stderr.contains("đã bị thu hồi"), "the refusal says: {}", r.stderr);
+    user.assert_untouched();
+}
+
+fn revoke_in_window(s: &Session, province: &Path, commune_inst: &str) -> Result<(), String> {
+    s.wait("section[data-view=dashboard][data-state=ready]", LONG)?;
+    s.click("[data-nav=connect]")?;
+    let row = format!("#connect-peers li[data-installation={commune_inst:?}]");
+    s.wait(&format!("section[data-view=connect][data-state=ready] {row}[data-role=lower] .peer-revoke"), LONG)?;
+    let label = s.text(&format!("{row} .peer-revoke"))?;
+    if label != "Thu hồi khóa (máy bị mất)" {
+        return Err(format!("the revoke button says {label:?}"));
+    }
+    // Asked first, in the page; cancelling changes nothing.
+    s.click(&format!("{row} .peer-revoke"))?;
+    let asked = s.wait_until(
+        &format!("const b = document.querySelector('{row} .peer-revoke-confirm'); return b && !b.hidden && b.offsetParent ? b.textContent : null"),
+        LONG,
+    )?;
+    let asked = asked.as_str().unwrap_or_default();
+    for words in ["không được nhận nữa", "đã gửi trước đây vẫn được giữ nguyên", "máy mới", "tệp kết nối mới"] {
+        if !asked.contains(words) {
+            return Err(format!("the confirmation does not say «{words}»: {asked}"));
+        }
+    }
+    shot(s, "revoke-confirm.png")?;
+    s.click(&format!("{row} .peer-revoke-no"))?;
+    s.wait_until(&format!("const b = document.querySelector('{row} .peer-revoke-confirm'); return b.hidden ? true : null"), LONG)?;
+    std::thread::sleep(Duration::from_millis(500));
+    let line = peer_line(&keys_en(province), commune_inst);
+    if line.is_empty() || line.contains("revoked") {
+        return Err(format!("cancelling changed the province's keys: {line}"));
+    }
+    let before = s.execute(&format!("const li = document.querySelector('{row}'); return {{ revoked: li.dataset.revoked, waiting: li.dataset.waiting }}"), json!([]))?;
+    // The province's own unit waits to go down to the commune until it is revoked.
+    if before["revoked"] != json!("false") || before["waiting"] == json!("0") {
+        return Err(format!("after cancelling the row reads {before}"));
+    }
+    // An installation this province does not know: refused in words, nothing revoked.
+    let unknown = try_invoke(s, "enrol_revoke", json!({"installation": "khong-co-may-nay"}))?;
+    if unknown["err"]["code"] != json!("not_found") || !unknown["err"]["message"].as_str().unwrap_or_default().contains("chưa thu hồi gì") {
+        return Err(format!("an unknown installation was answered {unknown}"));
+    }
+
+    // Confirmed: revoked, the row says since when and offers the button no more, nothing waits for it.
+    s.click(&format!("{row} .peer-revoke"))?;
+    s.click(&format!("{row} .peer-revoke-yes"))?;
+    let done = s.wait_until(
+        &format!("const li = document.querySelector('{row}[data-revoked=true]'); const ok = document.querySelector('#connect-revoked');
+                  return li && ok ? {{ text: li.querySelector('.peer-revoked').textContent, waiting: li.dataset.waiting,
+                                       buttons: li.querySelectorAll('.peer-revoke, .peer-revoke-yes').length, said: ok.textContent }} : null"),
+        LONG,
+    )?;
+    let today = today_vn(s)?;
+    if done["text"] != json!(format!("Đã thu hồi {today}")) || done["buttons"] != json!(0) || done["waiting"] != json!("0") {
+        return Err(format!("after revoking the row reads {done}"));
+    }
+    if !done["said"].as_str().unwrap_or_default().contains(COMMUNE) {
+        return Err(format!("after revoking the page says {done}"));
+    }
+    if !peer_line(&keys_en(province), commune_inst).contains("(revoked ") {
+        return Err("the page says revoked, the province's keys do not".into());
+    }
+    shot(s, "revoked.png")?;
     Ok(())
 }

@@ -207,3 +207,6 @@ export async function enrolStatus() {
   const s = (await call('enrol_status', {})) || {};
   return { installation: s.installation || '', fingerprint: s.fingerprint || '', unit: s.unit || {}, peers: arr(s.peers) };
 }
+/** Revokes the key of a lower unit's lost laptop (its installation id): nothing it signs is taken from now on:
+ *  { installation, unit_id, unit_name, held, revoked_at, already }. */
+export const enrolRevoke = (installation) => call('enrol_revoke', { installation });

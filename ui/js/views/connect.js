@@ -163,9 +163,21 @@ const CONTACT_KEYS = {
   export: 'connect.contact.export', receipt: 'connect.contact.receipt', receipt_written: 'connect.contact.receipt_written', enrolled: 'connect.contact.enrolled',
 };
 
-function peerRow(p) {
+/** The day (Vietnam's) of an RFC 3339 time: "dd/mm/yyyy". */
+function dayVN(at) {
+  return fmtTimestampVN(at).slice(0, 10);
+}
+
+/**
+ * One connected unit. A lower unit not revoked yet offers «Thu hồi khóa (máy bị mất)», which first asks
+ * in the row itself what revoking means (no window.confirm), then calls `onRevoke(p)`; its error is
+ * shown by the caller. A revoked one says since when, and counts nothing waiting for it.
+ */
+function peerRow(p, onRevoke) {
   const last = p.last_contact;
-  return h('li', { dataset: { installation: p.installation, role: p.role, waiting: String(Number(p.waiting) || 0) } },
+  const revoked = Boolean(p.revoked_at);
+  const waiting = revoked ? 0 : Number(p.waiting) || 0;
+  const li = h('li', { dataset: { installation: p.installation, role: p.role, waiting: String(waiting), revoked: revoked ? 'true' : 'false' } },
     h('div', { class: 'peer-head' },
       h('span', { class: 'peer-name', text: p.unit_name || p.unit_id }),
       h('span', { class: `role ${p.role}`, text: t(ROLE_KEYS[p.role] || 'connect.role_lower') })),
@@ -173,8 +185,43 @@ function peerRow(p) {
       h('code', { class: 'fingerprint small', text: p.fingerprint })),
     h('div', { class: 'peer-last', dataset: { at: last ? last.at : '' } },
       last ? t(CONTACT_KEYS[last.what] || 'connect.contact.export', { at: fmtTimestampVN(last.at) }) : t('connect.contact.none')),
-    h('div', { class: 'peer-waiting' },
-      Number(p.waiting) > 0 ? tn('connect.waiting', p.waiting, { n: fmtNumber(p.waiting) }) : t('connect.waiting_none')));
+    revoked
+      ? h('div', { class: 'peer-revoked', dataset: { at: p.revoked_at }, text: t('connect.revoked_on', { date: dayVN(p.revoked_at) }) })
+      : h('div', { class: 'peer-waiting' },
+        waiting > 0 ? tn('connect.waiting', waiting, { n: fmtNumber(waiting) }) : t('connect.waiting_none')));
+  if (revoked || p.role !== 'lower' || !onRevoke) return li;
+
+  const unit = p.unit_name || p.unit_id;
+  const button = h('button', { type: 'button', class: 'danger small peer-revoke', text: t('connect.revoke') });
+  const yes = h('button', { type: 'button', class: 'danger peer-revoke-yes', text: t('connect.revoke_yes') });
+  const no = h('button', { type: 'button', class: 'peer-revoke-no', text: t('connect.revoke_no') });
+  const box = h('div', { class: 'confirm peer-revoke-confirm', role: 'alertdialog', hidden: true, 'aria-label': t('connect.revoke') },
+    h('p', { class: 'peer-revoke-what', text: t('connect.revoke_what', { unit }) }),
+    h('ul', { class: 'peer-revoke-points' },
+      h('li', { text: t('connect.revoke_point_refused') }),
+      h('li', { text: t('connect.revoke_point_kept') }),
+      h('li', { text: t('connect.revoke_point_new', { unit }) })),
+    h('div', { class: 'actions' }, yes, no));
+  button.addEventListener('click', () => {
+    box.hidden = false; button.hidden = true;
+    no.focus();
+  });
+  no.addEventListener('click', () => {
+    box.hidden = true; button.hidden = false;
+    button.focus();
+  });
+  yes.addEventListener('click', async () => {
+    yes.disabled = true; no.disabled = true;
+    li.dataset.busy = 'true';
+    try {
+      await onRevoke(p);
+    } finally {
+      yes.disabled = false; no.disabled = false;
+      delete li.dataset.busy;
+    }
+  });
+  li.append(button, box);
+  return li;
 }
 
 export async function render(root, params, app, restore) {
@@ -190,15 +237,36 @@ export async function render(root, params, app, restore) {
   const writeBtn = h('button', { type: 'button', id: 'connect-write-own', class: 'big', text: t('connect.write_own') });
   const ownWritten = h('div', { id: 'connect-own-written', class: 'banner-box', role: 'status' });
   const peers = h('ul', { id: 'connect-peers', class: 'peers connect-peers' });
+  const peersResult = h('div', { id: 'connect-peers-result', class: 'banner-box', 'aria-live': 'polite' });
 
   const paintStatus = () => {
     replace(ownFp, fingerprintBig(status.fingerprint, 'connect-own-fingerprint'));
     if (!status.peers.length) replace(peers, h('li', { class: 'none muted', text: t('connect.no_peers') }));
     else {
       const order = (p) => (p.role === 'upper' ? 0 : 1);
-      replace(peers, [...status.peers].sort((a, b) => order(a) - order(b)).map(peerRow));
+      replace(peers, [...status.peers].sort((a, b) => order(a) - order(b)).map((p) => peerRow(p, revoke)));
     }
   };
+
+  // A lost laptop of a lower unit, confirmed in its row: its key is trusted no more.
+  async function revoke(p) {
+    peersResult.replaceChildren();
+    try {
+      const r = await ipc.enrolRevoke(p.installation);
+      replace(peersResult, h('p', { class: 'banner ok', id: 'connect-revoked', role: 'status', dataset: { installation: r.installation || p.installation },
+        text: t('connect.revoked_done', { unit: r.unit_name || p.unit_name || '' }) }));
+    } catch (err) {
+      if (!app.handleGlobalError(err)) replace(peersResult, h('p', { class: 'banner error', id: 'connect-revoke-error', role: 'alert', text: app.errorText(err) }));
+      return;
+    }
+    try {
+      status = await ipc.enrolStatus();
+      paintStatus();
+      app.refreshStatus().catch(() => {});
+    } catch (err) {
+      if (!app.handleGlobalError(err)) replace(peersResult, h('p', { class: 'banner error', role: 'alert', text: app.errorText(err) }));
+    }
+  }
 
   const said = (text, kind = 'info', attrs = {}) => replace(result, h('div', { class: `banner ${kind}`, role: kind === 'error' ? 'alert' : 'status', ...attrs, text }));
 
@@ -279,6 +347,7 @@ export async function render(root, params, app, restore) {
           ownWritten),
         h('section', { class: 'card sync-card connect-peers-card', 'aria-labelledby': 'connect-peers-h' },
           h('h2', { id: 'connect-peers-h', text: t('connect.peers_title') }),
+          peersResult,
           peers,
           h('p', { class: 'hint', text: t('connect.contact_hint') }),
           h('a', { href: '#/sync', id: 'connect-to-sync', text: t('connect.to_sync') })))));
