@@ -70,6 +70,9 @@ impl Agent {
     }
 }
 
+/// Held by each sync round, and by a restore while it replaces the database file: never both at once.
+pub static GATE: Mutex<()> = Mutex::new(());
+
 /// The pause between syncs that went through; `SOTAY_SYNC_INTERVAL` (seconds) overrides it.
 fn interval() -> Duration {
     let s = std::env::var("SOTAY_SYNC_INTERVAL").ok().and_then(|v| v.parse::<u64>().ok()).unwrap_or(30);
@@ -111,6 +114,7 @@ pub fn start(db_path: PathBuf, notify: impl Fn(&AgentStatus) + Send + 'static) -
 type Update<'a> = &'a dyn Fn(&dyn Fn(&mut AgentStatus));
 
 fn round(db_path: &Path, backoff: &mut Backoff, update: Update<'_>) -> Duration {
+    let Ok(_gate) = GATE.lock() else { return interval() };
     let Ok(mut store) = Store::open(db_path) else {
         return interval();
     };

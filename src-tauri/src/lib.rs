@@ -5,6 +5,7 @@
 pub mod agent;
 mod enrol;
 mod print;
+mod restore;
 mod wire;
 
 use std::path::PathBuf;
@@ -226,6 +227,8 @@ fn sync_status(app: tauri::AppHandle<impl tauri::Runtime>, state: State<'_, AppS
             "network": network,
             "backup_folder": s.backup_folder(),
             "last_backup": s.backup_folder().map(|d| sotay_core::backup::list(&d)).transpose()?.and_then(|l| l.into_iter().next()),
+            // Restored from a backup and waiting for the upper level's answer (docs/bundle-format.md).
+            "restored_at": s.restored_at()?,
         }))
     })
 }
@@ -348,6 +351,10 @@ pub fn builder<R: tauri::Runtime>() -> tauri::Builder<R> {
         sync_preview,
         sync_import,
         backup_to,
+        restore::backups_list,
+        restore::restore_inspect,
+        restore::restore_backup,
+        restore::restore_pick_file,
         sync_now,
         print::print_preview,
         print::print_save,

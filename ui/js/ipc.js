@@ -119,6 +119,8 @@ export async function syncStatus() {
     network: s.network || {},
     backup_folder: s.backup_folder || '',
     last_backup: s.last_backup || null,
+    // Restored from a backup at this sequence number, waiting for the upper level's answer (else null).
+    restored_at: s.restored_at ?? null,
   };
 }
 
@@ -151,6 +153,15 @@ export function onSyncProgress(handler) {
 export async function backupTo(dir) {
   return (await call('backup_to', { dir })) || {};
 }
+
+/** The automatic backups, newest first: { folder, backups: [{ path, taken_at, reason, reason_text, bytes }] }. */
+export const backupsList = () => call('backups_list');
+/** What a backup holds, checked; nothing changes. */
+export const restoreInspect = (path) => call('restore_inspect', { path });
+/** Puts the backup in place (the current data kept as a backup first): { info, previous }. */
+export const restoreBackup = (path) => call('restore_backup', { path });
+/** A file dialog for a backup on a stick; null when cancelled. */
+export const restorePickFile = () => call('restore_pick_file');
 
 export async function syncExport(dir) {
   const r = (await call('sync_export', { dir })) || {};

@@ -7,6 +7,7 @@ import { h, replace } from '../dom.js';
 import { t, enumLabel, enumValues } from '../i18n.js';
 import { clearErrors, showInvalid, rawValues, setRawValues, watchErrors, clearFieldError } from '../formdata.js';
 import { folderPicker, readInto } from './connect.js';
+import { restoreCard } from './restore.js';
 
 /** "Đoàn xã Đông Hưng" → "DOAN-XA-DONG-HUNG": a code suggestion while the code is untouched. */
 export function suggestCode(name) {
@@ -147,6 +148,8 @@ export function render(root, params, app, restore) {
       form,
       h('div', { class: 'setup-others' },
         joinCard,
+        // A new laptop in place of a broken or lost one: the old laptop's backup brings everything back.
+        restoreCard(app, () => done()),
         h('section', { class: 'setup-demo card' },
           h('h2', { class: 'setup-choice-h', text: t('setup.demo_title') }),
           demo,

@@ -7,6 +7,7 @@ import { h, replace, markFieldError, clearFieldError } from '../dom.js';
 import { t, tn } from '../i18n.js';
 import { fmtNumber, fmtTimestampVN, fmtLocal } from '../format.js';
 import { networkCard } from './netsync.js';
+import { restoreCard } from './restore.js';
 
 export const DIR_KEY = 'sotay.sync.dir';
 
@@ -134,6 +135,7 @@ export async function render(root, params, app, restore) {
 
   // ---- status card
   const statusBanner = h('div', { class: 'banner-box' });
+  const holdBanner = h('div', { class: 'banner warn', id: 'sync-restored-hold', role: 'status', hidden: true, text: t('sync.restored_hold') });
   const fingerprint = h('code', { id: 'sync-fingerprint', class: 'fingerprint' });
   const peers = h('ul', { id: 'sync-peers', class: 'peers' });
   const waiting = h('strong', { id: 'sync-waiting', class: 'waiting-n' });
@@ -242,7 +244,9 @@ export async function render(root, params, app, restore) {
     h('div', { class: 'view-head' },
       h('div', null, h('h1', { text: t('sync.title') }), h('p', { class: 'muted', text: t('sync.intro') })),
       h('a', { href: '#/connect', id: 'sync-to-connect', class: 'to-connect', text: t('sync.to_connect') })),
-    h('div', { class: 'sync-grid' }, h('div', { class: 'sync-main' }, net.card, statusCard), h('div', { class: 'sync-side' }, usbCard, historyCard)),
+    holdBanner,
+    h('div', { class: 'sync-grid' }, h('div', { class: 'sync-main' }, net.card, statusCard),
+      h('div', { class: 'sync-side' }, usbCard, restoreCard(app, () => loadStatus()), historyCard)),
     result,
     previewBox);
 
@@ -250,6 +254,8 @@ export async function render(root, params, app, restore) {
 
   const paintStatus = () => {
     const id = st.identity || {};
+    // Restored and waiting for the upper level's answer: the officer is told what to do.
+    holdBanner.hidden = st.restored_at == null;
     fingerprint.textContent = id.fingerprint || t('sync.fingerprint_none');
     if (id.installation) fingerprint.title = id.installation;
 
