@@ -54,9 +54,19 @@ impl Store {
                 problems.push(format!("record {id}: unknown kind {kind}"));
                 continue;
             };
+            // Units known from an enrolment file (a peer's, or this installation's own when it joined a
+            // unit) carry no change of their own until one arrives.
+            let enrolled_unit: bool = conn.query_row(
+                "SELECT (SELECT count(*) FROM peers WHERE unit_id = ?1) + (SELECT count(*) FROM installation WHERE unit_id = ?1)",
+                [&id],
+                |r| r.get::<_, i64>(0),
+            )? > 0;
             match serde_json::from_str::<Value>(&body) {
                 Err(e) => problems.push(format!("{kind} {id}: body is not JSON: {e}")),
                 Ok(v) => match model::prepare(kind_enum, &v, &known) {
+                    // A unit from an enrolment file names its own upper unit, which this store may not
+                    // hold (a second laptop of a commune knows the commune, not the province above it).
+                    Err(e) if enrolled_unit && e.field_problems().iter().all(|p| p.field == "parent_id" && matches!(p.problem, crate::Problem::UnknownUnit(_))) => {}
                     Err(e) => problems.push(format!("{kind} {id}: {}", e.message(crate::Lang::En))),
                     Ok(p) if p.body != v => problems.push(format!("{kind} {id}: body is not in canonical form")),
                     Ok(_) => {}
@@ -76,13 +86,6 @@ impl Store {
                     problems.push(format!("event {id}: missing its numbers"));
                 }
             }
-            // Units known from an enrolment file (a peer's, or this installation's own when it joined a
-            // unit) carry no change of their own until one arrives.
-            let enrolled_unit: bool = conn.query_row(
-                "SELECT (SELECT count(*) FROM peers WHERE unit_id = ?1) + (SELECT count(*) FROM installation WHERE unit_id = ?1)",
-                [&id],
-                |r| r.get::<_, i64>(0),
-            )? > 0;
             if owner != crate::store::STANDARD_OWNER && !enrolled_unit {
                 let logged: i64 = conn.query_row(
                     "SELECT count(*) FROM change_log WHERE record_id = ?1 AND op = 'create'",

@@ -89,6 +89,8 @@ fn a_revoked_laptop_is_refused_over_the_stick_and_the_hub_and_the_unit_goes_on_f
     // A new laptop joins the unit (from the unit's file the province kept), connects, and goes on.
     let n = d.join("new-laptop.db");
     ok(sotay(&n, &["init", "--join", down.to_str().unwrap()], None));
+    // Whole from the start, though it knows its unit's upper unit only by id until it connects.
+    ok(sotay(&n, &["check"], None));
     ok(sotay(&n, &["enroll", "import", up.to_str().unwrap()], None));
     let n_file = d.join("xa-moi.json");
     ok(sotay(&n, &["enroll", "export", "--out", n_file.to_str().unwrap()], None));
@@ -102,6 +104,7 @@ fn a_revoked_laptop_is_refused_over_the_stick_and_the_hub_and_the_unit_goes_on_f
     assert!(events.iter().any(|l| l.contains("sau khi thay máy")));
     assert!(!events.iter().any(|l| l.contains("giả mạo")));
     ok(sotay(&p, &["check"], None));
+    ok(sotay(&n, &["check"], None));
 }
 
 #[test]
