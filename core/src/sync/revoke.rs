@@ -83,3 +83,43 @@ impl Store {
         self.revoked_after(installation).ok().flatten().is_some()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::error::{Error, Refusal};
+    use crate::sync::bundle::{Direction, Header, Range};
+    use crate::sync::tests::{change, export, forge, log_events, world};
+
+    #[test]
+    fn changes_of_a_revoked_laptop_relayed_by_another_peer_are_refused_beyond_what_was_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut p, mut a, b) = world(dir.path());
+        log_events(&mut a.store, 2, "A");
+        for f in export(&mut a.store, &dir.path().join("usb"), 1000) {
+            p.store.import_file(&f, false).unwrap();
+        }
+        let lost = a.store.identity().unwrap();
+        let revoked = p.store.revoke(&lost.installation).unwrap();
+        let held = revoked.held;
+        assert_eq!(held, a.store.own_change_count().unwrap());
+        // B, still trusted, passes on a change of A's origin made after the revocation.
+        let b_id = b.store.identity().unwrap();
+        let header = Header {
+            bundle_id: crate::store::new_id(),
+            direction: Direction::Up,
+            sender: b_id.installation.clone(),
+            sender_unit: b_id.unit_id.clone(),
+            sender_key: b_id.public_key.clone(),
+            recipient: p.store.identity().unwrap().installation,
+            ranges: vec![Range::new(lost.installation.clone(), held + 1, held + 1)],
+            scope: Vec::new(),
+        };
+        let file = dir.path().join("relayed.bundle.json");
+        forge(&file, &b.store.signing_key().unwrap(), header, &[change(&lost.installation, held + 1, &lost.unit_id, "Bài từ máy bị mất")]);
+        match p.store.import_file(&file, false) {
+            Err(Error::Refused { refusal: Refusal::Revoked { installation }, .. }) => assert_eq!(installation, lost.installation),
+            other => panic!("expected a refusal for the revoked origin, got {other:?}"),
+        }
+        assert_eq!(p.store.check().unwrap(), Vec::<String>::new());
+    }
+}

@@ -156,7 +156,7 @@ fn truncation_at_every_byte_and_a_bit_flip_in_every_byte_are_refused_and_nothing
 }
 
 /// A bundle made by hand, signed with `key`, claiming to come from `sender`.
-fn forge(path: &Path, key: &ed25519_dalek::SigningKey, header: Header, changes: &[Change]) {
+pub(crate) fn forge(path: &Path, key: &ed25519_dalek::SigningKey, header: Header, changes: &[Change]) {
     let f = std::fs::File::create(path).unwrap();
     let mut w = BundleWriter::start(f, &header).unwrap();
     for c in changes {
@@ -165,7 +165,7 @@ fn forge(path: &Path, key: &ed25519_dalek::SigningKey, header: Header, changes: 
     w.finish(key).unwrap();
 }
 
-fn change(origin: &str, seq: i64, owner: &str, title: &str) -> Change {
+pub(crate) fn change(origin: &str, seq: i64, owner: &str, title: &str) -> Change {
     let mut fields = serde_json::Map::new();
     fields.insert("title".into(), json!(title));
     fields.insert("start_at".into(), json!("2026-11-20T08:00"));
