@@ -186,9 +186,9 @@ pub fn error_message(e: &Error, lang: Lang) -> String {
         }
         Error::NoUpperPeer => {
             if vi {
-                "Chưa đăng ký đơn vị cấp trên: hãy nhập tệp đăng ký của cấp trên (sotay enroll import) trước khi xuất".into()
+                "Chưa kết nối với đơn vị cấp trên: hãy đọc tệp kết nối của cấp trên ở màn hình «Kết nối» (hoặc lệnh sotay enroll import) trước khi xuất".into()
             } else {
-                "No upper unit is enrolled yet: import the upper unit's enrolment file (sotay enroll import) before exporting".into()
+                "Not connected to an upper unit yet: read the upper unit's connection file on the Connect screen (or sotay enroll import) before exporting".into()
             }
         }
         Error::Render(detail) => {

@@ -176,6 +176,8 @@ fn life(s: &Session, province: &Path, usb: &Path, province_fp: &str, old_backup:
     if !what.as_str().unwrap_or_default().contains("Đoàn xã Đông Hưng") || !what.as_str().unwrap_or_default().contains("0 sự kiện") {
         return Err(format!("before restoring the page says {what}"));
     }
+    let shot = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts").join("restore-confirm.png");
+    s.screenshot(&shot)?;
     s.click("#restore-confirm")?;
     s.wait("#restore-done", LONG)?;
     s.wait_until("const b = document.querySelector('#sync-restored-hold'); return b && !b.hidden ? true : null", LONG)?;
