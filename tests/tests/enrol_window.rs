@@ -164,25 +164,10 @@ fn connect_in_window(s: &Session, usb: &Path, bad: &Path, other: &Path, province
     s.wait("section[data-view=connect][data-state=ready] #connect-welcome", LONG)?;
     let own_fp = s.execute("return document.querySelector('#connect-own-fingerprint').dataset.fingerprint", json!([]))?;
 
-    // The folder from the system's dialog ("Chọn thư mục…"), then the province's file read.
-    s.click("#connect-pick")?;
-    s.wait_until(&format!("return document.querySelector('#connect-dir').value === {:?} ? true : null", usb.display().to_string()), LONG)?;
-    s.click("#connect-read")?;
-    s.wait("#connect-files .enrol-file[data-state=ready]", LONG)?;
-    let card = s.execute(
-        "const c = document.querySelector('#connect-files .enrol-file[data-state=ready]');
-         return { role: c.dataset.role, name: c.querySelector('.enrol-unit-name').textContent,
-                  fp: c.querySelector('.fingerprint-big').textContent,
-                  size: parseFloat(getComputedStyle(c.querySelector('.fingerprint-big')).fontSize),
-                  mono: getComputedStyle(c.querySelector('.fingerprint-big')).fontFamily,
-                  files: document.querySelectorAll('#connect-files .enrol-file').length }",
-        json!([]),
-    )?;
-    // Exactly the province's fingerprint, in groups of four, large and monospace.
-    let shown = card["fp"].as_str().unwrap_or_default().to_string();
-    if shown.split(' ').collect::<Vec<_>>().join("-") != province_fp || shown.split(' ').any(|g| g.len() != 4) {
-        return Err(format!("the page shows the fingerprint {shown:?}, the province's is {province_fp}"));
-    }
+    // The folder from the system's dialog ("Chọn thư mục…"), then the province's file read: exactly its
+    // fingerprint, in groups of four, large and monospace.
+    let card = pick_and_read(s, usb)?;
+    same_fingerprint(&card, province_fp, "province")?;
     if card["name"] != json!(PROVINCE) || card["role"] != json!("upper") || card["files"] != json!(1) {
         return Err(format!("the card read: {card}"));
     }
@@ -192,15 +177,7 @@ fn connect_in_window(s: &Session, usb: &Path, bad: &Path, other: &Path, province
     shot(s, "connect.png")?;
 
     // Going on without ticking: asked to compare first, and nothing changes.
-    s.click("#connect-files .enrol-confirm")?;
-    let said = s.wait_until("const e = document.querySelector('.field-error[data-for=enrol-check]'); return e ? e.textContent : null", LONG)?;
-    if !said.as_str().unwrap_or_default().contains("đánh dấu") {
-        return Err(format!("without the tick the page says {said}"));
-    }
-    std::thread::sleep(Duration::from_millis(500));
-    if peers_shown(s)? != 0 || !own_files(usb).is_empty() {
-        return Err("connecting without the tick changed something".into());
-    }
+    confirm_unticked(s, usb)?;
     // A fingerprint other than the one compared (the file changed under the officer's eyes): refused by Rust.
     let file = usb.join("tinh-hy.json").display().to_string();
     let refused = try_invoke(s, "enrol_confirm", json!({"path": file, "fingerprint": "0000-1111-2222-3333-4444-5555-6666-7777"}))?;
@@ -284,6 +261,48 @@ fn connect_in_window(s: &Session, usb: &Path, bad: &Path, other: &Path, province
     }
     shot(s, "connect-1024x640.png")?;
     Ok(own)
+}
+
+/// On the connect screen: the folder from the system's dialog ("Chọn thư mục…", which answers `dir`),
+/// read; the first file ready to confirm, as its card shows it (role, unit, fingerprint and its style).
+fn pick_and_read(s: &Session, dir: &Path) -> Result<Value, String> {
+    s.click("#connect-pick")?;
+    s.wait_until(&format!("return document.querySelector('#connect-dir').value === {:?} ? true : null", dir.display().to_string()), LONG)?;
+    s.click("#connect-read")?;
+    s.wait("#connect-files .enrol-file[data-state=ready]", LONG)?;
+    s.execute(
+        "const c = document.querySelector('#connect-files .enrol-file[data-state=ready]');
+         return { role: c.dataset.role, code: c.dataset.unitCode, name: c.querySelector('.enrol-unit-name').textContent,
+                  fp: c.querySelector('.fingerprint-big').textContent,
+                  size: parseFloat(getComputedStyle(c.querySelector('.fingerprint-big')).fontSize),
+                  mono: getComputedStyle(c.querySelector('.fingerprint-big')).fontFamily,
+                  files: document.querySelectorAll('#connect-files .enrol-file').length }",
+        json!([]),
+    )
+}
+
+/// The card shows exactly `fp` (the file's "8F3A-1B2C-…"), in groups of four.
+fn same_fingerprint(card: &Value, fp: &str, whose: &str) -> Result<(), String> {
+    let shown = card["fp"].as_str().unwrap_or_default().to_string();
+    if shown.split(' ').collect::<Vec<_>>().join("-") != fp || shown.split(' ').any(|g| g.len() != 4) {
+        return Err(format!("the page shows the fingerprint {shown:?}, the {whose}'s is {fp}"));
+    }
+    Ok(())
+}
+
+/// Confirm clicked without the tick: the page asks to compare first, and nothing changes (no unit
+/// connected, no own file written into `dir`).
+fn confirm_unticked(s: &Session, dir: &Path) -> Result<(), String> {
+    s.click("#connect-files .enrol-confirm")?;
+    let said = s.wait_until("const e = document.querySelector('.field-error[data-for=enrol-check]'); return e ? e.textContent : null", LONG)?;
+    if !said.as_str().unwrap_or_default().contains("đánh dấu") {
+        return Err(format!("without the tick the page says {said}"));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    if peers_shown(s)? != 0 || !own_files(dir).is_empty() {
+        return Err("connecting without the tick changed something".into());
+    }
+    Ok(())
 }
 
 /// Calls a command as the page would, and returns `{ok}` or `{err}`.
@@ -373,7 +392,8 @@ fn a_province_revokes_a_lost_commune_laptop_in_the_window() {
     for f in [&usb, &out] {
         std::fs::create_dir_all(f).unwrap();
     }
-    // Both sides with the CLI, enrolled with each other's files.
+    // Both sides made with the CLI; the commune imports the province's file there and writes its own
+    // into the folder, which the province enrols in the window, as a commune enrols its upper level.
     run(&province, &["init", "--name", PROVINCE, "--code", "TINH-HY", "--level", "province"]);
     let province_file = usb.join("tinh-hy.json");
     run(&province, &["enroll", "export", "--out", province_file.to_str().unwrap()]);
@@ -381,13 +401,14 @@ fn a_province_revokes_a_lost_commune_laptop_in_the_window() {
     run(&commune, &["enroll", "import", province_file.to_str().unwrap()]);
     let commune_file = usb.join("xa-dh.json");
     run(&commune, &["enroll", "export", "--out", commune_file.to_str().unwrap()]);
-    run(&province, &["enroll", "import", commune_file.to_str().unwrap()]);
+    let commune_fp = fingerprint_of(&commune_file);
     let commune_inst = keys_en(&commune).lines().next().and_then(|l| l.strip_prefix("Installation: ")).unwrap_or_default().to_string();
     assert!(!commune_inst.is_empty(), "the commune's installation id");
-    assert!(!peer_line(&keys_en(&province), &commune_inst).is_empty(), "the province trusts the commune");
+    assert!(peer_line(&keys_en(&province), &commune_inst).is_empty(), "the province does not trust the commune before it enrols it");
 
     let (driver, s) = launch(&province, &usb);
-    let result = revoke_in_window(&s, &province, &commune_inst);
+    let result = enrol_lower_in_window(&s, &province, &usb, &commune_inst, &commune_fp)
+        .and_then(|()| revoke_in_window(&s, &province, &commune_inst));
     let _ = shot(&s, "revoke-last.png");
     s.end();
     drop(driver);
@@ -408,8 +429,51 @@ fn a_province_revokes_a_lost_commune_laptop_in_the_window() {
     user.assert_untouched();
 }
 
-fn revoke_in_window(s: &Session, province: &Path, commune_inst: &str) -> Result<(), String> {
+/// At the province, the commune's file enrolled on the connect screen: read from the folder the system's
+/// dialog picked, shown as a lower unit with exactly its fingerprint; nothing changes until ticked.
+fn enrol_lower_in_window(s: &Session, province: &Path, usb: &Path, commune_inst: &str, commune_fp: &str) -> Result<(), String> {
     s.wait("section[data-view=dashboard][data-state=ready]", LONG)?;
+    s.click("[data-nav=connect]")?;
+    s.wait("section[data-view=connect][data-state=ready] #connect-own-fingerprint", LONG)?;
+    if peers_shown(s)? != 0 {
+        return Err("the province lists a connected unit before enrolling one".into());
+    }
+    // The province's own file in the folder is not offered: only the commune's.
+    let card = pick_and_read(s, usb)?;
+    same_fingerprint(&card, commune_fp, "commune")?;
+    if card["name"] != json!(COMMUNE) || card["role"] != json!("lower") || card["code"] != json!("XA-DH") || card["files"] != json!(1) {
+        return Err(format!("the card read: {card}"));
+    }
+    shot(s, "connect-lower.png")?;
+
+    // Confirming without the tick: asked to compare first, and nothing changes.
+    confirm_unticked(s, usb)?;
+    if !peer_line(&keys_en(province), commune_inst).is_empty() {
+        return Err("confirming without the tick enrolled the commune".into());
+    }
+
+    // Ticked and confirmed: the commune is a connected lower unit, and the province's own file is written
+    // into the folder for the commune.
+    s.click("#connect-files .enrol-file[data-state=ready] .enrol-check")?;
+    s.click("#connect-files .enrol-confirm")?;
+    let done = s.wait_until(
+        "const d = document.querySelector('#connect-done'); return d ? { text: d.textContent, role: d.dataset.role } : null",
+        LONG,
+    )?;
+    if done["role"] != json!("lower") || !done["text"].as_str().unwrap_or_default().contains(&format!("Đã kết nối với {COMMUNE} (cấp dưới)")) {
+        return Err(format!("after confirming the page says {done}"));
+    }
+    let line = peer_line(&keys_en(province), commune_inst);
+    if !line.contains("Lower") || !line.contains(COMMUNE) || !line.contains(commune_fp) || line.contains("revoked") {
+        return Err(format!("after confirming the province's keys list the commune as {line:?}"));
+    }
+    if own_files(usb).len() != 1 {
+        return Err(format!("the province's own file in the folder: {:?}", own_files(usb)));
+    }
+    Ok(())
+}
+
+fn revoke_in_window(s: &Session, province: &Path, commune_inst: &str) -> Result<(), String> {
     s.click("[data-nav=connect]")?;
     let row = format!("#connect-peers li[data-installation={commune_inst:?}]");
     s.wait(&format!("section[data-view=connect][data-state=ready] {row}[data-role=lower] .peer-revoke"), LONG)?;
