@@ -244,11 +244,16 @@ pub fn enrol_write(state: State<'_, AppState>, dir: String) -> Result<Value, Wir
 
 /// Last contact with a peer, as far as the sync log says: the last export for it, receipt from it or
 /// receipt written for it (the log keeps the last of each kind only), else when it was enrolled.
-fn last_contact(events: &[(String, String, Value)], installation: &str, enrolled_at: Option<&String>) -> Value {
-    let names = |d: &Value| ["peer", "from"].iter().any(|k| d[*k].as_str() == Some(installation));
-    let last = events.iter().filter(|(what, _, d)| ["export", "receipt", "receipt_written"].contains(&what.as_str()) && names(d)).max_by(|a, b| a.1.cmp(&b.1));
-    match (last, enrolled_at) {
-        (Some((what, at, _)), _) => json!({"what": what, "at": at}),
+fn last_contact(events: &[(String, String, Value)], peer: &sotay_core::sync::Peer, enrolled_at: Option<&String>) -> Value {
+    let names = |d: &Value| ["peer", "from"].iter().any(|k| d[*k].as_str() == Some(peer.installation.as_str()));
+    let logged = events.iter().filter(|(what, _, d)| ["export", "receipt", "receipt_written"].contains(&what.as_str()) && names(d)).max_by(|a, b| a.1.cmp(&b.1));
+    // What this computer last did for the peer, or what it last took from it (a bundle or a receipt),
+    // whichever is later (RFC 3339 in UTC sorts as text).
+    let received = peer.last_contact.as_ref().map(|at| ("received".to_string(), at.clone()));
+    let sent = logged.map(|(what, at, _)| (what.clone(), at.clone()));
+    let latest = [received, sent].into_iter().flatten().max_by(|a, b| a.1.cmp(&b.1));
+    match (latest, enrolled_at) {
+        (Some((what, at)), _) => json!({"what": what, "at": at}),
         (None, Some(at)) => json!({"what": "enrolled", "at": at}),
         (None, None) => Value::Null,
     }
@@ -270,7 +275,7 @@ pub fn enrol_status(state: State<'_, AppState>) -> Result<Value, WireError> {
             .into_iter()
             .map(|p| {
                 let waiting: i64 = outbox.iter().filter(|w| w.peer == p.installation).map(|w| w.to - w.from + 1).sum();
-                let last = last_contact(&events, &p.installation, enrolled.get(&p.installation));
+                let last = last_contact(&events, &p, enrolled.get(&p.installation));
                 json!({"installation": p.installation, "unit_id": p.unit_id, "unit_name": p.unit_name, "role": role_name(p.role),
                        "fingerprint": p.fingerprint, "waiting": waiting, "last_contact": last, "revoked_at": p.revoked_at})
             })

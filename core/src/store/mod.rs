@@ -271,7 +271,8 @@ mod tests {
             let s = Store::open(&path).unwrap();
             assert_eq!(tt02(&s), crate::model::TT02_MEASURE);
             s.conn().execute_batch("UPDATE records SET body = json_set(body, '$.rule.measure', 'members') WHERE json_extract(body, '$.code') = 'TT-02';
-                 ALTER TABLE peers DROP COLUMN revoked_at; ALTER TABLE peers DROP COLUMN revoked_after; PRAGMA user_version = 7;").unwrap();
+                 ALTER TABLE peers DROP COLUMN revoked_at; ALTER TABLE peers DROP COLUMN revoked_after;
+                 ALTER TABLE peers DROP COLUMN last_contact; PRAGMA user_version = 7;").unwrap();
         }
         let s = Store::open(&path).unwrap();
         assert_eq!(tt02(&s), "members+non_members");

@@ -259,9 +259,11 @@ pub const MIGRATIONS: &[&str] = &[
       AND json_extract(body, '$.rule.measure') = 'members';
     "#,
     // 9: revoking a lost laptop's key at the upper level: when, and how far its origin's changes were held
-    // then (nothing of it beyond is taken afterwards).
+    // then (nothing of it beyond is taken afterwards); and when a peer was last heard from (a bundle or a
+    // receipt of its own taken here), for the Connect screen.
     r#"
     ALTER TABLE peers ADD COLUMN revoked_at TEXT;
     ALTER TABLE peers ADD COLUMN revoked_after INTEGER;
+    ALTER TABLE peers ADD COLUMN last_contact TEXT;
     "#,
 ];

@@ -195,6 +195,7 @@ impl Store {
             report.conflicts = self.apply_bundle(&verified, open, &mut checker, false)?;
             crate::pause::point("import.applied");
             self.note_sync_event("import", &serde_json::json!({"file": name, "new": checker.new_changes, "already": checker.already}))?;
+            self.note_contact(&header.sender)?;
         }
         report.new_changes = checker.new_changes;
         report.already = checker.already;

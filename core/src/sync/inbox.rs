@@ -105,6 +105,7 @@ impl Store {
             crate::pause::point("inbox.accept");
             Ok(())
         })?;
+        self.note_contact(&header.sender)?;
         Ok(report)
     }
 

@@ -62,6 +62,8 @@ pub struct Peer {
     pub fingerprint: String,
     /// When its key was revoked here (a lost laptop), if it was.
     pub revoked_at: Option<String>,
+    /// When a bundle or receipt of its own was last taken here (RFC 3339), if ever.
+    pub last_contact: Option<String>,
 }
 
 /// Two concurrent edits of one field: the value kept (the higher version) and the one set aside, as JSON.
@@ -118,20 +120,20 @@ impl Store {
 
     pub fn peers(&self) -> Result<Vec<Peer>> {
         let mut stmt = self.conn().prepare(
-            "SELECT p.installation, p.unit_id, p.role, p.public_key, coalesce(r.title, ''), p.revoked_at
+            "SELECT p.installation, p.unit_id, p.role, p.public_key, coalesce(r.title, ''), p.revoked_at, p.last_contact
              FROM peers p LEFT JOIN records r ON r.id = p.unit_id ORDER BY p.installation",
         )?;
         let rows = stmt.query_map([], |r| {
             let key: Vec<u8> = r.get(3)?;
             let role: String = r.get(2)?;
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, role, key, r.get::<_, String>(4)?, r.get::<_, Option<String>>(5)?))
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, role, key, r.get::<_, String>(4)?, r.get::<_, Option<String>>(5)?, r.get::<_, Option<String>>(6)?))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (installation, unit_id, role, key, unit_name, revoked_at) = row?;
+            let (installation, unit_id, role, key, unit_name, revoked_at, last_contact) = row?;
             let fingerprint = keys::public_from_bytes(&key).map(|k| keys::fingerprint(&k)).unwrap_or_default();
             let role = if role == "upper" { Role::Upper } else { Role::Lower };
-            out.push(Peer { installation, unit_id, unit_name, role, fingerprint, revoked_at });
+            out.push(Peer { installation, unit_id, unit_name, role, fingerprint, revoked_at, last_contact });
         }
         Ok(out)
     }
@@ -158,6 +160,13 @@ impl Store {
             .query_row("SELECT head FROM origin_heads WHERE origin = ?1", [origin], |r| r.get(0))
             .optional()?
             .unwrap_or(0))
+    }
+
+    /// A bundle or receipt of `peer`'s own was just taken here.
+    pub(crate) fn note_contact(&self, peer: &str) -> Result<()> {
+        let now = crate::clock::rfc3339(crate::clock::now_utc());
+        self.conn().execute("UPDATE peers SET last_contact = ?2 WHERE installation = ?1", params![peer, now])?;
+        Ok(())
     }
 
     pub(crate) fn note_sync_event(&self, what: &str, detail: &serde_json::Value) -> Result<()> {

@@ -161,6 +161,7 @@ impl Store {
             })?;
             crate::pause::point("receipt.applied");
             self.note_sync_event("receipt", &serde_json::json!({"from": r.from, "origins": moved}))?;
+            self.note_contact(&r.from)?;
         }
         Ok(ImportReport {
             file: name.to_string(),

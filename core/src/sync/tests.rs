@@ -78,6 +78,7 @@ fn two_communes_go_up_in_either_order_and_receipts_empty_their_outboxes() {
     let preview = p.store.import_file(&fa[0], true).unwrap();
     assert_eq!((preview.status.clone(), preview.new_changes, preview.already), (ImportStatus::Applied, 7, 0));
     assert!(dump(&p.store) == untouched, "a dry run wrote something");
+    assert!(p.store.peers().unwrap().iter().all(|peer| peer.last_contact.is_none()), "a preview is no contact");
     for f in fb.iter().chain(&fa) {
         let r = p.store.import_file(f, false).unwrap();
         assert_eq!(r.status, ImportStatus::Applied);
@@ -85,6 +86,8 @@ fn two_communes_go_up_in_either_order_and_receipts_empty_their_outboxes() {
     let mut q = crate::ListQuery::new(Kind::Event);
     q.unit_id = Some(p.store.require_installation().unwrap().unit_id);
     assert_eq!(p.store.list(&q).unwrap().total, 8, "the province holds both communes' events");
+    // Each commune was heard from (the Connect screen's "last contact").
+    assert!(p.store.peers().unwrap().iter().all(|peer| peer.last_contact.is_some()), "{:?}", p.store.peers().unwrap());
 
     let before = dump(&p.store);
     for f in fa.iter().chain(&fb) {
@@ -99,6 +102,7 @@ fn two_communes_go_up_in_either_order_and_receipts_empty_their_outboxes() {
         let r = c.store.import_file(&receipt, false).unwrap();
         assert!(matches!(r.status, ImportStatus::Receipt { .. }));
         assert!(c.store.outbox().unwrap().is_empty(), "a receipt empties the outbox");
+        assert!(c.store.peers().unwrap().iter().all(|peer| peer.last_contact.is_some()), "the receipt is contact with the province");
         assert!(export(&mut c.store, &stick.join("again"), 1000).is_empty());
     }
     assert!(p.store.check().unwrap().is_empty(), "{:?}", p.store.check().unwrap());

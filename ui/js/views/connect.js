@@ -160,7 +160,7 @@ export async function readInto(picker, list, app, cardOptions) {
 }
 
 const CONTACT_KEYS = {
-  export: 'connect.contact.export', receipt: 'connect.contact.receipt', receipt_written: 'connect.contact.receipt_written', enrolled: 'connect.contact.enrolled',
+  received: 'connect.contact.received', export: 'connect.contact.export', receipt: 'connect.contact.receipt', receipt_written: 'connect.contact.receipt_written', enrolled: 'connect.contact.enrolled',
 };
 
 /** The day (Vietnam's) of an RFC 3339 time: "dd/mm/yyyy". */
