@@ -93,7 +93,7 @@ pub fn export(store: &mut Store, out: &Path, to: Option<String>, max_changes: us
 pub fn import(store: &mut Store, files: &[PathBuf], dry_run: bool, receipt_out: Option<&Path>, lang: Lang) -> Result<(), Error> {
     let vi = lang == Lang::Vi;
     let mut refused = 0;
-    let mut senders = Vec::new();
+    let mut senders: Vec<(String, Vec<String>)> = Vec::new();
     // The database as it was before these files, kept (and checked) first; a rehearsal changes nothing.
     if !dry_run && store.installation()?.is_some() {
         if let Some(b) = store.backup_before_import()? {
@@ -116,11 +116,12 @@ pub fn import(store: &mut Store, files: &[PathBuf], dry_run: bool, receipt_out: 
                 };
                 let prefix = if dry_run { if vi { "(thử) " } else { "(dry run) " } } else { "" };
                 println!("{}: {prefix}{what}", f.display());
-                // Each sender's receipt answers the last of its bundles taken here.
-                if let (Some(s), ImportStatus::Applied | ImportStatus::AlreadyApplied) = (r.sender, &r.status) {
+                // Each sender's receipt answers every bundle of it taken here.
+                if let (Some(s), ImportStatus::Applied | ImportStatus::AlreadyApplied | ImportStatus::Held { .. }) = (r.sender, &r.status) {
+                    let taken: Vec<String> = r.bundle_id.into_iter().collect();
                     match senders.iter_mut().find(|(x, _)| *x == s) {
-                        Some(entry) => entry.1 = r.bundle_id,
-                        None => senders.push((s, r.bundle_id)),
+                        Some(entry) => entry.1.extend(taken),
+                        None => senders.push((s, taken)),
                     }
                 }
             }
@@ -131,8 +132,8 @@ pub fn import(store: &mut Store, files: &[PathBuf], dry_run: bool, receipt_out: 
         }
     }
     if let (Some(dir), false) = (receipt_out, dry_run) {
-        for (s, last) in senders {
-            let path = store.write_receipt(dir, &s, last.as_deref())?;
+        for (s, taken) in senders {
+            let path = store.write_receipt(dir, &s, &taken)?;
             println!("{}: {}", if vi { "biên nhận" } else { "receipt" }, path.display());
         }
     }

@@ -173,7 +173,7 @@ fn check_copy(path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn flush(path: &Path) -> Result<()> {
+pub(crate) fn flush(path: &Path) -> Result<()> {
     std::fs::File::open(path)
         .and_then(|f| f.sync_all())
         .map_err(|e| Error::Io { path: path.display().to_string(), source: e })

@@ -68,6 +68,8 @@ pub enum RestoreProblem {
     OtherUnit { backup: String },
     /// A backup of another laptop of this same unit.
     OtherInstallation,
+    /// The database is open in another program (the window) that would go on writing to the old file.
+    InUse,
 }
 
 /// Why a file from another installation was refused. `line` is 1-based in the file.

@@ -239,6 +239,10 @@ fn restore_problem_text(p: &crate::error::RestoreProblem, lang: Lang) -> String 
             if vi { format!("đây là bản sao lưu của đơn vị khác ({backup})") }
             else { format!("this is a backup of another unit ({backup})") }
         }
+        P::InUse => {
+            if vi { "dữ liệu đang mở ở chương trình khác (cửa sổ Sổ tay?); hãy đóng lại rồi khôi phục".into() }
+            else { "the data is open in another program (the Sotay window?); close it, then restore".into() }
+        }
         P::OtherInstallation => {
             if vi { "đây là bản sao lưu của một máy khác của đơn vị; mỗi máy chỉ khôi phục bản sao lưu của chính nó (máy mới: khôi phục khi chưa thiết lập đơn vị)".into() }
             else { "this is a backup of another laptop of the unit; each laptop restores only its own backups (a new laptop: restore before setting up a unit)".into() }

@@ -52,14 +52,21 @@ pub fn restore(db: &Path, file: &Path) -> Result<Restored> {
     let current = current_installation(db)?;
     // The copy is made and checked beside the database, so that the final rename stays on one disk.
     let part = sibling(db, ".restore.part");
-    let _ = std::fs::remove_file(&part);
+    // A restore cut short may have left its copy, and SQLite's files beside it (a hot journal would be
+    // rolled back into the next copy).
+    let leftovers = || {
+        for suffix in ["", "-journal", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(sibling(&part, suffix));
+        }
+    };
+    leftovers();
     std::fs::copy(file, &part).map_err(|e| Error::Io { path: file.display().to_string(), source: e })?;
     let done = (|| -> Result<Restored> {
         let info = read_backup(&part).map_err(|e| rename_file(e, file))?;
         let info = BackupInfo { file: file.to_path_buf(), ..info };
         accept_for(&info, current.as_ref(), file)?;
         crate::sync::mark_restored(&part)?;
-        flush(&part)?;
+        crate::backup::flush(&part)?;
         // The database as it is now, kept: a restore can itself be undone.
         let previous = if db.exists() {
             let store = Store::open(db)?;
@@ -71,24 +78,23 @@ pub fn restore(db: &Path, file: &Path) -> Result<Restored> {
             None
         };
         crate::pause::point("restore.backed_up");
-        // The old log must not be replayed into the restored file.
-        for ext in ["-wal", "-shm"] {
-            let side = sibling(db, ext);
-            if side.exists() {
-                std::fs::remove_file(&side).map_err(|e| Error::Io { path: side.display().to_string(), source: e })?;
-            }
+        // Our last connection is closed, so SQLite has folded its log back and removed it. A log still
+        // there belongs to another program with the database open (the window, while `sotay restore`
+        // runs): replacing the file under it would lose what it writes next.
+        if sibling(db, "-wal").exists() {
+            return Err(refused(file, RestoreProblem::InUse));
         }
+        let _ = std::fs::remove_file(sibling(db, "-shm"));
         std::fs::rename(&part, db).map_err(|e| Error::Io { path: db.display().to_string(), source: e })?;
         crate::backup::flush_dir(db.parent().unwrap_or(Path::new(".")));
         Ok(Restored { info, previous })
     })();
     if done.is_err() {
-        let _ = std::fs::remove_file(&part);
+        leftovers();
     }
-    let restored = done?;
-    // Opened once: an older backup is brought up to this version's schema now (with its own backup).
-    Store::open(db)?;
-    Ok(restored)
+    // An older backup is brought up to this version's schema when the database is next opened (with a
+    // backup of its own first).
+    done
 }
 
 /// `db` with `suffix` added to its file name.
@@ -96,10 +102,6 @@ fn sibling(db: &Path, suffix: &str) -> PathBuf {
     let mut s = db.as_os_str().to_owned();
     s.push(suffix);
     PathBuf::from(s)
-}
-
-fn flush(path: &Path) -> Result<()> {
-    std::fs::File::open(path).and_then(|f| f.sync_all()).map_err(|e| Error::Io { path: path.display().to_string(), source: e })
 }
 
 /// A refusal found on the working copy names the file the officer chose.
@@ -149,7 +151,7 @@ fn read_backup(file: &Path) -> Result<BackupInfo> {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
         .optional()
-        .unwrap_or(None);
+        .unwrap_or(None); // no installation table: not Sotay's
     let Some((installation, unit_id, own_changes)) = inst.filter(|_| schema >= 1) else {
         return Err(refused(file, RestoreProblem::NotSotay));
     };
@@ -283,5 +285,21 @@ mod tests {
         assert!(r.previous.is_none());
         let restored = Store::open(&new_db).unwrap();
         assert_eq!(restored.identity().unwrap().fingerprint, s.identity().unwrap().fingerprint, "the key comes along");
+    }
+
+    #[test]
+    fn a_database_open_in_another_program_is_not_replaced_under_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("sotay.db");
+        let mut s = commune(&db);
+        let b = s.backup_into(&dir.path().join("usb"), Reason::Manual).unwrap();
+        log(&mut s, "Buổi ghi trong cửa sổ đang mở");
+        // `s` stays open, as the window would while `sotay restore` runs.
+        let e = restore(&db, &b.path).unwrap_err();
+        assert!(matches!(e, Error::RestoreRefused { reason: RestoreProblem::InUse, .. }), "{e:?}");
+        assert!(!sibling(&db, ".restore.part").exists());
+        log(&mut s, "Buổi ghi sau đó");
+        drop(s);
+        assert_eq!(titles(&db), vec!["Buổi ghi sau đó", "Buổi ghi trong cửa sổ đang mở"]);
     }
 }

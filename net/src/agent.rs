@@ -105,6 +105,8 @@ fn waiting_for(store: &Store, hub: &str) -> Result<i64, NetError> {
 
 fn pull_all(store: &mut Store, client: &mut HubClient, hub: &str, report: &mut SyncReport) -> Result<(), NetError> {
     let before = store.origin_heads()?;
+    // The same ranges twice in a row: our receipt did not move the hub on, and pulling again would not.
+    let mut last_ranges = None;
     for _ in 0..MAX_ROUNDS {
         let a = client.post(store, proto::PULL, Bytes::new())?;
         if a.status == StatusCode::NO_CONTENT {
@@ -113,6 +115,11 @@ fn pull_all(store: &mut Store, client: &mut HubClient, hub: &str, report: &mut S
         if a.status != StatusCode::OK {
             return Err(refusal(&a));
         }
+        let ranges = sotay_core::sync::bundle::peek_header_bytes(&a.body).map(|h| h.ranges);
+        if ranges.is_some() && ranges == last_ranges {
+            return Err(NetError::NoProgress);
+        }
+        last_ranges = ranges;
         let r = store.import_bytes("(qua mạng — hub)", &a.body, false)?;
         if let ImportStatus::Held { .. } = r.status {
             // Cannot happen with one hub sending in order; stop rather than pull the same again.

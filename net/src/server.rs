@@ -260,7 +260,8 @@ async fn push(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> R
     // Checked in full and kept in the inbox; the applier applies it (see sotay_core::sync inbox).
     let result = blocking(&hub, move |store| {
         let report = store.accept_bundle(&format!("(push from {who})"), &body)?;
-        let receipt = store.receipt_answering(&who, report.bundle_id.as_deref())?;
+        let pushed: Vec<String> = report.bundle_id.iter().cloned().collect();
+        let receipt = store.receipt_answering(&who, &pushed)?;
         Ok((report, receipt))
     })
     .await;

@@ -114,7 +114,7 @@ pub fn start(db_path: PathBuf, notify: impl Fn(&AgentStatus) + Send + 'static) -
 type Update<'a> = &'a dyn Fn(&dyn Fn(&mut AgentStatus));
 
 fn round(db_path: &Path, backoff: &mut Backoff, update: Update<'_>) -> Duration {
-    let Ok(_gate) = GATE.lock() else { return interval() };
+    let _gate = GATE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let Ok(mut store) = Store::open(db_path) else {
         return interval();
     };

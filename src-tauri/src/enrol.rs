@@ -41,6 +41,10 @@ fn read(path: &Path, lang: Lang) -> Result<Enrolment, WireError> {
             format!("The file «{name}» is not a Sotay connection file.")
         }, Some("file"))
     };
+    // A connection file is a few kilobytes: anything far larger is no such file, and is not read whole.
+    if std::fs::metadata(path).map(|m| m.len() > MAX_FILE).unwrap_or(false) {
+        return Err(wrong());
+    }
     let text = std::fs::read(path).map_err(|e| {
         error("io", if lang == Lang::Vi { format!("Không đọc được tệp «{name}»: {e}") } else { format!("The file «{name}» could not be read: {e}") }, Some("file"))
     })?;
@@ -99,6 +103,11 @@ fn preview(store: &Store, path: &Path, e: &Enrolment, lang: Lang) -> Value {
     let verdict = match not_a_peer(store, e, lang) {
         Ok(Some(refused)) => Err(refused),
         Ok(None) if store.installation().ok().flatten().is_none() => return out,
+        // A revoked laptop's file (or its key under another id) is shown as refused before any tick.
+        Ok(None) if store.enrolment_revoked(e).unwrap_or(false) => {
+            let name = e.unit["name"].as_str().unwrap_or_default().to_string();
+            Err(WireError::from_core(&sotay_core::Error::invalid("file", sotay_core::Problem::RevokedKey(name)), lang))
+        }
         Ok(None) => store.enrolment_role(e).map_err(|err| WireError::from_core(&err, lang)),
         Err(err) => Err(WireError::from_core(&err, lang)),
     };
@@ -108,6 +117,9 @@ fn preview(store: &Store, path: &Path, e: &Enrolment, lang: Lang) -> Value {
     }
     out
 }
+
+/// Larger than any connection file (a unit record and a key: a few kilobytes).
+const MAX_FILE: u64 = 256 * 1024;
 
 /// The enrolment files a folder (a stick) holds: every `.json` but the sync bundles and receipts.
 fn candidates(dir: &Path, lang: Lang) -> Result<Vec<PathBuf>, WireError> {

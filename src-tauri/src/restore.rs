@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use serde_json::{json, Value};
-use sotay_core::{Lang, Store};
+use sotay_core::Store;
 use tauri::State;
 
 use crate::{AppState, WireError};
@@ -39,12 +39,13 @@ pub fn restore_backup(state: State<'_, AppState>, path: String) -> Result<Value,
     let file = PathBuf::from(path.trim());
     let lang = state.lang();
     // No sync round may hold the file while it is replaced.
-    let _agent = crate::agent::GATE.lock().map_err(|_| WireError::internal("sync gate poisoned"))?;
+    // The gate guards nothing but its turn: a sync round that panicked leaves it usable.
+    let _agent = crate::agent::GATE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut guard = state.store.lock().map_err(|_| WireError::internal("store lock poisoned"))?;
     // The window's own connection is closed first: on Windows an open file cannot be replaced.
     *guard = Err(WireError::internal("restoring"));
     let done = sotay_core::restore::restore(&state.db_path, &file);
-    *guard = Store::open(&state.db_path).map_err(|e| WireError::from_core(&e, Lang::Vi));
+    *guard = Store::open(&state.db_path).map_err(|e| WireError::from_core(&e, lang));
     let restored = done.map_err(|e| WireError::from_core(&e, lang))?;
     Ok(serde_json::to_value(restored).unwrap_or_default())
 }

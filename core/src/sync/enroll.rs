@@ -150,7 +150,7 @@ impl Store {
         let mine = self.get(Kind::Unit, &inst.unit_id)?;
         let my_parent = mine["parent_id"].as_str().map(str::to_string);
         let role = self.enrolment_role(e)?;
-        if self.is_revoked(&e.installation) {
+        if self.enrolment_revoked(e)? {
             let name = e.unit["name"].as_str().unwrap_or_default().to_string();
             return Err(Error::invalid("file", crate::Problem::RevokedKey(name)));
         }

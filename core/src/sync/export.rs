@@ -59,8 +59,13 @@ impl Store {
     fn export_peer(&self, to: Option<&str>) -> Result<Peer> {
         let peers = self.peers()?;
         match to {
-            Some(id) => peers.into_iter().find(|p| p.installation == id).ok_or_else(|| Error::NotFound { kind: "peer".into(), id: id.into() }),
-            None => peers.into_iter().find(|p| p.role == Role::Upper).ok_or(Error::NoUpperPeer),
+            Some(id) => match peers.into_iter().find(|p| p.installation == id) {
+                // Nothing goes to a revoked laptop: whoever has it now is not the unit.
+                Some(p) if p.revoked_at.is_some() => Err(Error::invalid("peer", crate::Problem::RevokedKey(p.unit_name))),
+                Some(p) => Ok(p),
+                None => Err(Error::NotFound { kind: "peer".into(), id: id.into() }),
+            },
+            None => peers.into_iter().find(|p| p.role == Role::Upper && p.revoked_at.is_none()).ok_or(Error::NoUpperPeer),
         }
     }
 
@@ -75,9 +80,10 @@ impl Store {
              WHERE p.role = ?1 ORDER BY h.origin",
         )?;
         origins.extend(stmt.query_map([via_role], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?);
-        // After a restore, this installation's own changes wait until the upper level says what it holds
-        // (sync/restored.rs).
-        let held = peer.role == Role::Upper && self.restored_at()?.is_some();
+        // After a restore, this installation's own changes wait — for every peer — until the upper level
+        // says what it holds (sync/restored.rs): below, too, they would go under numbers the lost laptop
+        // may have used.
+        let held = self.restored_at()?.is_some();
         let mut out = Vec::new();
         for origin in origins {
             if origin == peer.installation || (held && origin == inst.origin) {

@@ -50,8 +50,8 @@ impl Store {
     pub fn import_folder(&mut self, dir: &Path, dry_run: bool, lang: Lang, progress: &mut dyn FnMut(usize, usize)) -> Result<FolderImport> {
         let me = self.require_installation()?.origin;
         let mut out = FolderImport { files: Vec::new(), receipts_written: Vec::new(), backup: None };
-        // Each sender of a bundle here, with the last of its bundles taken: its receipt answers that one.
-        let mut senders: Vec<(String, Option<String>)> = Vec::new();
+        // Each sender of a bundle here, with every bundle of it taken: its receipt answers them.
+        let mut senders: Vec<(String, Vec<String>)> = Vec::new();
         let files = sync_files(dir)?;
         let total = files.len();
         // The database as it was before the stick, kept (and checked) first.
@@ -73,9 +73,10 @@ impl Store {
             match self.import_file(&f, dry_run) {
                 Ok(r) => {
                     if let (Some(s), false) = (&r.sender, matches!(r.status, super::ImportStatus::Receipt { .. })) {
+                        let taken: Vec<String> = r.bundle_id.iter().cloned().collect();
                         match senders.iter_mut().find(|(x, _)| x == s) {
-                            Some(entry) => entry.1 = r.bundle_id.clone(),
-                            None => senders.push((s.clone(), r.bundle_id.clone())),
+                            Some(entry) => entry.1.extend(taken),
+                            None => senders.push((s.clone(), taken)),
                         }
                     }
                     out.files.push(FileOutcome { file: name, report: Some(r), refused: None });
@@ -91,8 +92,8 @@ impl Store {
             }
         }
         if !dry_run {
-            for (s, last) in senders {
-                out.receipts_written.push(self.write_receipt(dir, &s, last.as_deref())?.display().to_string());
+            for (s, taken) in senders {
+                out.receipts_written.push(self.write_receipt(dir, &s, &taken)?.display().to_string());
             }
         }
         Ok(out)

@@ -12,8 +12,9 @@ use crate::error::{Error, Refusal, Result};
 use crate::store::{new_id, Store};
 
 pub const FORMAT: &str = "sotay-receipt";
-/// Version 2 added `answers` (the bundle a receipt answers), which a restored installation needs to
-/// tell a fresh receipt from an old one. A version-2 reader reads version 1.
+/// Version 2 added `answers` (the bundles a receipt answers), which a restored installation needs to
+/// tell a fresh receipt from an old one. A version-2 reader reads version 1; a receipt that answers no
+/// bundle is written as version 1, which older Sotays still read.
 pub const VERSION: i64 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -34,20 +35,20 @@ pub struct Receipt {
     pub from: String,
     pub to: String,
     pub heads: Vec<Held>,
-    /// The bundle of `to` whose import this receipt follows, if it follows one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub answers: Option<String>,
+    /// The bundles of `to` whose import this receipt follows (every one taken in that import).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<String>,
     pub signature: String,
 }
 
 impl Store {
     /// A signed receipt for `peer`: every origin that peer has brought here, with its head.
     pub fn receipt_for(&self, peer: &str) -> Result<Receipt> {
-        self.receipt_answering(peer, None)
+        self.receipt_answering(peer, &[])
     }
 
-    /// The receipt for `peer` written right after taking its bundle `answers`.
-    pub fn receipt_answering(&self, peer: &str, answers: Option<&str>) -> Result<Receipt> {
+    /// The receipt for `peer` written right after taking its bundles `answers`.
+    pub fn receipt_answering(&self, peer: &str, answers: &[String]) -> Result<Receipt> {
         let inst = self.require_installation()?;
         // What is applied, and what the inbox holds checked and kept (applied in the background).
         let mut stmt = self.conn().prepare(
@@ -60,12 +61,12 @@ impl Store {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut receipt = Receipt {
             format: FORMAT.into(),
-            version: VERSION,
+            version: if answers.is_empty() { 1 } else { VERSION },
             receipt_id: new_id(),
             from: inst.origin,
             to: peer.to_string(),
             heads,
-            answers: answers.map(str::to_string),
+            answers: answers.to_vec(),
             signature: String::new(),
         };
         receipt.signature = keys::sign(&self.signing_key()?, &super::signed_part(&receipt));
@@ -73,7 +74,7 @@ impl Store {
     }
 
     /// Writes the receipt for `peer` into `dir` (temporary name, flushed, renamed).
-    pub fn write_receipt(&self, dir: &Path, peer: &str, answers: Option<&str>) -> Result<PathBuf> {
+    pub fn write_receipt(&self, dir: &Path, peer: &str, answers: &[String]) -> Result<PathBuf> {
         let receipt = self.receipt_answering(peer, answers)?;
         // Named for its addressee, so that on a shared stick each installation picks its own.
         let path = dir.join(format!("sotay-receipt-for-{}-{}.json", receipt.to, receipt.receipt_id));
@@ -139,14 +140,16 @@ impl Store {
         if !dry_run {
             // After a restore, only a receipt answering a bundle sent since says where this origin stands.
             let held = self.restored_at()?.is_some();
-            let fresh = held && self.is_fresh_answer(&r.from, r.answers.as_deref())?;
+            let fresh = held && self.is_fresh_answer(&r.from, &r.answers)?;
+            let from_upper = self.peers()?.iter().any(|p| p.installation == r.from && p.role == super::Role::Upper);
             self.with_tx(|tx| {
                 if fresh {
                     let upper_head = r.heads.iter().find(|h| h.origin == inst.origin).map_or(0, |h| h.to);
                     super::restored::end_hold(tx, &inst.origin, &r.from, upper_head)?;
                 }
                 for h in &r.heads {
-                    if held && h.origin == inst.origin {
+                    // While held, the upper level's word on this origin counts only when fresh (above).
+                    if held && from_upper && h.origin == inst.origin {
                         continue;
                     }
                     let n = tx.execute(

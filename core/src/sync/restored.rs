@@ -24,15 +24,26 @@ const RESTORED_AT: &str = "sync.restored_at_seq";
 const PROBES: &str = "sync.restore_probes";
 /// Above any sequence number a log reaches: the renumbering moves rows out of the way through here.
 const ASIDE: i64 = 1 << 50;
+/// How far a restored installation's Lamport clock moves ahead: more than any laptop counts in its life,
+/// and small enough that many restores stay exact in a JSON number.
+const LAMPORT_JUMP: i64 = 1 << 32;
 
 /// Marks the database file at `path` (a copy about to replace the database) as restored at its own
-/// log's head. A mark already there (a backup taken while held) is kept: its number is the older one.
+/// log's head, when it has an upper level to ask (with none, no one else holds its numbers above B but
+/// its lower peers — docs/bundle-format.md). A mark already there (a backup taken while held) is kept:
+/// its number is the older one. Its Lamport clock jumps far ahead, so that an edit made after the
+/// restore outranks any the lost laptop made after the backup with the same clock values.
 pub(crate) fn mark_restored(path: &Path) -> Result<()> {
     let conn = Connection::open(path)?;
-    let head: i64 = conn.query_row("SELECT last_seq FROM installation WHERE singleton = 1", [], |r| r.get(0))?;
-    conn.execute("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING", params![RESTORED_AT, head.to_string()])?;
+    let upper: i64 = conn.query_row("SELECT count(*) FROM peers WHERE role = 'upper' AND revoked_at IS NULL", [], |r| r.get(0))?;
+    if upper > 0 {
+        let head: i64 = conn.query_row("SELECT last_seq FROM installation WHERE singleton = 1", [], |r| r.get(0))?;
+        conn.execute("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING", params![RESTORED_AT, head.to_string()])?;
+    }
     // Probes of an earlier hold could be answered by receipts older than this restore.
     conn.execute("DELETE FROM settings WHERE key = ?1", [PROBES])?;
+    conn.execute("UPDATE installation SET lamport = lamport + ?1", [LAMPORT_JUMP])?;
+    conn.close().map_err(|(_, e)| e)?;
     Ok(())
 }
 
@@ -56,9 +67,10 @@ impl Store {
     }
 
     /// Whether a receipt from `peer` answering `answers` tells where the upper level stands now.
-    pub(crate) fn is_fresh_answer(&self, peer: &str, answers: Option<&str>) -> Result<bool> {
+    pub(crate) fn is_fresh_answer(&self, peer: &str, answers: &[String]) -> Result<bool> {
         let upper = self.peers()?.into_iter().any(|p| p.installation == peer && p.role == super::Role::Upper);
-        Ok(upper && answers.is_some_and(|a| self.probes().map(|p| p.iter().any(|x| x == a)).unwrap_or(false)))
+        let probes = self.probes()?;
+        Ok(upper && answers.iter().any(|a| probes.contains(a)))
     }
 }
 
@@ -178,5 +190,55 @@ mod tests {
         assert_eq!(a.restored_at().unwrap(), held, "an old receipt tells nothing of now");
         log_events(&mut a, 1, "sau");
         assert!(a.outbox().unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_edit_after_the_restore_outranks_the_lost_laptops_edit_of_the_same_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut p, a, _) = world(dir.path());
+        let a_path = a.store.path().unwrap().to_path_buf();
+        let mut a = a.store;
+        let stick = dir.path().join("stick");
+        let ev = a.create(Kind::Event, &serde_json::json!({"title": "Sinh hoạt chi đoàn", "start_at": "2026-11-20T08:00"})).unwrap();
+        let id = ev["id"].as_str().unwrap().to_string();
+        trip(&mut a, &mut p.store, &stick);
+        let backup = a.backup_into(&dir.path().join("usb"), Reason::Manual).unwrap();
+        // The lost laptop renames it and sends that up.
+        let mut body = a.get(Kind::Event, &id).unwrap();
+        body["title"] = "Tên do máy bị mất đặt".into();
+        a.update(Kind::Event, &id, &body).unwrap();
+        trip(&mut a, &mut p.store, &stick);
+        drop(a);
+        crate::restore::restore(&a_path, &backup.path).unwrap();
+        let mut a = Store::open(&a_path).unwrap();
+        let mut body = a.get(Kind::Event, &id).unwrap();
+        body["title"] = "Tên đặt sau khi khôi phục".into();
+        a.update(Kind::Event, &id, &body).unwrap();
+        trip(&mut a, &mut p.store, &stick);
+        trip(&mut a, &mut p.store, &stick);
+        assert_eq!(p.store.get(Kind::Event, &id).unwrap()["title"], "Tên đặt sau khi khôi phục", "the province keeps the later edit");
+        assert_eq!(a.get(Kind::Event, &id).unwrap()["title"], "Tên đặt sau khi khôi phục");
+        assert_eq!(p.store.check().unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_restored_province_with_no_upper_level_is_not_held_and_its_communes_receipts_still_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let (p, mut a, _) = world(dir.path());
+        let p_path = p.store.path().unwrap().to_path_buf();
+        let backup = p.store.backup_into(&dir.path().join("usb"), Reason::Manual).unwrap();
+        drop(p);
+        crate::restore::restore(&p_path, &backup.path).unwrap();
+        let mut p = Store::open(&p_path).unwrap();
+        assert_eq!(p.restored_at().unwrap(), None, "no one above to ask: no hold");
+        // A plan made after the restore goes down, and the commune's receipt clears it.
+        p.create(Kind::Plan, &serde_json::json!({"title": "Kế hoạch sau khôi phục", "start_on": "2026-12-01"})).unwrap();
+        let a_id = a.store.identity().unwrap().installation;
+        let down = dir.path().join("down");
+        let sent = p.export(&down, &crate::sync::ExportOptions { to: Some(a_id.clone()), max_changes: 1000 }, &mut |_| {}).unwrap();
+        assert!(sent.changes > 0);
+        a.store.import_folder(&down, false, Lang::Vi, &mut |_, _| {}).unwrap();
+        p.import_folder(&down, false, Lang::Vi, &mut |_, _| {}).unwrap();
+        assert!(p.outbox().unwrap().iter().all(|w| w.peer != a_id), "{:?}", p.outbox().unwrap());
     }
 }

@@ -82,6 +82,18 @@ impl Store {
     pub fn is_revoked(&self, installation: &str) -> bool {
         self.revoked_after(installation).ok().flatten().is_some()
     }
+
+    /// Whether an enrolment file names a revoked installation, or carries a revoked key under another
+    /// installation id (whoever holds a lost laptop holds its key).
+    pub fn enrolment_revoked(&self, e: &super::Enrolment) -> Result<bool> {
+        let key = super::keys::from_b64(&e.public_key).unwrap_or_default();
+        let n: i64 = self.conn().query_row(
+            "SELECT count(*) FROM peers WHERE revoked_at IS NOT NULL AND (installation = ?1 OR public_key = ?2)",
+            rusqlite::params![e.installation, key],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
+    }
 }
 
 #[cfg(test)]
@@ -121,5 +133,21 @@ mod tests {
             other => panic!("expected a refusal for the revoked origin, got {other:?}"),
         }
         assert_eq!(p.store.check().unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_revoked_key_cannot_come_back_under_another_installation_id_and_nothing_is_exported_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut p, a, _) = world(dir.path());
+        let lost = a.store.identity().unwrap();
+        p.store.revoke(&lost.installation).unwrap();
+        let mut again = a.store.enrolment().unwrap();
+        again.installation = crate::store::new_id();
+        let e = p.store.enroll(&again).unwrap_err();
+        assert!(matches!(e, Error::Invalid { problem: crate::Problem::RevokedKey(_), .. }), "{e:?}");
+        assert!(p.store.peers().unwrap().iter().all(|peer| peer.installation != again.installation));
+        let opts = crate::sync::ExportOptions { to: Some(lost.installation.clone()), max_changes: 100 };
+        let e = p.store.export(&dir.path().join("down"), &opts, &mut |_| {}).unwrap_err();
+        assert!(matches!(e, Error::Invalid { problem: crate::Problem::RevokedKey(_), .. }), "{e:?}");
     }
 }

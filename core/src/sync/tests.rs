@@ -98,7 +98,7 @@ fn two_communes_go_up_in_either_order_and_receipts_empty_their_outboxes() {
     for c in [&mut a, &mut b] {
         assert!(!c.store.outbox().unwrap().is_empty());
         let me = c.store.identity().unwrap().installation;
-        let receipt = p.store.write_receipt(&stick, &me, None).unwrap();
+        let receipt = p.store.write_receipt(&stick, &me, &[]).unwrap();
         let r = c.store.import_file(&receipt, false).unwrap();
         assert!(matches!(r.status, ImportStatus::Receipt { .. }));
         assert!(c.store.outbox().unwrap().is_empty(), "a receipt empties the outbox");
@@ -516,7 +516,7 @@ fn plans_come_down_read_only_and_the_province_keeps_its_other_records() {
     a.store.create(Kind::Event, &json!({"title": "Buổi theo kế hoạch tỉnh", "start_at": "2026-10-05T08:00", "plan_id": plan_id})).unwrap();
 
     // The commune's receipt clears what waited for it at the province.
-    let receipt = a.store.write_receipt(&dir.path().join("down"), &p.store.identity().unwrap().installation, None).unwrap();
+    let receipt = a.store.write_receipt(&dir.path().join("down"), &p.store.identity().unwrap().installation, &[]).unwrap();
     assert!(p.store.outbox().unwrap().iter().any(|w| w.peer == a_inst));
     p.store.import_file(&receipt, false).unwrap();
     assert!(!p.store.outbox().unwrap().iter().any(|w| w.peer == a_inst));
@@ -667,7 +667,7 @@ fn plans_sent_down_between_other_records_leave_a_whole_log_below_and_a_real_gap_
         let r = a.store.import_file(&f, false).unwrap();
         assert!(matches!(r.status, ImportStatus::Applied | ImportStatus::AlreadyApplied), "{r:?}");
     }
-    let receipt = a.store.write_receipt(&dir.path().join("r"), &p_origin, None).unwrap();
+    let receipt = a.store.write_receipt(&dir.path().join("r"), &p_origin, &[]).unwrap();
     p.store.import_file(&receipt, false).unwrap();
     let third_plan = province_work(&mut p.store, 3);
     for f in export_to(&mut p.store, &a_inst, &dir.path().join("d3"), 1000) {

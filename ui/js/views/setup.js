@@ -149,7 +149,7 @@ export function render(root, params, app, restore) {
       h('div', { class: 'setup-others' },
         joinCard,
         // A new laptop in place of a broken or lost one: the old laptop's backup brings everything back.
-        restoreCard(app, () => done()),
+        restoreCard(app, () => done('#/dashboard')),
         h('section', { class: 'setup-demo card' },
           h('h2', { class: 'setup-choice-h', text: t('setup.demo_title') }),
           demo,
