@@ -154,9 +154,11 @@ fn bad_requests_are_refused_nothing_is_stored_and_the_hub_keeps_serving() {
     let addr = start_hub(&p, HubLimits { max_body: 64 << 10, ..HubLimits::default() });
     let url = format!("https://{addr}");
     let mut c = HubClient::connect(&url, &pin, quick()).unwrap();
-    let (sa, sb, sx) = (open(&a), open(&b), open(&stranger));
-    let bundle_b = sb.next_bundle(&sb.upper_hub().unwrap().unwrap().installation, 100).unwrap().unwrap().bytes;
-    let bundle_a = sa.next_bundle(&sa.upper_hub().unwrap().unwrap().installation, 100).unwrap().unwrap().bytes;
+    let (mut sa, mut sb, sx) = (open(&a), open(&b), open(&stranger));
+    let upper_b = sb.upper_hub().unwrap().unwrap().installation;
+    let bundle_b = sb.next_bundle(&upper_b, 100).unwrap().unwrap().bytes;
+    let upper_a = sa.upper_hub().unwrap().unwrap().installation;
+    let bundle_a = sa.next_bundle(&upper_a, 100).unwrap().unwrap().bytes;
 
     // Unsigned garbage.
     let (ans, _) = c.exchange("POST", proto::PUSH, Bytes::from_static(b"\x00\xffnot json"), vec![]).unwrap();
@@ -390,7 +392,7 @@ fn the_receipt_endpoint_takes_receipts_only_and_only_the_callers_own() {
     let before = dump(&p);
     let addr = start_hub(&p, HubLimits::default());
     let mut c = HubClient::connect(&format!("https://{addr}"), &pin, quick()).unwrap();
-    let (sa, sb) = (open(&a), open(&b));
+    let (mut sa, sb) = (open(&a), open(&b));
     let hub = sa.upper_hub().unwrap().unwrap().installation;
     let bundle = sa.next_bundle(&hub, 100).unwrap().unwrap().bytes;
 
