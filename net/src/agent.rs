@@ -82,7 +82,7 @@ fn push_all(store: &mut Store, client: &mut HubClient, hub: &str, report: &mut S
         }
         let answer: PushAnswer = serde_json::from_slice(&a.body).map_err(|e| NetError::Protocol(e.to_string()))?;
         let receipt = serde_json::to_vec(&answer.receipt).map_err(|e| NetError::Protocol(e.to_string()))?;
-        store.import_bytes("(qua mạng — biên nhận)", &receipt, false)?;
+        store.take_push_receipt(&receipt, &bundle.bundle_id)?;
         report.pushed_bundles += 1;
         report.pushed_changes += answer.new_changes;
         // A receipt that covers nothing new twice in a row: the hub is not taking them (held, say).

@@ -184,7 +184,7 @@ async fn authenticate(hub: &Arc<Hub>, headers: &HeaderMap, path: &'static str, b
     let (h, w) = (hub.clone(), who.clone());
     let (known, revoked, valid) = tokio::task::spawn_blocking(move || {
         let store = lock(&h.store);
-        (store.peer(&w).ok().flatten().is_some(), store.is_revoked(&w), store.verify_peer_signature(&w, &message, &signature))
+        (store.peer(&w).ok().flatten().is_some(), store.signed_by_revoked(&w, &message, &signature), store.verify_peer_signature(&w, &message, &signature))
     })
     .await
     .unwrap_or((false, false, false));

@@ -84,7 +84,7 @@ impl Store {
         let n = File::open(path).and_then(|mut f| f.read(&mut head)).map_err(|e| Error::Io { path: name.clone(), source: e })?;
         if String::from_utf8_lossy(&head[..n]).contains(super::receipt::FORMAT) {
             let text = std::fs::read_to_string(path).map_err(|e| Error::Io { path: name.clone(), source: e })?;
-            return self.import_receipt(&name, &text, dry_run);
+            return self.import_receipt(&name, &text, dry_run, None);
         }
         let open = || -> Result<Box<dyn BufRead>> {
             Ok(Box::new(BufReader::new(File::open(path).map_err(|e| Error::Io { path: name.clone(), source: e })?)))
@@ -102,7 +102,7 @@ impl Store {
         if String::from_utf8_lossy(&content[..content.len().min(RECEIPT_SNIFF)]).contains(super::receipt::FORMAT) {
             let text = std::str::from_utf8(content)
                 .map_err(|_| Error::Refused { file: name.to_string(), refusal: Refusal::Malformed { line: 1, detail: "UTF-8".into() } })?;
-            return self.import_receipt(name, text, dry_run);
+            return self.import_receipt(name, text, dry_run, None);
         }
         let open = || -> Result<Box<dyn BufRead>> { Ok(Box::new(Cursor::new(content.to_vec()))) };
         let report = self.import_one(name, &open, dry_run)?;

@@ -114,10 +114,19 @@ impl Store {
             return Err(refused(Refusal::NotFromSender));
         }
         let text = std::str::from_utf8(content).map_err(|_| refused(Refusal::NotOurFormat))?;
-        self.import_receipt(name, text, false)
+        self.import_receipt(name, text, false, None)
     }
 
-    pub(crate) fn import_receipt(&mut self, name: &str, text: &str, dry_run: bool) -> Result<ImportReport> {
+    /// The receipt a hub answered a push with: it answers the bundle just pushed (`pushed`) by
+    /// construction, even from a hub too old to say so in `answers`.
+    pub fn take_push_receipt(&mut self, content: &[u8], pushed: &str) -> Result<ImportReport> {
+        let name = "(qua mạng — biên nhận)";
+        let text = std::str::from_utf8(content).map_err(|_| Error::Refused { file: name.into(), refusal: Refusal::NotOurFormat })?;
+        self.import_receipt(name, text, false, Some(pushed))
+    }
+
+    /// `answered`: a bundle this receipt is known to answer whatever it says (see take_push_receipt).
+    pub(crate) fn import_receipt(&mut self, name: &str, text: &str, dry_run: bool, answered: Option<&str>) -> Result<ImportReport> {
         let refused = |refusal| Error::Refused { file: name.to_string(), refusal };
         let inst = self.require_installation()?;
         let r: Receipt = serde_json::from_str(text).map_err(|e| refused(Refusal::Malformed { line: e.line(), detail: e.to_string() }))?;
@@ -140,7 +149,9 @@ impl Store {
         if !dry_run {
             // After a restore, only a receipt answering a bundle sent since says where this origin stands.
             let held = self.restored_at()?.is_some();
-            let fresh = held && self.is_fresh_answer(&r.from, &r.answers)?;
+            let mut answers = r.answers.clone();
+            answers.extend(answered.map(str::to_string));
+            let fresh = held && self.is_fresh_answer(&r.from, &answers)?;
             let from_upper = self.peers()?.iter().any(|p| p.installation == r.from && p.role == super::Role::Upper);
             self.with_tx(|tx| {
                 if fresh {

@@ -241,4 +241,25 @@ mod tests {
         p.import_folder(&down, false, Lang::Vi, &mut |_, _| {}).unwrap();
         assert!(p.outbox().unwrap().iter().all(|w| w.peer != a_id), "{:?}", p.outbox().unwrap());
     }
+
+    #[test]
+    fn a_hubs_answer_to_a_pushed_probe_ends_the_hold_even_from_a_hub_too_old_to_say_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut p, a, _) = world(dir.path());
+        let a_path = a.store.path().unwrap().to_path_buf();
+        let a_id = a.store.identity().unwrap().installation;
+        let p_id = p.store.identity().unwrap().installation;
+        let backup = a.store.backup_into(&dir.path().join("usb"), Reason::Manual).unwrap();
+        drop(a);
+        crate::restore::restore(&a_path, &backup.path).unwrap();
+        let mut a = Store::open(&a_path).unwrap();
+        let probe = a.next_bundle(&p_id, 100).unwrap().expect("a probe while held");
+        p.store.import_bytes("(push)", &probe.bytes, false).unwrap();
+        // An older hub's receipt: it names no bundle.
+        let old_style = serde_json::to_vec(&p.store.receipt_for(&a_id).unwrap()).unwrap();
+        a.import_bytes("(a receipt)", &old_style, false).unwrap();
+        assert!(a.restored_at().unwrap().is_some(), "a receipt that answers nothing is no answer");
+        a.take_push_receipt(&old_style, &probe.bundle_id).unwrap();
+        assert_eq!(a.restored_at().unwrap(), None, "it answered the push it came back with");
+    }
 }
