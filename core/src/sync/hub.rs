@@ -104,13 +104,7 @@ impl Store {
     /// Whether `signature` is by the key `installation` had when it was revoked: the hub then says
     /// "revoked" to that laptop only, and to anyone else merely that the signature is not valid.
     pub fn signed_by_revoked(&self, installation: &str, message: &[u8], signature: &str) -> bool {
-        let key: Option<Vec<u8>> = self
-            .conn()
-            .query_row("SELECT public_key FROM peers WHERE installation = ?1 AND revoked_at IS NOT NULL", [installation], |r| r.get(0))
-            .optional()
-            .ok()
-            .flatten();
-        key.and_then(|k| super::keys::public_from_bytes(&k)).is_some_and(|k| super::keys::verify(&k, message, signature))
+        self.stored_key(installation, true).is_some_and(|k| super::keys::verify(&k, message, signature))
     }
 
     /// Heads of every origin held here, as a mark to compare with after a pull.

@@ -138,11 +138,20 @@ impl Store {
         Ok(out)
     }
 
+    /// The enrolled key of `installation`. A revoked key signs nothing that is taken here.
     pub(crate) fn peer_key(&self, installation: &str) -> Option<VerifyingKey> {
+        self.stored_key(installation, false)
+    }
+
+    /// The key of `installation` as stored, among the revoked peers or among the others.
+    pub(crate) fn stored_key(&self, installation: &str, revoked: bool) -> Option<VerifyingKey> {
         let key: Option<Vec<u8>> = self
             .conn()
-            // A revoked key signs nothing that is taken here.
-            .query_row("SELECT public_key FROM peers WHERE installation = ?1 AND revoked_at IS NULL", [installation], |r| r.get(0))
+            .query_row(
+                "SELECT public_key FROM peers WHERE installation = ?1 AND (revoked_at IS NOT NULL) = ?2",
+                params![installation, revoked],
+                |r| r.get(0),
+            )
             .optional()
             .ok()
             .flatten();
