@@ -4,6 +4,13 @@ fn main() {
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
         tauri_build::AppManifest::new().commands(&[
             "app_status",
+            "vault_status",
+            "vault_create",
+            "vault_convert",
+            "vault_unlock",
+            "vault_lock",
+            "vault_change",
+            "vault_settings",
             "set_lang",
             "setup_unit",
             "setup_demo",

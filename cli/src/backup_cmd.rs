@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use sotay_core::vault::Secret;
 use sotay_core::backup::{self, Backup, Reason};
 use sotay_core::{Error, Lang, Store};
 
@@ -43,11 +44,28 @@ pub fn list(store: &Store, json: bool, lang: Lang) -> Result<(), Error> {
     Ok(())
 }
 
-/// `sotay restore FILE [--yes]`: says what the backup holds; with --yes puts it in place.
-pub fn restore(db: &Path, file: &Path, yes: bool, json: bool, lang: Lang) -> Result<(), Error> {
+/// `sotay restore FILE [--yes] [--recovery-code CODE]`: says what the backup holds; with --yes puts it
+/// in place. The current database (if any) is unlocked first; a backup under another key (a new laptop)
+/// opens with the same passphrase, or with its recovery code — after which a new passphrase is set.
+pub fn restore(db: &Path, file: &Path, yes: bool, json: bool, recovery_code: Option<&str>, src: &crate::unlock::KeySource, lang: Lang) -> Result<(), Error> {
     let vi = lang == Lang::Vi;
+    let (current_key, passphrase) = match sotay_core::vault::state(db) {
+        sotay_core::vault::State::Missing => (None, src.given_passphrase()?),
+        _ => {
+            let store = src.open(db, false, lang)?;
+            let key = store.key().cloned();
+            drop(store);
+            (key, src.given_passphrase()?)
+        }
+    };
+    let backup_secret = match (recovery_code, &passphrase) {
+        (Some(code), _) => Some(Secret::recovery_code(code)),
+        (None, Some(p)) => Some(Secret::Passphrase(p.clone())),
+        (None, None) => current_key.clone().map(Secret::Key),
+    };
+    let keys = sotay_core::restore::Keys { current: current_key.as_ref(), backup: backup_secret.as_ref() };
     if !yes {
-        let info = sotay_core::restore::inspect(db, file)?;
+        let info = sotay_core::restore::inspect(db, file, &keys)?;
         if json {
             crate::output::json(&serde_json::json!({"backup": info, "restored": false}));
         } else if vi {
@@ -59,7 +77,15 @@ pub fn restore(db: &Path, file: &Path, yes: bool, json: bool, lang: Lang) -> Res
         }
         return Ok(());
     }
-    let r = sotay_core::restore::restore(db, file)?;
+    let r = sotay_core::restore::restore(db, file, &keys)?;
+    if let Some(code) = &r.recovery_code {
+        crate::unlock::show_recovery_code(code, lang);
+    }
+    // Unlocked by the recovery code on a new laptop: the forgotten passphrase is replaced now.
+    if let (Some(code), None) = (recovery_code, current_key.as_ref()) {
+        let new = crate::unlock::prompt_new(lang, "SOTAY_NEW_PASSPHRASE")?;
+        sotay_core::vault::reset_passphrase(db, code, &new)?;
+    }
     if json {
         crate::output::json(&serde_json::json!({"backup": r.info, "previous": r.previous, "restored": true}));
         return Ok(());

@@ -4,10 +4,12 @@
 mod backup_cmd;
 mod bench;
 mod input;
+mod key_cmd;
 mod net_cmd;
 mod print_cmd;
 mod output;
 mod sync_cmd;
+mod unlock;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,6 +31,12 @@ struct Cli {
     /// Language of messages: vi (default) or en
     #[arg(long, global = true, env = "SOTAY_LANG", default_value = "vi")]
     lang: String,
+    /// The data's passphrase, from the first line of this file (else SOTAY_PASSPHRASE, else asked)
+    #[arg(long, global = true, env = "SOTAY_PASSPHRASE_FILE")]
+    passphrase_file: Option<PathBuf>,
+    /// A key file made by `sotay key add-file`, instead of a passphrase (a hub that starts unattended)
+    #[arg(long, global = true, env = "SOTAY_KEY_FILE")]
+    key_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -193,6 +201,14 @@ enum Command {
         yes: bool,
         #[arg(long)]
         json: bool,
+        /// The backup's recovery code, when its passphrase is forgotten (a new one is then set)
+        #[arg(long)]
+        recovery_code: Option<String>,
+    },
+    /// The data's key: its passphrase, recovery code, key files, and the seal to the upper unit
+    Key {
+        #[command(subcommand)]
+        action: KeyAction,
     },
     /// A document in the Union's format as PDF (A4, embedded fonts): the meeting materials of an event
     /// (--event), a plan (--plan), or the report of a unit for a period (--period, --unit)
@@ -344,6 +360,44 @@ enum EnrollAction {
     Revoke { who: String },
 }
 
+#[derive(Subcommand)]
+enum KeyAction {
+    /// Which secrets open the data (none is shown)
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// A new passphrase (from --new-passphrase-file, SOTAY_NEW_PASSPHRASE, or typed twice); only the key
+    /// file is rewritten, never the data
+    Change {
+        #[arg(long)]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// A forgotten passphrase: the recovery code sets a new one
+    Reset {
+        #[arg(long)]
+        recovery_code: String,
+        #[arg(long)]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Write a key file that opens the data with no passphrase, for a hub that starts unattended
+    AddFile { out: PathBuf },
+    /// Seal the key to the upper unit (on by default once enrolled), or stop
+    Upper {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
+    /// At the upper unit: a lower unit's backup whose passphrase and recovery code are both lost, given a
+    /// new passphrase (and recovery code) with the key sealed to this installation
+    Recover {
+        backup: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        new_passphrase_file: Option<PathBuf>,
+    },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum DocArg {
     Invitation,
@@ -472,12 +526,22 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
     let path = cli.db.clone().unwrap_or_else(sotay_core::store::default_db_path);
-    // A restore replaces the database file: it runs with no store of ours open.
-    if let Command::Restore { file, yes, json } = &cli.command {
-        return Ok(backup_cmd::restore(&path, file, *yes, *json, Lang::parse(&cli.lang))?);
-    }
-    let mut store = Store::open(&path)?;
     let lang = Lang::parse(&cli.lang);
+    let src = unlock::KeySource { passphrase_file: cli.passphrase_file.clone(), key_file: cli.key_file.clone() };
+    // A restore replaces the database file: it runs with no store of ours open.
+    if let Command::Restore { file, yes, json, recovery_code } = &cli.command {
+        return Ok(backup_cmd::restore(&path, file, *yes, *json, recovery_code.as_deref(), &src, lang)?);
+    }
+    // These need no unlocking: the key file alone, or the recovery code instead of the passphrase.
+    match &cli.command {
+        Command::Key { action: KeyAction::Status { json } } => return Ok(key_cmd::status(&path, *json, lang)?),
+        Command::Key { action: KeyAction::Reset { recovery_code, new_passphrase_file } } => {
+            return Ok(key_cmd::reset(&path, recovery_code, new_passphrase_file.as_deref(), lang)?)
+        }
+        _ => {}
+    }
+    let creates = matches!(cli.command, Command::Init { .. } | Command::Seed { .. });
+    let mut store = src.open(&path, creates, lang)?;
     match cli.command {
         Command::Init { join: Some(file), .. } => {
             let e = Store::read_enrolment(&file)?;
@@ -624,6 +688,15 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
         Command::Backup { out } => backup_cmd::backup(&store, out.as_deref(), lang)?,
         Command::Backups { json } => backup_cmd::list(&store, json, lang)?,
         Command::Restore { .. } => {} // handled before the store is opened
+        Command::Key { action } => match action {
+            KeyAction::Status { .. } | KeyAction::Reset { .. } => {} // handled before the store is opened
+            KeyAction::Change { new_passphrase_file } => key_cmd::change(&store, new_passphrase_file.as_deref(), lang)?,
+            KeyAction::AddFile { out } => key_cmd::add_file(&store, &out, lang)?,
+            KeyAction::Upper { state } => key_cmd::upper(&mut store, state == "on", lang)?,
+            KeyAction::Recover { backup, out, new_passphrase_file } => {
+                key_cmd::recover(&store, &backup, &out, new_passphrase_file.as_deref(), lang)?
+            }
+        },
         Command::Conflicts => {
             for c in store.conflicts()? {
                 if lang == Lang::Vi {
@@ -635,9 +708,17 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
         }
         Command::BenchBaseline { bundle, db, schema } => {
             let (n, took) = if schema {
-                sotay_core::sync::baseline::plain_insert_schema(&bundle, &db)?
+                // The yardstick's own database is encrypted as Sotay's is, so that the two compare.
+                const BASELINE: &str = "bench baseline";
+                let schema_store = match sotay_core::vault::state(&db) {
+                    sotay_core::vault::State::Missing => Store::create_encrypted(&db, BASELINE)?.0,
+                    _ => Store::unlock(&db, &sotay_core::vault::Secret::passphrase(BASELINE))?,
+                };
+                let key = schema_store.key().cloned().ok_or(Error::NotInitialized)?;
+                drop(schema_store);
+                sotay_core::sync::baseline::plain_insert_schema(&bundle, &db, &key, Some(&store))?
             } else {
-                sotay_core::sync::baseline::plain_insert(&bundle, &db)?
+                sotay_core::sync::baseline::plain_insert(&bundle, &db, Some(&store))?
             };
             println!("baseline: {n} rows in {:.2} s ({:.0} rows/s)", took.as_secs_f64(), n as f64 / took.as_secs_f64().max(1e-9));
         }

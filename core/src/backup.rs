@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::OpenFlags;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -40,10 +40,12 @@ pub enum Reason {
     Manual,
     /// The database as it was just before a backup was restored over it.
     Restore,
+    /// An older Sotay's plain database, as it was just before it was encrypted (itself encrypted).
+    Encryption,
 }
 
 impl Reason {
-    const ALL: [Reason; 5] = [Reason::Daily, Reason::Migration, Reason::Import, Reason::Manual, Reason::Restore];
+    const ALL: [Reason; 6] = [Reason::Daily, Reason::Migration, Reason::Import, Reason::Manual, Reason::Restore, Reason::Encryption];
 
     /// The word in the file name (ASCII: it crosses FAT sticks and zip tools whole).
     pub fn word(self) -> &'static str {
@@ -53,6 +55,7 @@ impl Reason {
             Reason::Import => "truoc-nhap",
             Reason::Manual => "thu-cong",
             Reason::Restore => "truoc-khoi-phuc",
+            Reason::Encryption => "truoc-ma-hoa",
         }
     }
 
@@ -65,13 +68,14 @@ impl Reason {
             Reason::Import => if vi { "trước khi nhập" } else { "before an import" },
             Reason::Manual => if vi { "theo yêu cầu" } else { "asked for" },
             Reason::Restore => if vi { "trước khi khôi phục" } else { "before a restore" },
+            Reason::Encryption => if vi { "trước khi mã hóa" } else { "before encryption" },
         }
     }
 
     /// Pruned by the keeping rule. The officer's own backups are not, nor the database a restore
     /// replaced (the only way back from a restore of the wrong file).
     fn automatic(self) -> bool {
-        !matches!(self, Reason::Manual | Reason::Restore)
+        !matches!(self, Reason::Manual | Reason::Restore | Reason::Encryption)
     }
 }
 
@@ -120,7 +124,16 @@ impl Store {
         part.push(".part");
         let part = PathBuf::from(part);
         let _ = std::fs::remove_file(&part); // a leftover of a backup cut short
-        let made = self.copy_to(&part).and_then(|()| check_copy(&part)).and_then(|()| {
+        // The copy is encrypted with the same key (SQLCipher's VACUUM INTO), and the key file goes at its
+        // end, so that the one file brings the laptop back (vault::trailer).
+        let key_file = match self.path() {
+            Some(db) => Some(crate::vault::read_key_file(db)?),
+            None => None,
+        };
+        let made = self.copy_to(&part).and_then(|()| check_copy(&part, self.key())).and_then(|()| {
+            if let Some(kf) = &key_file {
+                crate::vault::trailer::append(&part, kf)?;
+            }
             flush(&part)?;
             std::fs::rename(&part, &path).map_err(|e| Error::Io { path: path.display().to_string(), source: e })?;
             flush_dir(dir);
@@ -164,8 +177,8 @@ impl Store {
 }
 
 /// The copy must open as SQLite and pass its own integrity check before it may carry a backup's name.
-fn check_copy(path: &Path) -> Result<()> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+fn check_copy(path: &Path, key: Option<&crate::vault::DbKey>) -> Result<()> {
+    let conn = crate::vault::open_conn(path, OpenFlags::SQLITE_OPEN_READ_ONLY, key)?;
     let verdict: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
     if verdict != "ok" {
         return Err(Error::Integrity(verdict));
@@ -263,7 +276,7 @@ mod tests {
     use serde_json::json;
 
     fn store_with_an_event(dir: &Path) -> Store {
-        let mut s = Store::open(&dir.join("sotay.db")).unwrap();
+        let mut s = Store::open_test(&dir.join("sotay.db"));
         s.init(&json!({"code": "XA-DH", "name": "Đoàn xã Đông Hưng", "level": "grassroots"})).unwrap();
         s.create(Kind::Event, &json!({"title": "Tuyên truyền tại thôn Đông", "start_at": "2026-11-20T08:00"})).unwrap();
         s
@@ -279,7 +292,7 @@ mod tests {
         assert!(b.bytes > 0);
         assert_eq!(list(&folder).unwrap().len(), 1);
         assert!(std::fs::read_dir(&folder).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".part")));
-        let copy = Store::open(&b.path).unwrap();
+        let copy = Store::open_test(&b.path);
         let dump = |st: &Store| {
             let mut out = Vec::new();
             st.dump(&mut out).unwrap();
@@ -303,7 +316,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let bad = dir.path().join("bad.db.part");
         std::fs::write(&bad, b"SQLite format 3\0 but nothing after").unwrap();
-        assert!(check_copy(&bad).is_err());
+        assert!(check_copy(&bad, None).is_err());
         // A folder that cannot be made: refused, with the folder named.
         let s = store_with_an_event(dir.path());
         let file = dir.path().join("a-file");

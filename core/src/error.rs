@@ -51,6 +51,33 @@ pub enum Error {
     /// A bundle, receipt or enrolment file refused before anything was written.
     #[error("{file}: refused: {refusal:?}")]
     Refused { file: String, refusal: Refusal },
+    /// The database's key: locked, a wrong secret, its key file gone (docs/security.md).
+    #[error("{0:?}")]
+    Vault(VaultProblem),
+}
+
+/// What stands between the officer and the encrypted database.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VaultProblem {
+    WrongPassphrase { wait_seconds: i64 },
+    WrongRecoveryCode { wait_seconds: i64 },
+    WrongKeyFile { path: String },
+    /// Too many wrong tries: the next may come in this many seconds.
+    TryLater { seconds: i64 },
+    PassphraseTooShort { min: usize },
+    /// The CLI was given no passphrase and has no terminal to ask at.
+    PassphraseNeeded,
+    /// The key file beside the database is gone.
+    KeyFileMissing { path: String },
+    KeyFileDamaged { path: String },
+    /// A key that is not this database's (a backup of another laptop, a key file of another database).
+    OtherKey,
+    /// The window is locked: nothing of the data until the passphrase is given.
+    Locked,
+    /// A database of an older Sotay, not yet encrypted: it is converted once, with a passphrase.
+    NotEncrypted,
+    /// A backup whose key is not sealed to this installation: the province cannot open it.
+    NotSealedToUs,
 }
 
 /// Why a file cannot be restored.
@@ -99,6 +126,10 @@ pub enum Refusal {
     /// Signed by, or carrying changes of, an installation whose key was revoked here after the changes
     /// held then.
     Revoked { installation: String },
+    /// A sealed bundle this installation's key does not open: sealed to another installation.
+    NotSealedToUs,
+    /// A sealed change line that does not open (changed on the way): nothing of the bundle is kept.
+    SealBroken { line: usize },
 }
 
 fn field_names(problems: &[FieldProblem]) -> String {
@@ -189,6 +220,14 @@ impl Error {
             Error::FilesRefused { .. } => "refused",
             Error::BackupFailed { .. } => "backup",
             Error::RestoreRefused { .. } => "restore_refused",
+            Error::Vault(p) => match p {
+                VaultProblem::WrongPassphrase { .. } | VaultProblem::WrongRecoveryCode { .. } | VaultProblem::WrongKeyFile { .. } => "wrong_secret",
+                VaultProblem::TryLater { .. } => "try_later",
+                VaultProblem::PassphraseTooShort { .. } => "invalid",
+                VaultProblem::Locked | VaultProblem::PassphraseNeeded => "locked",
+                VaultProblem::NotEncrypted => "not_encrypted",
+                _ => "key",
+            },
         }
     }
 
@@ -196,6 +235,7 @@ impl Error {
     pub fn field(&self) -> Option<&str> {
         match self {
             Error::Invalid { field, .. } => Some(field),
+            Error::Vault(VaultProblem::PassphraseTooShort { .. }) => Some("passphrase"),
             Error::InvalidRecord { problems, .. } => problems.first().map(|p| p.field.as_str()),
             _ => None,
         }

@@ -209,6 +209,7 @@ pub fn error_message(e: &Error, lang: Lang) -> String {
             if vi { format!("Không sao lưu được vào {path}: {detail}; dữ liệu hiện có không thay đổi") }
             else { format!("No backup could be made in {path}: {detail}; the data as it is was not changed") }
         }
+        Error::Vault(p) => vault_problem_text(p, lang),
         Error::RestoreRefused { file, reason } => {
             let why = restore_problem_text(reason, lang);
             if vi { format!("Không khôi phục từ tệp {file}: {why}. Dữ liệu hiện có không thay đổi") }
@@ -221,11 +222,67 @@ pub fn error_message(e: &Error, lang: Lang) -> String {
     }
 }
 
+fn vault_problem_text(p: &crate::error::VaultProblem, lang: Lang) -> String {
+    use crate::error::VaultProblem as P;
+    let vi = lang == Lang::Vi;
+    let wait = |s: i64| -> String {
+        if s <= 0 { String::new() } else if vi { format!("; thử lại sau {s} giây") } else { format!("; try again in {s} seconds") }
+    };
+    match p {
+        P::WrongPassphrase { wait_seconds } => {
+            if vi { format!("Mật khẩu không đúng; dữ liệu không thay đổi{}", wait(*wait_seconds)) }
+            else { format!("Wrong passphrase; nothing was changed{}", wait(*wait_seconds)) }
+        }
+        P::WrongRecoveryCode { wait_seconds } => {
+            if vi { format!("Mã khôi phục không đúng; dữ liệu không thay đổi{}", wait(*wait_seconds)) }
+            else { format!("Wrong recovery code; nothing was changed{}", wait(*wait_seconds)) }
+        }
+        P::WrongKeyFile { path } => {
+            if vi { format!("Tệp khóa {path} không mở được dữ liệu này") } else { format!("The key file {path} does not open this data") }
+        }
+        P::TryLater { seconds } => {
+            if vi { format!("Đã nhập sai nhiều lần; hãy chờ {seconds} giây rồi thử lại") }
+            else { format!("Too many wrong tries; wait {seconds} seconds, then try again") }
+        }
+        P::PassphraseTooShort { min } => {
+            if vi { format!("Mật khẩu: cần ít nhất {min} ký tự") } else { format!("Passphrase: at least {min} characters") }
+        }
+        P::PassphraseNeeded => {
+            if vi { "Cần mật khẩu của dữ liệu: nhập khi được hỏi, hoặc đặt SOTAY_PASSPHRASE, hoặc dùng --passphrase-file / --key-file".into() }
+            else { "The data's passphrase is needed: type it when asked, or set SOTAY_PASSPHRASE, or give --passphrase-file / --key-file".into() }
+        }
+        P::KeyFileMissing { path } => {
+            if vi { format!("Không thấy tệp khóa {path} bên cạnh dữ liệu; không có nó thì dữ liệu không mở được. Hãy khôi phục từ một bản sao lưu (bản sao lưu mang theo khóa của nó)") }
+            else { format!("The key file {path} beside the data is missing; without it the data cannot be opened. Restore from a backup (each backup carries its key)") }
+        }
+        P::KeyFileDamaged { path } => {
+            if vi { format!("Tệp khóa {path} bị hỏng; hãy khôi phục từ một bản sao lưu") } else { format!("The key file {path} is damaged; restore from a backup") }
+        }
+        P::OtherKey => {
+            if vi { "Khóa này không phải của dữ liệu này".into() } else { "This key is not this data's".into() }
+        }
+        P::Locked => {
+            if vi { "Sổ tay đang khóa; hãy nhập mật khẩu để mở".into() } else { "Sotay is locked; enter the passphrase to open it".into() }
+        }
+        P::NotEncrypted => {
+            if vi { "Dữ liệu này do phiên bản Sổ tay cũ tạo, chưa được mã hóa; hãy đặt mật khẩu để mã hóa (một lần, có sao lưu trước)".into() }
+            else { "This data was made by an older Sotay and is not encrypted yet; set a passphrase to encrypt it (once, with a backup first)".into() }
+        }
+        P::NotSealedToUs => {
+            if vi { "Khóa của bản sao lưu này không được gửi cho đơn vị này, nên không mở được".into() }
+            else { "This backup's key was not sealed to this unit, so it cannot be opened here".into() }
+        }
+    }
+}
+
 fn restore_problem_text(p: &crate::error::RestoreProblem, lang: Lang) -> String {
     use crate::error::RestoreProblem as P;
     let vi = lang == Lang::Vi;
     match p {
-        P::NotSqlite => if vi { "tệp này không phải bản sao lưu của Sotay".into() } else { "this file is not a Sotay backup".into() },
+        P::NotSqlite => {
+            if vi { "tệp này không phải một bản sao lưu Sotay trọn vẹn (tệp loại khác, hoặc bản sao lưu chép dở)".into() }
+            else { "this file is not a whole Sotay backup (another kind of file, or a backup copied only in part)".into() }
+        }
         P::Damaged(detail) => {
             if vi { format!("bản sao lưu bị hỏng hoặc không trọn vẹn (chép dở?): {detail}") }
             else { format!("the backup is damaged or incomplete (copied only in part?): {detail}") }
@@ -289,6 +346,14 @@ pub(crate) fn refusal_text(r: &Refusal, lang: Lang) -> String {
         Refusal::Unaccounted { origin, seq } => {
             if vi { format!("thay đổi số {seq} của máy {origin} không có trong tệp mà cũng không được khai là bỏ qua") }
             else { format!("change {seq} of origin {origin} is neither in the file nor declared left out") }
+        }
+        Refusal::NotSealedToUs => {
+            if vi { "tệp được mã hóa cho một máy khác, máy này không mở được; hãy xuất tệp dành cho máy này".into() }
+            else { "the file is encrypted for another installation and cannot be opened here; export one for this installation".into() }
+        }
+        Refusal::SealBroken { line } => {
+            if vi { format!("dòng {line}: nội dung mã hóa không mở được (tệp bị sửa hoặc hỏng); không nhận gì từ tệp này") }
+            else { format!("line {line}: the encrypted content does not open (the file was changed or damaged); nothing of it is taken") }
         }
         Refusal::Revoked { installation } => {
             if vi { format!("khóa của máy {installation} đã bị thu hồi (máy bị mất hoặc đã thay); không nhận gì do máy đó ký sau khi thu hồi") }

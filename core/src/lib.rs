@@ -20,8 +20,9 @@ pub mod seed;
 pub mod store;
 pub mod sync;
 pub mod text;
+pub mod vault;
 
-pub use error::{Error, FieldProblem, Problem, Refusal, Result};
+pub use error::{Error, FieldProblem, Problem, Refusal, Result, VaultProblem};
 pub use i18n::Lang;
 pub use model::Kind;
 pub use period::Period;

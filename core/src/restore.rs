@@ -9,11 +9,12 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use rusqlite::{OpenFlags, OptionalExtension};
 use serde::Serialize;
 
 use crate::backup::{Backup, Reason};
-use crate::error::{Error, RestoreProblem, Result};
+use crate::error::{Error, RestoreProblem, Result, VaultProblem};
+use crate::vault::{DbKey, KeyFile, Secret};
 use crate::store::Store;
 
 /// What a backup file holds, read without changing anything.
@@ -35,47 +36,133 @@ pub struct Restored {
     pub info: BackupInfo,
     /// The database as it was just before, kept as a backup (none when there was no database yet).
     pub previous: Option<Backup>,
+    /// A plain backup of an older Sotay restored onto a new laptop got a new key: its recovery code, to
+    /// show once.
+    #[serde(skip)]
+    pub recovery_code: Option<String>,
+}
+
+/// How a backup is unlocked: the key of the database it replaces (a backup of this laptop has the
+/// same key), and what the officer typed for a backup with another (a new laptop, or a backup from
+/// before the passphrase was reset).
+pub struct Keys<'a> {
+    /// The current database's key; needed when a database is there.
+    pub current: Option<&'a DbKey>,
+    /// The backup's passphrase or recovery code, when the current key does not open it. For a backup of
+    /// an older Sotay (not encrypted) onto a new laptop: the passphrase of the new key.
+    pub backup: Option<&'a Secret>,
+}
+
+/// The backup's database, opened for reading: its key, and where the database part ends.
+struct Opened {
+    key: Option<DbKey>,
+    key_file: Option<KeyFile>,
+    db_len: Option<u64>,
+}
+
+fn open_backup(db: &Path, file: &Path, keys: &Keys) -> Result<Opened> {
+    let trailer = crate::vault::trailer::read(file).map_err(|_| refused(file, RestoreProblem::NotSqlite))?;
+    let Some((kf, db_len)) = trailer else {
+        // A backup of a Sotay before encryption: plain SQLite, or not a backup at all.
+        return Ok(Opened { key: None, key_file: None, db_len: None });
+    };
+    let key = match keys.current.filter(|k| k.check() == kf.key_check) {
+        Some(k) => k.clone(),
+        None => match keys.backup {
+            Some(secret) => crate::vault::unlock_with(&kf, secret, Some(&crate::vault::sibling(db, ".key.tries")))?,
+            None => return Err(Error::Vault(VaultProblem::OtherKey)),
+        },
+    };
+    Ok(Opened { key: Some(key), key_file: Some(kf), db_len: Some(db_len) })
 }
 
 /// Reads and checks `file` as a backup for the database at `db` (which may not exist yet: a new
-/// laptop). Nothing is written.
-pub fn inspect(db: &Path, file: &Path) -> Result<BackupInfo> {
-    let current = current_installation(db)?;
-    let info = read_backup(file)?;
+/// laptop). Nothing is written but the count of wrong tries.
+pub fn inspect(db: &Path, file: &Path, keys: &Keys) -> Result<BackupInfo> {
+    let current = current_installation(db, keys.current)?;
+    let opened = open_backup(db, file, keys)?;
+    let info = read_backup(file, opened.key.as_ref())?;
     accept_for(&info, current.as_ref(), file)?;
     Ok(info)
 }
 
 /// Puts the backup `file` in place of the database at `db`. The caller must have closed every
 /// connection to `db` of its own (the window drops its store first).
-pub fn restore(db: &Path, file: &Path) -> Result<Restored> {
-    let current = current_installation(db)?;
+///
+/// The restored database keeps the current key file when there is one (a backup under another key is
+/// re-encrypted to it on the way in), so the passphrase the officer uses now still opens it. On a new
+/// laptop the backup's own key file comes along.
+pub fn restore(db: &Path, file: &Path, keys: &Keys) -> Result<Restored> {
+    let current = current_installation(db, keys.current)?;
+    let opened = open_backup(db, file, keys)?;
+    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::Io { path: dir.display().to_string(), source: e })?;
+    }
     // The copy is made and checked beside the database, so that the final rename stays on one disk.
     let part = sibling(db, ".restore.part");
+    let plain_part = sibling(db, ".restore.plain.part");
     // A restore cut short may have left its copy, and SQLite's files beside it (a hot journal would be
     // rolled back into the next copy).
     let leftovers = || {
-        for suffix in ["", "-journal", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(sibling(&part, suffix));
+        for p in [&part, &plain_part] {
+            for suffix in ["", "-journal", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(sibling(p, suffix));
+            }
         }
     };
     leftovers();
-    std::fs::copy(file, &part).map_err(|e| Error::Io { path: file.display().to_string(), source: e })?;
+    let mut new_key_file: Option<KeyFile> = None;
+    let mut recovery_code = None;
     let done = (|| -> Result<Restored> {
-        let info = read_backup(&part).map_err(|e| rename_file(e, file))?;
+        let key = match (&opened.key, opened.db_len) {
+            (Some(key), Some(len)) => {
+                crate::vault::trailer::copy_database(file, len, &part)?;
+                key.clone()
+            }
+            _ => {
+                // An older Sotay's plain backup: checked as it is, then encrypted on the way in.
+                std::fs::copy(file, &plain_part).map_err(|e| Error::Io { path: file.display().to_string(), source: e })?;
+                read_backup(&plain_part, None).map_err(|e| rename_file(e, file))?;
+                let key = match keys.current {
+                    Some(k) => k.clone(),
+                    None => {
+                        let Some(Secret::Passphrase(p)) = keys.backup else {
+                            return Err(Error::Vault(VaultProblem::PassphraseNeeded));
+                        };
+                        let (kf, created) = crate::vault::new_key_file(p)?;
+                        new_key_file = Some(kf);
+                        recovery_code = Some(created.recovery_code.to_string());
+                        created.key
+                    }
+                };
+                crate::vault::encrypt_copy(&plain_part, &part, &key)?;
+                let _ = std::fs::remove_file(&plain_part);
+                key
+            }
+        };
+        let info = read_backup(&part, Some(&key)).map_err(|e| rename_file(e, file))?;
         let info = BackupInfo { file: file.to_path_buf(), ..info };
         accept_for(&info, current.as_ref(), file)?;
-        crate::sync::mark_restored(&part)?;
+        // Under the current key, so that the current key file opens it.
+        let target_key = keys.current.cloned().unwrap_or_else(|| key.clone());
+        if target_key != key {
+            crate::vault::rekey(&part, &key, &target_key)?;
+        }
+        if keys.current.is_none() && new_key_file.is_none() {
+            new_key_file = opened.key_file.clone();
+        }
+        crate::sync::mark_restored(&part, &target_key)?;
         crate::backup::flush(&part)?;
         // The database as it is now, kept: a restore can itself be undone.
-        let previous = if db.exists() {
-            let store = Store::open(db)?;
-            let folder = crate::backup::folder_for(db);
-            let kept = store.backup_into(&folder, Reason::Restore)?;
-            drop(store);
-            Some(kept)
-        } else {
-            None
+        let previous = match (db.exists(), keys.current) {
+            (true, Some(current_key)) => {
+                let store = Store::open(db, current_key)?;
+                let folder = crate::backup::folder_for(db);
+                let kept = store.backup_into(&folder, Reason::Restore)?;
+                drop(store);
+                Some(kept)
+            }
+            _ => None,
         };
         crate::pause::point("restore.backed_up");
         // Our last connection is closed, so SQLite has folded its log back and removed it. A log still
@@ -85,9 +172,14 @@ pub fn restore(db: &Path, file: &Path) -> Result<Restored> {
             return Err(refused(file, RestoreProblem::InUse));
         }
         let _ = std::fs::remove_file(sibling(db, "-shm"));
+        // A new laptop: the key file first. Cut short here, the folder holds a key file and no database,
+        // which set-up treats as empty.
+        if let Some(kf) = &new_key_file {
+            kf.write(&crate::vault::key_path(db))?;
+        }
         std::fs::rename(&part, db).map_err(|e| Error::Io { path: db.display().to_string(), source: e })?;
         crate::backup::flush_dir(db.parent().unwrap_or(Path::new(".")));
-        Ok(Restored { info, previous })
+        Ok(Restored { info, previous, recovery_code: recovery_code.clone() })
     })();
     if done.is_err() {
         leftovers();
@@ -112,11 +204,12 @@ fn rename_file(e: Error, file: &Path) -> Error {
     }
 }
 
-fn current_installation(db: &Path) -> Result<Option<crate::store::Installation>> {
-    if !db.exists() {
+fn current_installation(db: &Path, key: Option<&DbKey>) -> Result<Option<crate::store::Installation>> {
+    if crate::vault::state(db) == crate::vault::State::Missing {
         return Ok(None);
     }
-    Store::open(db)?.installation()
+    let Some(key) = key else { return Err(Error::Vault(VaultProblem::Locked)) };
+    Store::open(db, key)?.installation()
 }
 
 fn refused(file: &Path, reason: RestoreProblem) -> Error {
@@ -125,14 +218,16 @@ fn refused(file: &Path, reason: RestoreProblem) -> Error {
 
 /// Opens `file` read-only and reads what it is: SQLite, whole, a Sotay schema this version knows, an
 /// installation with its unit.
-fn read_backup(file: &Path) -> Result<BackupInfo> {
-    let conn = Connection::open_with_flags(file, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+fn read_backup(file: &Path, key: Option<&DbKey>) -> Result<BackupInfo> {
+    let conn = crate::vault::open_conn(file, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX, key)
         .map_err(|_| refused(file, RestoreProblem::NotSqlite))?;
     if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
-        // SQLite's own first bytes and then nothing readable: a copy cut short, not another kind of file.
+        // SQLite's own first bytes (or, encrypted, a key that opened the key file) and then nothing
+        // readable: a copy cut short, not another kind of file.
         let mut magic = [0u8; 16];
-        let starts_right = std::fs::File::open(file).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic)).is_ok()
-            && &magic == b"SQLite format 3\0";
+        let starts_right = key.is_some()
+            || (std::fs::File::open(file).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic)).is_ok()
+                && &magic == b"SQLite format 3\0");
         return Err(refused(file, if starts_right { RestoreProblem::Damaged(e.to_string()) } else { RestoreProblem::NotSqlite }));
     }
     let verdict: String = conn
@@ -183,9 +278,14 @@ mod tests {
     use serde_json::json;
 
     fn commune(path: &Path) -> Store {
-        let mut s = Store::open(path).unwrap();
+        let mut s = Store::open_test(path);
         s.init(&json!({"code": "XA-DH", "name": "Đoàn xã Đông Hưng", "level": "grassroots"})).unwrap();
         s
+    }
+
+    fn same_key() -> Keys<'static> {
+        static KEY: std::sync::OnceLock<DbKey> = std::sync::OnceLock::new();
+        Keys { current: Some(KEY.get_or_init(crate::vault::test_key)), backup: None }
     }
 
     fn log(s: &mut Store, title: &str) {
@@ -193,7 +293,7 @@ mod tests {
     }
 
     fn titles(db: &Path) -> Vec<String> {
-        let s = Store::open(db).unwrap();
+        let s = Store::open_test(db);
         let mut q = crate::ListQuery::new(Kind::Event);
         q.page_size = 100;
         let mut t: Vec<String> = s.list(&q).unwrap().rows.iter().map(|r| r["title"].as_str().unwrap_or_default().to_string()).collect();
@@ -210,16 +310,16 @@ mod tests {
         let b = s.backup_into(&dir.path().join("usb"), Reason::Manual).unwrap();
         log(&mut s, "Buổi hai");
         drop(s);
-        let r = restore(&db, &b.path).unwrap();
+        let r = restore(&db, &b.path, &same_key()).unwrap();
         assert_eq!(r.info.events, 1);
         assert_eq!(titles(&db), vec!["Buổi một"]);
         assert!(!sibling(&db, ".restore.part").exists());
         // What was there before is a backup that brings "Buổi hai" back.
         let previous = r.previous.unwrap();
         assert_eq!(previous.reason, Reason::Restore);
-        restore(&db, &previous.path).unwrap();
+        restore(&db, &previous.path, &same_key()).unwrap();
         assert_eq!(titles(&db), vec!["Buổi hai", "Buổi một"]);
-        assert!(Store::open(&db).unwrap().check().unwrap().is_empty());
+        assert!(Store::open_test(&db).check().unwrap().is_empty());
     }
 
     #[test]
@@ -240,25 +340,33 @@ mod tests {
         let bytes = std::fs::read(&good.path).unwrap();
         let cut = dir.path().join("cut.db");
         std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-        cases.push((cut, |p| matches!(p, RestoreProblem::Damaged(_))));
+        // Cut short, a backup loses its key at the end: it cannot be told from another kind of file.
+        cases.push((cut, |p| matches!(p, RestoreProblem::NotSqlite)));
+
+        let mut tampered_bytes = bytes.clone();
+        tampered_bytes[4096 + 100] ^= 0x20;
+        let tampered = dir.path().join("tampered.db");
+        std::fs::write(&tampered, &tampered_bytes).unwrap();
+        cases.push((tampered, |p| matches!(p, RestoreProblem::Damaged(_))));
 
         let newer = dir.path().join("newer.db");
         std::fs::copy(&good.path, &newer).unwrap();
-        Connection::open(&newer).unwrap().pragma_update(None, "user_version", 999).unwrap();
+        let rw = OpenFlags::SQLITE_OPEN_READ_WRITE;
+        crate::vault::open_conn(&newer, rw, Some(&crate::vault::test_key())).unwrap().pragma_update(None, "user_version", 999).unwrap();
         cases.push((newer, |p| matches!(p, RestoreProblem::Newer { found: 999, .. })));
 
         let other_db = dir.path().join("other.db");
-        let mut other = Store::open(&other_db).unwrap();
+        let mut other = Store::open_test(&other_db);
         other.init(&json!({"code": "XA-TL", "name": "Đoàn xã Tân Lập", "level": "grassroots"})).unwrap();
         let other_unit = other.backup_into(&dir.path().join("usb2"), Reason::Manual).unwrap();
         cases.push((other_unit.path, |p| matches!(p, RestoreProblem::OtherUnit { backup } if backup == "Đoàn xã Tân Lập")));
 
         let plain = dir.path().join("plain.db");
-        Connection::open(&plain).unwrap().execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
+        rusqlite::Connection::open(&plain).unwrap().execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
         cases.push((plain, |p| matches!(p, RestoreProblem::NotSotay)));
 
         for (file, expected) in cases {
-            let e = restore(&db, &file).unwrap_err();
+            let e = restore(&db, &file, &same_key()).unwrap_err();
             match &e {
                 Error::RestoreRefused { file: f, reason } => {
                     assert!(expected(reason), "{}: {reason:?}", file.display());
@@ -281,9 +389,11 @@ mod tests {
         let b = s.backup_into(&dir.path().join("usb"), Reason::Manual).unwrap();
         let new_db = dir.path().join("moi").join("sotay.db");
         std::fs::create_dir_all(new_db.parent().unwrap()).unwrap();
-        let r = restore(&new_db, &b.path).unwrap();
+        let secret = Secret::Key(crate::vault::test_key());
+        let r = restore(&new_db, &b.path, &Keys { current: None, backup: Some(&secret) }).unwrap();
+        assert!(crate::vault::key_path(&new_db).exists(), "the backup's key file comes along");
         assert!(r.previous.is_none());
-        let restored = Store::open(&new_db).unwrap();
+        let restored = Store::open_test(&new_db);
         assert_eq!(restored.identity().unwrap().fingerprint, s.identity().unwrap().fingerprint, "the key comes along");
     }
 
@@ -295,7 +405,7 @@ mod tests {
         let b = s.backup_into(&dir.path().join("usb"), Reason::Manual).unwrap();
         log(&mut s, "Buổi ghi trong cửa sổ đang mở");
         // `s` stays open, as the window would while `sotay restore` runs.
-        let e = restore(&db, &b.path).unwrap_err();
+        let e = restore(&db, &b.path, &same_key()).unwrap_err();
         assert!(matches!(e, Error::RestoreRefused { reason: RestoreProblem::InUse, .. }), "{e:?}");
         assert!(!sibling(&db, ".restore.part").exists());
         log(&mut s, "Buổi ghi sau đó");

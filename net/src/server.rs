@@ -388,9 +388,9 @@ fn spawn_applier(hub: Arc<Hub>, wake: std::sync::mpsc::Receiver<()>) {
 
 /// Checkpoints the hub's write-ahead log every second on a connection of its own, so that requests never
 /// wait for it (the hub's own connection has automatic checkpoints off).
-fn spawn_checkpointer(path: std::path::PathBuf) {
+fn spawn_checkpointer(path: std::path::PathBuf, key: sotay_core::vault::DbKey) {
     let _ = std::thread::Builder::new().name("sotay-checkpoint".into()).spawn(move || {
-        let Ok(store) = Store::open(&path) else { return };
+        let Ok(store) = Store::open(&path, &key) else { return };
         loop {
             std::thread::sleep(Duration::from_secs(1));
             if let Err(e) = store.checkpoint() {
@@ -415,8 +415,8 @@ impl HubServer {
     pub async fn bind(mut store: Store, listen: &str, limits: HubLimits) -> Result<HubServer, NetError> {
         let (cert, key) = crate::tls::hub_identity(&mut store)?;
         store.tune_for_server()?;
-        if let Some(path) = store.path().map(std::path::Path::to_path_buf) {
-            spawn_checkpointer(path);
+        if let (Some(path), Some(key)) = (store.path().map(std::path::Path::to_path_buf), store.key().cloned()) {
+            spawn_checkpointer(path, key);
         }
         let tls_sha256 = crate::tls::fingerprint(&cert);
         let acceptor = TlsAcceptor::from(crate::tls::server_config(cert, key)?);

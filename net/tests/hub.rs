@@ -15,8 +15,13 @@ use sotay_core::{Kind, Store};
 use sotay_net::client::{HubClient, Timeouts};
 use sotay_net::{proto, sync_once, HubLimits, HubServer, NetError};
 
+/// Each test database is encrypted, as every Sotay database is, under one test passphrase.
 fn open(p: &Path) -> Store {
-    Store::open(p).expect("open store")
+    const PASS: &str = "mật khẩu thử nghiệm";
+    match sotay_core::vault::state(p) {
+        sotay_core::vault::State::Missing => Store::create_encrypted(p, PASS).expect("create store").0,
+        _ => Store::unlock(p, &sotay_core::vault::Secret::passphrase(PASS)).expect("open store"),
+    }
 }
 
 /// A province with a hub identity, and the pin its enrolment carries.

@@ -80,7 +80,8 @@ fn interval() -> Duration {
 }
 
 /// Starts the agent; `notify` gets every new status (the shell emits it to the page).
-pub fn start(db_path: PathBuf, notify: impl Fn(&AgentStatus) + Send + 'static) -> Agent {
+/// `key` is the window's unlocked key: while the window is locked there is none, and the agent waits.
+pub fn start(db_path: PathBuf, key: Arc<Mutex<Option<sotay_core::vault::DbKey>>>, notify: impl Fn(&AgentStatus) + Send + 'static) -> Agent {
     let (tx, rx) = mpsc::channel::<()>();
     let status = Arc::new(Mutex::new(AgentStatus::default()));
     let shared = status.clone();
@@ -93,7 +94,11 @@ pub fn start(db_path: PathBuf, notify: impl Fn(&AgentStatus) + Send + 'static) -
             }
         };
         loop {
-            let wait = round(&db_path, &mut backoff, &update);
+            let unlocked = key.lock().ok().and_then(|k| k.clone());
+            let wait = match unlocked {
+                Some(k) => round(&db_path, &k, &mut backoff, &update),
+                None => interval(),
+            };
             update(&|s| s.next_try_s = wait.as_secs());
             match rx.recv_timeout(wait) {
                 // Woken: several saves in a row make one sync.
@@ -113,9 +118,9 @@ pub fn start(db_path: PathBuf, notify: impl Fn(&AgentStatus) + Send + 'static) -
 /// Applies a change to the shared status (and tells the page).
 type Update<'a> = &'a dyn Fn(&dyn Fn(&mut AgentStatus));
 
-fn round(db_path: &Path, backoff: &mut Backoff, update: Update<'_>) -> Duration {
+fn round(db_path: &Path, key: &sotay_core::vault::DbKey, backoff: &mut Backoff, update: Update<'_>) -> Duration {
     let _gate = GATE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let Ok(mut store) = Store::open(db_path) else {
+    let Ok(mut store) = Store::open(db_path, key) else {
         return interval();
     };
     let hub = store.upper_hub().ok().flatten();

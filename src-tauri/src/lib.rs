@@ -4,6 +4,7 @@
 
 pub mod agent;
 mod enrol;
+mod lock;
 mod print;
 mod restore;
 mod wire;
@@ -17,9 +18,12 @@ use tauri::{Manager, State};
 
 pub use wire::WireError;
 
-/// The open store, or why it could not be opened (a newer or foreign file): the page shows that.
+/// The open store, or why it is not open (locked, not set up, a newer or foreign file): the page shows
+/// that.
 pub struct AppState {
     store: Mutex<Result<Store, WireError>>,
+    /// The unlocked key, shared with the sync agent; none while locked.
+    key: std::sync::Arc<Mutex<Option<sotay_core::vault::DbKey>>>,
     lang: Mutex<Lang>,
     db_path: PathBuf,
     /// A form on the page has changes not saved yet (its draft is kept): closing the window asks first.
@@ -30,10 +34,12 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The window starts locked: nothing is opened until the officer gives the passphrase (or, on a
+    /// first run, chooses one).
     pub fn open(db_path: PathBuf) -> AppState {
-        let store = Store::open(&db_path).map_err(|e| WireError::from_core(&e, Lang::Vi));
         AppState {
-            store: Mutex::new(store),
+            store: Mutex::new(Err(lock::locked(Lang::Vi))),
+            key: Default::default(),
             lang: Mutex::new(Lang::Vi),
             db_path,
             unsaved: std::sync::atomic::AtomicBool::new(false),
@@ -53,6 +59,30 @@ impl AppState {
         }
         *at = Some(std::time::Instant::now());
         true
+    }
+
+    /// The store, unlocked: kept for the commands, its key for the sync agent, and the day's backup.
+    fn put(&self, store: Store) -> Result<(), WireError> {
+        let key = store.key().cloned();
+        let mut guard = self.store.lock().map_err(|_| WireError::internal("store lock poisoned"))?;
+        *guard = Ok(store);
+        if let Ok(mut k) = self.key.lock() {
+            *k = key.clone();
+        }
+        if let Some(key) = key {
+            daily_backup(self.db_path.clone(), key);
+        }
+        Ok(())
+    }
+
+    /// Closes the store and forgets the key: nothing of the data is reachable until unlocked again.
+    fn lock_now(&self) {
+        if let Ok(mut guard) = self.store.lock() {
+            *guard = Err(lock::locked(self.lang()));
+        }
+        if let Ok(mut k) = self.key.lock() {
+            *k = None;
+        }
     }
 
     fn lang(&self) -> Lang {
@@ -301,9 +331,9 @@ fn import_folder<R: tauri::Runtime>(window: &tauri::Window<R>, state: &AppState,
 
 /// The first start of a day backs the database up, on a thread and a connection of its own so that
 /// the window opens at once; a failure is said on stderr and tried again at the next start.
-fn daily_backup(path: PathBuf) {
+fn daily_backup(path: PathBuf, key: sotay_core::vault::DbKey) {
     std::thread::spawn(move || {
-        let done = Store::open(&path).and_then(|s| match s.installation()? {
+        let done = Store::open(&path, &key).and_then(|s| match s.installation()? {
             Some(_) => Ok(s.backup_folder().map(|dir| s.daily_backup(&dir)).transpose()?.flatten()),
             None => Ok(None),
         });
@@ -367,7 +397,14 @@ pub fn builder<R: tauri::Runtime>() -> tauri::Builder<R> {
         enrol::enrol_join,
         enrol::enrol_write,
         enrol::enrol_status,
-        enrol::enrol_revoke
+        enrol::enrol_revoke,
+        lock::vault_status,
+        lock::vault_create,
+        lock::vault_convert,
+        lock::vault_unlock,
+        lock::vault_lock,
+        lock::vault_change,
+        lock::vault_settings
     ])
 }
 
@@ -395,10 +432,11 @@ pub fn run() {
         .setup(|app| {
             use tauri::Emitter;
             let path = db_path(app);
-            app.manage(AppState::open(path.clone()));
-            daily_backup(path.clone());
+            let state = AppState::open(path.clone());
+            let key = state.key.clone();
+            app.manage(state);
             let handle = app.handle().clone();
-            app.manage(agent::start(path, move |status| {
+            app.manage(agent::start(path, key, move |status| {
                 let _ = handle.emit("sync-agent", status);
             }));
             Ok(())

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use serde_json::{json, Value};
+use sotay_core::vault::Secret;
 use sotay_core::Store;
 use tauri::State;
 
@@ -25,29 +26,60 @@ pub fn backups_list(state: State<'_, AppState>) -> Result<Value, WireError> {
     Ok(json!({"folder": folder, "backups": rows}))
 }
 
+/// The backup's own secret, when the open data's key is not its key (a first run on a new laptop).
+fn backup_secret(passphrase: Option<String>, recovery_code: Option<String>) -> Option<Secret> {
+    match (recovery_code.filter(|c| !c.trim().is_empty()), passphrase.filter(|p| !p.is_empty())) {
+        (Some(code), _) => Some(Secret::recovery_code(&code)),
+        (None, Some(p)) => Some(Secret::passphrase(&p)),
+        (None, None) => None,
+    }
+}
+
 /// What a backup file holds, checked as a restore would check it; nothing changes.
 #[tauri::command(async)]
-pub fn restore_inspect(state: State<'_, AppState>, path: String) -> Result<Value, WireError> {
+pub fn restore_inspect(state: State<'_, AppState>, path: String, passphrase: Option<String>, recovery_code: Option<String>) -> Result<Value, WireError> {
     let file = PathBuf::from(path.trim());
-    let info = sotay_core::restore::inspect(&state.db_path, &file).map_err(|e| WireError::from_core(&e, state.lang()))?;
+    let current = state.key.lock().ok().and_then(|k| k.clone());
+    let secret = backup_secret(passphrase, recovery_code);
+    let keys = sotay_core::restore::Keys { current: current.as_ref(), backup: secret.as_ref() };
+    let info = sotay_core::restore::inspect(&state.db_path, &file, &keys).map_err(|e| WireError::from_core(&e, state.lang()))?;
     Ok(serde_json::to_value(info).unwrap_or_default())
 }
 
 /// Puts the backup at `path` in the database's place (the current one kept as a backup first).
 #[tauri::command(async)]
-pub fn restore_backup(state: State<'_, AppState>, path: String) -> Result<Value, WireError> {
+pub fn restore_backup(state: State<'_, AppState>, path: String, passphrase: Option<String>, recovery_code: Option<String>) -> Result<Value, WireError> {
     let file = PathBuf::from(path.trim());
     let lang = state.lang();
+    let current = state.key.lock().ok().and_then(|k| k.clone());
+    let secret = backup_secret(passphrase, recovery_code.clone());
     // No sync round may hold the file while it is replaced.
     // The gate guards nothing but its turn: a sync round that panicked leaves it usable.
     let _agent = crate::agent::GATE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut guard = state.store.lock().map_err(|_| WireError::internal("store lock poisoned"))?;
     // The window's own connection is closed first: on Windows an open file cannot be replaced.
     *guard = Err(WireError::internal("restoring"));
-    let done = sotay_core::restore::restore(&state.db_path, &file);
-    *guard = Store::open(&state.db_path).map_err(|e| WireError::from_core(&e, lang));
+    let keys = sotay_core::restore::Keys { current: current.as_ref(), backup: secret.as_ref() };
+    let done = sotay_core::restore::restore(&state.db_path, &file, &keys);
+    // The restored data is under the current key, or (a new laptop) under the backup's, which the
+    // officer's secret just opened.
+    let key = match (&current, &secret) {
+        (Some(k), _) => Ok(k.clone()),
+        (None, Some(s)) => sotay_core::vault::unlock(&state.db_path, s),
+        (None, None) => Err(sotay_core::Error::Vault(sotay_core::VaultProblem::Locked)),
+    };
+    *guard = key.and_then(|k| Store::open(&state.db_path, &k)).map_err(|e| WireError::from_core(&e, lang));
+    let opened_key = guard.as_ref().ok().and_then(|s| s.key().cloned());
+    drop(guard);
+    if let Ok(mut k) = state.key.lock() {
+        *k = opened_key;
+    }
     let restored = done.map_err(|e| WireError::from_core(&e, lang))?;
-    Ok(serde_json::to_value(restored).unwrap_or_default())
+    let mut out = serde_json::to_value(&restored).unwrap_or_default();
+    out["recovery_code"] = json!(restored.recovery_code);
+    // Opened with the recovery code: the page asks for a new passphrase next (vault_unlock with the code).
+    out["needs_new_passphrase"] = json!(recovery_code.is_some() && current.is_none());
+    Ok(out)
 }
 
 /// A file dialog for a backup on a stick (`SOTAY_TEST_PICKED_FILE` answers it in tests).

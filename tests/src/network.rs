@@ -37,7 +37,7 @@ impl HubProcess {
             None => Command::new(&sotay_bin),
         };
         cmd.arg("--db").arg(db).args(["--lang", "en", "serve", "--listen", listen]).args(extra);
-        cmd.env_remove("SOTAY_DB").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null());
+        cmd.env("SOTAY_PASSPHRASE", crate::support::PASSPHRASE).env_remove("SOTAY_DB").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null());
         let mut child = cmd.spawn().expect("sotay serve starts");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();

@@ -13,6 +13,21 @@ pub fn bin(name: &str) -> PathBuf {
     path
 }
 
+/// The passphrase every test database is encrypted under (each is, as every Sotay database is).
+pub const PASSPHRASE: &str = "mật khẩu thử nghiệm";
+
+/// `sotay` as the tests run it: this passphrase, and no settings of the machine's user.
+pub fn sotay_command() -> Command {
+    let mut cmd = Command::new(bin("sotay"));
+    cmd.env("SOTAY_PASSPHRASE", PASSPHRASE)
+        .env_remove("SOTAY_LANG")
+        .env_remove("SOTAY_DB")
+        .env_remove("SOTAY_KEY_FILE")
+        .env_remove("SOTAY_PASSPHRASE_FILE")
+        .env_remove("SOTAY_NEW_PASSPHRASE");
+    cmd
+}
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,
@@ -27,8 +42,8 @@ pub fn sotay(db: &Path, args: &[&str], stdin: Option<&str>) -> Run {
 
 /// `sotay` with these environment variables set (a shifted clock, say).
 pub fn sotay_with(db: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(bin("sotay"));
-    cmd.arg("--db").arg(db).args(args).env_remove("SOTAY_LANG").env_remove("SOTAY_DB");
+    let mut cmd = sotay_command();
+    cmd.arg("--db").arg(db).args(args);
     cmd.envs(env.iter().copied());
     cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());

@@ -66,7 +66,7 @@ fn the_hub_killed_mid_upload_and_restarted_loses_nothing_and_doubles_nothing() {
     ok(sotay(&c, &["seed", "--events", "20000", "--batch", "5000"], None));
 
     let mut hub = HubProcess::start(&p, &listen, &[], &[]);
-    let sync = Command::new(bin("sotay"))
+    let sync = sotay_tests::support::sotay_command()
         .arg("--db")
         .arg(&c)
         .args(["--lang", "en", "sync", "--attempts", "10"])
@@ -107,7 +107,7 @@ fn fifty_installations_sync_at_once_into_one_hub() {
     let children: Vec<_> = communes
         .iter()
         .map(|c| {
-            Command::new(bin("sotay")).arg("--db").arg(c).args(["--lang", "en", "sync"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+            sotay_tests::support::sotay_command().arg("--db").arg(c).args(["--lang", "en", "sync"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
         })
         .collect();
     for child in children {

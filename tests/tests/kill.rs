@@ -54,7 +54,7 @@ struct Paused {
 
 /// `sotay --db DB ARGS` that will pause at the n-th arrival at `point`, its output piped.
 fn pausing(db: &Path, args: &[&str], point: &str, n: u32) -> Child {
-    Command::new(bin("sotay"))
+    sotay_tests::support::sotay_command()
         .arg("--db")
         .arg(db)
         .args(args)
@@ -264,7 +264,7 @@ fn the_hub_killed_at_every_named_point_of_taking_and_applying_loses_and_doubles_
         // Wait for it to listen before the commune syncs.
         let mut first = [0u8; 5];
         hub.stdout.as_mut().unwrap().read_exact(&mut first).expect("the hub says it listens");
-        let sync = Command::new(bin("sotay"))
+        let sync = sotay_tests::support::sotay_command()
             .arg("--db")
             .arg(&c)
             .args(["--lang", "en", "sync", "--attempts", "1"])

@@ -5,7 +5,7 @@ use super::*;
 
 fn commune_with_event(attendees: Vec<Value>) -> (TempDir, Store, String) {
     let dir = TempDir::new().unwrap();
-    let mut s = Store::open(&dir.path().join("s.db")).unwrap();
+    let mut s = Store::open_test(&dir.path().join("s.db"));
     s.init(&json!({"name": "Đoàn xã Đông Hưng", "code": "XA-DH", "level": "grassroots",
         "upper_body": "BCH TỈNH ĐOÀN HƯNG YÊN", "place": "Đông Hưng"})).unwrap();
     let e = s.create(Kind::Event, &json!({"title": "Hội nghị tuyên truyền Nghị quyết Đại hội Đoàn các cấp",

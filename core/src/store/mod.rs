@@ -18,6 +18,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::vault::DbKey;
 
 /// This installation: its origin id in the change log, the unit it works for, and its clock state.
 #[derive(Debug, Clone, Serialize)]
@@ -30,6 +31,9 @@ pub struct Installation {
 pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
+    /// The key the file is encrypted with (none for a database in memory): backups and restores open
+    /// their copies with it.
+    key: Option<crate::vault::DbKey>,
 }
 
 /// The schema version this build writes.
@@ -45,22 +49,84 @@ pub fn default_db_path() -> PathBuf {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Store> {
+    /// Opens (creating if needed) the database at `path`, encrypted with `key`, and brings its schema up
+    /// to date. The key comes from [`Store::unlock`] or [`Store::create_encrypted`] (crate::vault).
+    pub fn open(path: &Path, key: &DbKey) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::Io { path: dir.display().to_string(), source: e })?;
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)?;
-        let mut store = Store { conn, path: Some(path.to_path_buf()) };
+        let conn = crate::vault::open_conn(path, flags, Some(key))?;
+        let mut store = Store { conn, path: Some(path.to_path_buf()), key: Some(key.clone()) };
         store.configure().map_err(|e| not_a_database(e, path))?;
         store.migrate()?;
         Ok(store)
     }
 
+    /// Opens the encrypted database at `path` with what the officer gave: its passphrase, recovery code
+    /// or a key file.
+    pub fn unlock(path: &Path, secret: &crate::vault::Secret) -> Result<Store> {
+        match crate::vault::state(path) {
+            crate::vault::State::Missing => Err(Error::NotInitialized),
+            crate::vault::State::Plain => Err(Error::Vault(crate::error::VaultProblem::NotEncrypted)),
+            crate::vault::State::KeyFileMissing | crate::vault::State::Encrypted => {
+                let key = crate::vault::unlock(path, secret)?;
+                Store::open(path, &key)
+            }
+        }
+    }
+
+    /// Creates a new database at `path`, encrypted from its first byte, its key wrapped by `passphrase`
+    /// and by a new recovery code (returned, to be shown once).
+    pub fn create_encrypted(path: &Path, passphrase: &str) -> Result<(Store, crate::vault::Created)> {
+        if crate::vault::state(path) != crate::vault::State::Missing {
+            return Err(Error::AlreadyInitialized);
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::Io { path: dir.display().to_string(), source: e })?;
+        }
+        let created = crate::vault::create(path, passphrase)?;
+        let store = Store::open(path, &created.key)?;
+        Ok((store, created))
+    }
+
+    /// A test's database on disk, under a fixed key whose key file has no wraps (no slow derivation).
+    #[cfg(test)]
+    pub(crate) fn open_test(path: &Path) -> Store {
+        let key = crate::vault::test_key();
+        let kf = crate::vault::key_path(path);
+        if !kf.exists() {
+            crate::vault::KeyFile::new(&key).write(&kf).expect("test key file");
+        }
+        Store::open(path, &key).expect("test store opens")
+    }
+
+    /// An older Sotay's plain database, for the tests of its conversion.
+    #[cfg(test)]
+    pub(crate) fn open_plain_for_test(path: &Path) -> Store {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = crate::vault::open_conn(path, flags, None).expect("plain test store");
+        let mut store = Store { conn, path: Some(path.to_path_buf()), key: None };
+        store.configure().expect("configure");
+        store.migrate().expect("migrate");
+        store
+    }
+
+    #[cfg(test)]
+    pub(crate) fn dump_to_vec(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.dump(&mut out).expect("dump");
+        out
+    }
+
+    /// The key this database is encrypted with.
+    pub fn key(&self) -> Option<&DbKey> {
+        self.key.as_ref()
+    }
+
     /// A private database in memory, for tests.
     pub fn open_in_memory() -> Result<Store> {
-        let mut store = Store { conn: Connection::open_in_memory()?, path: None };
+        let mut store = Store { conn: Connection::open_in_memory()?, path: None, key: None };
         store.configure()?;
         store.migrate()?;
         Ok(store)
@@ -206,7 +272,12 @@ fn not_a_database(e: Error, path: &Path) -> Error {
         Error::Sqlite(rusqlite::Error::SqliteFailure(f, _))
             if f.code == rusqlite::ErrorCode::NotADatabase =>
         {
-            Error::NotADatabase { path: path.display().to_string() }
+            // Encrypted but not with this key: the key file is another database's.
+            if crate::vault::state(path) == crate::vault::State::Encrypted {
+                Error::Vault(crate::error::VaultProblem::OtherKey)
+            } else {
+                Error::NotADatabase { path: path.display().to_string() }
+            }
         }
         _ => e,
     }
@@ -222,7 +293,7 @@ mod tests {
         let path = dir.path().join("notes.db");
         let content = "Biên bản họp chi đoàn — not a database, but a person's file.\n".repeat(200);
         std::fs::write(&path, &content).unwrap();
-        let err = Store::open(&path).err().unwrap();
+        let err = Store::open(&path, &crate::vault::test_key()).err().unwrap();
         assert_eq!(err.code(), "not_a_database");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), content);
     }
@@ -231,11 +302,12 @@ mod tests {
     fn a_database_from_a_newer_version_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sotay.db");
-        drop(Store::open(&path).unwrap());
-        let conn = Connection::open(&path).unwrap();
+        drop(Store::open_test(&path));
+        let rw = OpenFlags::SQLITE_OPEN_READ_WRITE;
+        let conn = crate::vault::open_conn(&path, rw, Some(&crate::vault::test_key())).unwrap();
         conn.pragma_update(None, "user_version", schema_version() + 1).unwrap();
         drop(conn);
-        match Store::open(&path) {
+        match Store::open(&path, &crate::vault::test_key()) {
             Err(Error::NewerDatabase { found, known }) => {
                 assert_eq!(found, schema_version() + 1);
                 assert_eq!(known, schema_version());
@@ -248,8 +320,8 @@ mod tests {
     fn reopening_keeps_the_schema_and_runs_no_migration_twice() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sotay.db");
-        drop(Store::open(&path).unwrap());
-        let store = Store::open(&path).unwrap();
+        drop(Store::open_test(&path));
+        let store = Store::open_test(&path);
         let v: i64 = store.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
         assert_eq!(v, schema_version());
         let mode: String = store.conn().pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
@@ -268,22 +340,22 @@ mod tests {
                 .unwrap()
         };
         {
-            let s = Store::open(&path).unwrap();
+            let s = Store::open_test(&path);
             assert_eq!(tt02(&s), crate::model::TT02_MEASURE);
             s.conn().execute_batch("UPDATE records SET body = json_set(body, '$.rule.measure', 'members') WHERE json_extract(body, '$.code') = 'TT-02';
                  ALTER TABLE peers DROP COLUMN revoked_at; ALTER TABLE peers DROP COLUMN revoked_after;
                  ALTER TABLE peers DROP COLUMN last_contact; PRAGMA user_version = 7;").unwrap();
         }
-        let s = Store::open(&path).unwrap();
+        let s = Store::open_test(&path);
         assert_eq!(tt02(&s), "members+non_members");
         assert!(s.check().unwrap().iter().all(|p| !p.contains("indicator")), "{:?}", s.check().unwrap());
         // The database as version 7 left it was kept before the upgrade, and only then.
         let kept = crate::backup::list(&dir.path().join(crate::backup::FOLDER_NAME)).unwrap();
         assert_eq!(kept.len(), 1, "{kept:?}");
         assert_eq!(kept[0].reason, crate::backup::Reason::Migration);
-        let old = Connection::open(&kept[0].path).unwrap();
+        let old = crate::vault::open_conn(&kept[0].path, OpenFlags::SQLITE_OPEN_READ_ONLY, Some(&crate::vault::test_key())).unwrap();
         assert_eq!(old.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), 7);
-        drop(Store::open(&path).unwrap());
+        drop(Store::open_test(&path));
         assert_eq!(crate::backup::list(&dir.path().join(crate::backup::FOLDER_NAME)).unwrap().len(), 1, "no backup without an upgrade");
     }
 }

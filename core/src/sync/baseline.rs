@@ -11,8 +11,10 @@ use rusqlite::{params, Connection};
 use super::bundle::BundleReader;
 use crate::error::Result;
 
-/// Returns how many rows were inserted and how long it took.
-pub fn plain_insert(bundle: &Path, db: &Path) -> Result<(u64, Duration)> {
+/// Returns how many rows were inserted and how long it took. `recipient` is the store the bundle is
+/// sealed to (a bundle of format 3 opens only with its key).
+pub fn plain_insert(bundle: &Path, db: &Path, recipient: Option<&crate::Store>) -> Result<(u64, Duration)> {
+    let me = recipient.map(crate::Store::signing_key).transpose()?;
     let mut conn = Connection::open(db)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
@@ -26,7 +28,7 @@ pub fn plain_insert(bundle: &Path, db: &Path) -> Result<(u64, Duration)> {
     {
         let mut stmt = tx.prepare("INSERT OR IGNORE INTO plain (origin, seq, record_id, entity, fields) VALUES (?1, ?2, ?3, ?4, ?5)")?;
         let mut reader = BufReader::new(File::open(bundle).map_err(|e| crate::Error::Io { path: bundle.display().to_string(), source: e })?);
-        BundleReader::changes(&mut reader, |_, c| {
+        BundleReader::changes(&mut reader, me.as_ref(), |_, c| {
             stmt.execute(params![c.origin, c.seq, c.record_id, c.entity.as_str(), serde_json::Value::Object(c.fields).to_string()])?;
             n += 1;
             Ok(())
@@ -40,8 +42,9 @@ pub fn plain_insert(bundle: &Path, db: &Path) -> Result<(u64, Duration)> {
 /// change-log row — written into Sotay's own schema by a plain loop, one transaction per bundle, with no
 /// verification, no scope or range checks, no merge and no validation. The gap between this and a real
 /// import is what checking and merging cost; the gap between this and [`plain_insert`] is the schema's.
-pub fn plain_insert_schema(bundle: &Path, db: &Path) -> Result<(u64, Duration)> {
-    let mut store = crate::Store::open(db)?;
+pub fn plain_insert_schema(bundle: &Path, db: &Path, key: &crate::vault::DbKey, recipient: Option<&crate::Store>) -> Result<(u64, Duration)> {
+    let me = recipient.map(crate::Store::signing_key).transpose()?;
+    let mut store = crate::Store::open(db, key)?;
     let started = Instant::now();
     let mut n = 0u64;
     let mut reader = BufReader::new(File::open(bundle).map_err(|e| crate::Error::Io { path: bundle.display().to_string(), source: e })?);
@@ -61,7 +64,7 @@ pub fn plain_insert_schema(bundle: &Path, db: &Path) -> Result<(u64, Duration)> 
             "INSERT OR IGNORE INTO change_log (origin, seq, hlc, entity, record_id, op, owner_unit, fields, recorded_at, lamport, prev)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, '{}')",
         )?;
-        BundleReader::changes(&mut reader, |_, c| {
+        BundleReader::changes(&mut reader, me.as_ref(), |_, c| {
             let text = |f: &str| c.fields.get(f).and_then(|v| v.as_str()).unwrap_or_default().to_string();
             let title = text("title");
             let fields = serde_json::Value::Object(c.fields.clone()).to_string();

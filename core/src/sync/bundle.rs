@@ -15,13 +15,17 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::keys;
+use super::sealing::{Opener, Sealer, Sealing};
 use crate::error::{Error, Refusal, Result};
 use crate::store::merge::Change;
 
 pub const FORMAT: &str = "sotay-bundle";
 /// Version 2 added `omitted` to the ranges (what a downward bundle leaves out by scope). A version-2
-/// reader still reads version 1, where a hole in a downward range meant the same.
-pub const VERSION: i64 = 2;
+/// reader still reads version 1, where a hole in a downward range meant the same. Version 3 seals each
+/// change line to the addressee (`header.sealed`, sync/sealing.rs); versions 1 and 2 are still read.
+pub const VERSION: i64 = 3;
+/// The first version whose changes are sealed.
+pub const SEALED_FROM: i64 = 3;
 /// No line of a bundle may be longer: a change is a few kilobytes; this bounds memory on any input.
 pub const MAX_LINE: usize = 1 << 20;
 const CHANGES_OPEN: &str = ",\"changes\":[";
@@ -102,6 +106,9 @@ pub struct Header {
     /// order bundles arrive in does not matter. It never places a unit the receiver holds elsewhere.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scope: Vec<(String, String)>,
+    /// Version 3: how the change lines are sealed to the recipient.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed: Option<Sealing>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -139,14 +146,21 @@ pub struct BundleWriter<W: Write> {
     hash: Sha256,
     count: u64,
     pending: Option<String>,
+    sealer: Option<Sealer>,
 }
 
 impl<W: Write> BundleWriter<W> {
-    pub fn start(out: W, header: &Header) -> Result<Self> {
-        Self::start_as(out, header, VERSION)
+    /// A bundle sealed to the installation whose signing key is `to` (the header's recipient).
+    pub fn start(out: W, header: &Header, to: &VerifyingKey) -> Result<Self> {
+        let (sealer, sealing) = Sealer::new(to, &header.bundle_id, &header.recipient)?;
+        let header = Header { sealed: Some(sealing), ..header.clone() };
+        let mut w = Self::start_as(out, &header, VERSION)?;
+        w.sealer = Some(sealer);
+        Ok(w)
     }
 
-    /// A bundle that says it is of `version` (the tests write older versions with it).
+    /// A bundle that says it is of `version`, its changes in the clear (the tests write older versions
+    /// with it).
     pub(crate) fn start_as(mut out: W, header: &Header, version: i64) -> Result<Self> {
         let mut opening = serde_json::to_string(&Opening { format: FORMAT, version, header }).map_err(Error::from_json)?;
         opening.pop(); // the closing brace: the changes array follows
@@ -155,7 +169,7 @@ impl<W: Write> BundleWriter<W> {
         let mut hash = Sha256::new();
         hash.update(opening.as_bytes());
         out.write_all(opening.as_bytes()).map_err(io)?;
-        Ok(BundleWriter { out, hash, count: 0, pending: None })
+        Ok(BundleWriter { out, hash, count: 0, pending: None, sealer: None })
     }
 
     /// Each change line but the last ends with a comma, so a change is written once the next is known.
@@ -163,7 +177,11 @@ impl<W: Write> BundleWriter<W> {
         if let Some(line) = self.pending.take() {
             self.emit(&format!("{line},\n"))?;
         }
-        self.pending = Some(serde_json::to_string(c).map_err(Error::from_json)?);
+        let line = serde_json::to_string(c).map_err(Error::from_json)?;
+        self.pending = Some(match &mut self.sealer {
+            Some(sealer) => sealer.seal(line.as_bytes())?,
+            None => line,
+        });
         self.count += 1;
         Ok(())
     }
@@ -249,8 +267,9 @@ impl BundleReader {
             // Each change is parsed and checked when it is applied, inside the transaction that a
             // refusal rolls back; here only the framing is checked.
             let line = buf.strip_suffix(b"\n").ok_or(Refusal::Truncated)?;
-            if !line.starts_with(b"{") {
-                return Err(Refusal::Malformed { line: line_no, detail: "a change is a JSON object".into() });
+            let (opens, shape) = if header.sealed.is_some() { (b'"', "a sealed change is a JSON string") } else { (b'{', "a change is a JSON object") };
+            if line.first() != Some(&opens) {
+                return Err(Refusal::Malformed { line: line_no, detail: shape.into() });
             }
             last_had_comma = line.ends_with(b",");
             count += 1;
@@ -290,11 +309,20 @@ impl BundleReader {
         Ok(Verified { version, header, trailer })
     }
 
-    /// Streams the raw change lines (without the trailing comma) of a bundle that `verify` accepted.
-    pub fn raw_lines(r: &mut dyn BufRead, mut each: impl FnMut(usize, &[u8]) -> Result<()>) -> Result<()> {
+    /// Streams the change lines (without the trailing comma, opened when sealed, with `me` the
+    /// recipient's signing key) of a bundle that `verify` accepted.
+    pub fn raw_lines(r: &mut dyn BufRead, me: Option<&SigningKey>, mut each: impl FnMut(usize, &[u8]) -> Result<()>) -> Result<()> {
         let mut buf = Vec::new();
         let refused = |refusal| Error::Refused { file: "(bundle)".into(), refusal };
         read_line(r, 1, &mut buf).map_err(refused)?;
+        let (_, header) = parse_opening(&buf).map_err(refused)?;
+        let mut opener = match &header.sealed {
+            Some(sealing) => Some(
+                me.and_then(|k| Opener::new(k, sealing, &header.bundle_id, &header.recipient))
+                    .ok_or(refused(Refusal::NotSealedToUs))?,
+            ),
+            None => None,
+        };
         let mut line_no = 1;
         loop {
             line_no += 1;
@@ -302,13 +330,22 @@ impl BundleReader {
                 return Ok(());
             }
             let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
-            each(line_no, line.strip_suffix(b",").unwrap_or(line))?;
+            let line = line.strip_suffix(b",").unwrap_or(line);
+            match &mut opener {
+                Some(o) => {
+                    // HPKE tells a wrong key only when the first message does not open.
+                    let broken = if line_no == 2 { Refusal::NotSealedToUs } else { Refusal::SealBroken { line: line_no } };
+                    let plain = o.open(line).ok_or(refused(broken))?;
+                    each(line_no, &plain)?;
+                }
+                None => each(line_no, line)?,
+            }
         }
     }
 
     /// Streams the changes of a bundle that `verify` accepted, with their line numbers.
-    pub fn changes(r: &mut dyn BufRead, mut each: impl FnMut(usize, Change) -> Result<()>) -> Result<()> {
-        Self::raw_lines(r, |line_no, line| {
+    pub fn changes(r: &mut dyn BufRead, me: Option<&SigningKey>, mut each: impl FnMut(usize, Change) -> Result<()>) -> Result<()> {
+        Self::raw_lines(r, me, |line_no, line| {
             let change = serde_json::from_slice(line).map_err(|e| Error::Refused {
                 file: "(bundle)".into(),
                 refusal: Refusal::Malformed { line: line_no, detail: e.to_string() },
@@ -350,6 +387,9 @@ fn parse_opening(buf: &[u8]) -> std::result::Result<(i64, Header), Refusal> {
     }
     if opening.version < 2 && !header.scope.is_empty() {
         return Err(Refusal::Malformed { line: 1, detail: "scope".into() });
+    }
+    if (opening.version >= SEALED_FROM) != header.sealed.is_some() {
+        return Err(Refusal::Malformed { line: 1, detail: "sealed".into() });
     }
     Ok((opening.version, header))
 }

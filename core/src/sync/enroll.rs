@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -181,6 +181,9 @@ impl Store {
             }
             Ok(())
         })?;
+        if role == Role::Upper {
+            self.seal_key_to_upper(&e.installation, &key)?;
+        }
         if role == Role::Upper && my_parent.is_none() {
             let mut body = mine.clone();
             body["parent_id"] = Value::from(their_unit);
@@ -188,4 +191,36 @@ impl Store {
         }
         Ok(role)
     }
+
+    /// Seals the database key to the upper unit's installation (docs/security.md, "When everything is
+    /// forgotten"), unless the officer turned it off (setting `vault.seal_to_upper` = `off`).
+    pub(crate) fn seal_key_to_upper(&mut self, installation: &str, public_key: &[u8]) -> Result<()> {
+        if self.setting(SEAL_TO_UPPER)?.as_deref() == Some("off") {
+            return Ok(());
+        }
+        let (Some(path), Some(key), Some(public)) = (self.path(), self.key(), keys::public_from_bytes(public_key)) else {
+            return Ok(());
+        };
+        crate::vault::wrap_to_upper(path, key, installation, &public)
+    }
+
+    /// Turns sealing the key to the upper unit on or off; on seals it now to the enrolled upper unit.
+    pub fn set_seal_to_upper(&mut self, on: bool) -> Result<()> {
+        self.set_setting(SEAL_TO_UPPER, if on { "on" } else { "off" })?;
+        let Some(path) = self.path().map(Path::to_path_buf) else { return Ok(()) };
+        if !on {
+            return crate::vault::unwrap_from_upper(&path);
+        }
+        let upper: Option<(String, Vec<u8>)> = self
+            .conn()
+            .query_row("SELECT installation, public_key FROM peers WHERE role = 'upper' AND revoked_at IS NULL ORDER BY enrolled_at DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        match upper {
+            Some((installation, public_key)) => self.seal_key_to_upper(&installation, &public_key),
+            None => Ok(()),
+        }
+    }
 }
+
+/// The setting that turns off sealing the key to the upper unit.
+pub const SEAL_TO_UPPER: &str = "vault.seal_to_upper";

@@ -53,7 +53,8 @@ impl Store {
         let peer = self.export_peer(to)?;
         let direction = if peer.role == Role::Upper { Direction::Up } else { Direction::Down };
         let below_peer = if direction == Direction::Down { self.subtree(&peer.unit_id)?.into_iter().collect() } else { HashSet::new() };
-        Ok(Recipient { key: self.signing_key()?, public_key: self.identity()?.public_key, direction, below_peer, peer })
+        let peer_key = self.peer_key(&peer.installation).ok_or(Error::NoUpperPeer)?;
+        Ok(Recipient { key: self.signing_key()?, peer_key, public_key: self.identity()?.public_key, direction, below_peer, peer })
     }
 
     fn export_peer(&self, to: Option<&str>) -> Result<Peer> {
@@ -178,7 +179,7 @@ impl Store {
     /// trailer into `out`.
     fn write_changes<W: std::io::Write>(&self, out: W, header: &Header, to: &Recipient, total: &mut u64, progress: &mut dyn FnMut(u64)) -> Result<W> {
         let key = &to.key;
-        let mut w = BundleWriter::start(out, header)?;
+        let mut w = BundleWriter::start(out, header, &to.peer_key)?;
         let mut stmt = self.conn().prepare_cached(
             "SELECT origin, seq, lamport, hlc, entity, record_id, op, owner_unit, fields, prev, recorded_at
              FROM change_log WHERE origin = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq",
@@ -312,6 +313,8 @@ impl Store {
 
 struct Recipient {
     peer: Peer,
+    /// The peer's signing key: its changes are sealed to it.
+    peer_key: ed25519_dalek::VerifyingKey,
     key: ed25519_dalek::SigningKey,
     public_key: String,
     direction: Direction,
@@ -335,6 +338,7 @@ impl Recipient {
             recipient: self.peer.installation.clone(),
             ranges,
             scope: Vec::new(),
+            sealed: None,
         }
     }
 }

@@ -227,7 +227,7 @@ impl Store {
         let mut links: Vec<(String, String)> = header.scope.clone();
         // Only unit changes matter here; the writer spells them `"entity":"unit"`. A line spelled
         // otherwise adds no unit, which can only narrow the scope.
-        BundleReader::raw_lines(&mut *open()?, |_, line| {
+        BundleReader::raw_lines(&mut *open()?, Some(&self.signing_key()?), |_, line| {
             const UNIT: &[u8] = b"\"entity\":\"unit\"";
             if line.windows(UNIT.len()).any(|w| w == UNIT) {
                 if let Ok(c) = serde_json::from_slice::<Change>(line) {
@@ -278,10 +278,11 @@ impl Store {
         let header = v.header.clone();
         let digest = v.trailer.digest.clone();
         let mut reader = open()?;
+        let me = self.signing_key()?;
         let work = |tx: &rusqlite::Transaction| {
             let mut conflicts = 0u64;
             let mut max_lamport = 0i64;
-            BundleReader::changes(&mut *reader, |line, c: Change| {
+            BundleReader::changes(&mut *reader, Some(&me), |line, c: Change| {
                 if !checker.check(line, &c)? {
                     return Ok(());
                 }

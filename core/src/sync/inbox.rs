@@ -64,7 +64,7 @@ impl Store {
         let mut checker = Checker::new(name, &verified, self.allowed_owners(&open, &verified.header, &peer, &pending)?, heads.clone())?;
         // Units these changes make or place ("" for a new unit with no parent yet), for later bundles' scope.
         let mut units: Vec<(String, String)> = Vec::new();
-        super::bundle::BundleReader::changes(&mut *open()?, |line, c: Change| {
+        super::bundle::BundleReader::changes(&mut *open()?, Some(&self.signing_key()?), |line, c: Change| {
             if checker.check(line, &c)? && c.entity == crate::Kind::Unit {
                 match c.fields.get("parent_id").and_then(Value::as_str) {
                     Some(parent) => units.push((c.record_id.clone(), parent.to_string())),

@@ -13,10 +13,11 @@ pub mod keys;
 mod receipt;
 mod restored;
 mod revoke;
+pub mod sealing;
 
 pub(crate) use restored::mark_restored;
 
-pub use enroll::{Enrolment, HubAddress, Role};
+pub use enroll::{Enrolment, HubAddress, Role, SEAL_TO_UPPER};
 pub use export::{ExportOptions, ExportSummary, OutgoingBundle};
 pub use hub::{Arrival, UpperHub};
 pub use inbox::InboxSize;

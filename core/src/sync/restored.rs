@@ -15,7 +15,7 @@
 
 use std::path::Path;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 
 use crate::error::Result;
 use crate::store::Store;
@@ -33,8 +33,8 @@ const LAMPORT_JUMP: i64 = 1 << 32;
 /// its lower peers — docs/bundle-format.md). A mark already there (a backup taken while held) is kept:
 /// its number is the older one. Its Lamport clock jumps far ahead, so that an edit made after the
 /// restore outranks any the lost laptop made after the backup with the same clock values.
-pub(crate) fn mark_restored(path: &Path) -> Result<()> {
-    let conn = Connection::open(path)?;
+pub(crate) fn mark_restored(path: &Path, key: &crate::vault::DbKey) -> Result<()> {
+    let conn = crate::vault::open_conn(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX, Some(key))?;
     let upper: i64 = conn.query_row("SELECT count(*) FROM peers WHERE role = 'upper' AND revoked_at IS NULL", [], |r| r.get(0))?;
     if upper > 0 {
         let head: i64 = conn.query_row("SELECT last_seq FROM installation WHERE singleton = 1", [], |r| r.get(0))?;
@@ -142,8 +142,8 @@ mod tests {
         assert!(a.outbox().unwrap().is_empty(), "the province holds the ten");
         drop(a);
 
-        crate::restore::restore(&a_path, &backup.path).unwrap();
-        let mut a = Store::open(&a_path).unwrap();
+        crate::restore::restore(&a_path, &backup.path, &crate::restore::Keys { current: Some(&crate::vault::test_key()), backup: None }).unwrap();
+        let mut a = Store::open_test(&a_path);
         assert_eq!(a.restored_at().unwrap(), Some(b));
         log_events(&mut a, 5, "sau");
         assert!(a.outbox().unwrap().is_empty(), "held: nothing of its own goes up before the province answers");
@@ -181,8 +181,8 @@ mod tests {
         a.export(&stick, &Default::default(), &mut |_| {}).unwrap();
         p.store.import_folder(&stick, false, Lang::Vi, &mut |_, _| {}).unwrap();
         drop(a);
-        crate::restore::restore(&a_path, &backup.path).unwrap();
-        let mut a = Store::open(&a_path).unwrap();
+        crate::restore::restore(&a_path, &backup.path, &crate::restore::Keys { current: Some(&crate::vault::test_key()), backup: None }).unwrap();
+        let mut a = Store::open_test(&a_path);
         let held = a.restored_at().unwrap();
         assert!(held.is_some());
         // The receipt the province wrote for the lost laptop's bundle is on the stick.
@@ -209,8 +209,8 @@ mod tests {
         a.update(Kind::Event, &id, &body).unwrap();
         trip(&mut a, &mut p.store, &stick);
         drop(a);
-        crate::restore::restore(&a_path, &backup.path).unwrap();
-        let mut a = Store::open(&a_path).unwrap();
+        crate::restore::restore(&a_path, &backup.path, &crate::restore::Keys { current: Some(&crate::vault::test_key()), backup: None }).unwrap();
+        let mut a = Store::open_test(&a_path);
         let mut body = a.get(Kind::Event, &id).unwrap();
         body["title"] = "Tên đặt sau khi khôi phục".into();
         a.update(Kind::Event, &id, &body).unwrap();
@@ -228,8 +228,8 @@ mod tests {
         let p_path = p.store.path().unwrap().to_path_buf();
         let backup = p.store.backup_into(&dir.path().join("usb"), Reason::Manual).unwrap();
         drop(p);
-        crate::restore::restore(&p_path, &backup.path).unwrap();
-        let mut p = Store::open(&p_path).unwrap();
+        crate::restore::restore(&p_path, &backup.path, &crate::restore::Keys { current: Some(&crate::vault::test_key()), backup: None }).unwrap();
+        let mut p = Store::open_test(&p_path);
         assert_eq!(p.restored_at().unwrap(), None, "no one above to ask: no hold");
         // A plan made after the restore goes down, and the commune's receipt clears it.
         p.create(Kind::Plan, &serde_json::json!({"title": "Kế hoạch sau khôi phục", "start_on": "2026-12-01"})).unwrap();
@@ -251,8 +251,8 @@ mod tests {
         let p_id = p.store.identity().unwrap().installation;
         let backup = a.store.backup_into(&dir.path().join("usb"), Reason::Manual).unwrap();
         drop(a);
-        crate::restore::restore(&a_path, &backup.path).unwrap();
-        let mut a = Store::open(&a_path).unwrap();
+        crate::restore::restore(&a_path, &backup.path, &crate::restore::Keys { current: Some(&crate::vault::test_key()), backup: None }).unwrap();
+        let mut a = Store::open_test(&a_path);
         let probe = a.next_bundle(&p_id, 100).unwrap().expect("a probe while held");
         p.store.import_bytes("(push)", &probe.bytes, false).unwrap();
         // An older hub's receipt: it names no bundle.

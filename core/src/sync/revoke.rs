@@ -125,6 +125,7 @@ mod tests {
             recipient: p.store.identity().unwrap().installation,
             ranges: vec![Range::new(lost.installation.clone(), held + 1, held + 1)],
             scope: Vec::new(),
+            sealed: None,
         };
         let file = dir.path().join("relayed.bundle.json");
         forge(&file, &b.store.signing_key().unwrap(), header, &[change(&lost.installation, held + 1, &lost.unit_id, "Bài từ máy bị mất")]);

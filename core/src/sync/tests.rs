@@ -21,7 +21,7 @@ pub(crate) struct Site {
 
 pub(crate) fn site(dir: &Path, name: &str, code: &str, level: &str) -> Site {
     let path = dir.join(format!("{code}.db"));
-    let mut store = Store::open(&path).unwrap();
+    let mut store = Store::open_test(&path);
     store.init(&json!({"code": code, "name": name, "level": level})).unwrap();
     Site { store }
 }
@@ -159,10 +159,11 @@ fn truncation_at_every_byte_and_a_bit_flip_in_every_byte_are_refused_and_nothing
     assert!(p.store.import_file(&file, false).is_ok(), "the intact bundle is accepted");
 }
 
-/// A bundle made by hand, signed with `key`, claiming to come from `sender`.
+/// A bundle made by hand, signed with `key`, claiming to come from `sender`; its changes in the clear
+/// (format 2, still read), so that every check after the seal is reached.
 pub(crate) fn forge(path: &Path, key: &ed25519_dalek::SigningKey, header: Header, changes: &[Change]) {
     let f = std::fs::File::create(path).unwrap();
-    let mut w = BundleWriter::start(f, &header).unwrap();
+    let mut w = BundleWriter::start_as(f, &header, 2).unwrap();
     for c in changes {
         w.change(c).unwrap();
     }
@@ -205,6 +206,7 @@ fn forged_unknown_out_of_scope_non_nfc_and_misaddressed_bundles_are_refused() {
         recipient: recipient.into(),
         ranges: vec![Range::new(a_id.installation.clone(), 1, 1)],
         scope: Vec::new(),
+        sealed: None,
     };
     let before = dump(&p.store);
     let f = dir.path().join("forged.json");
@@ -252,7 +254,7 @@ fn forged_unknown_out_of_scope_non_nfc_and_misaddressed_bundles_are_refused() {
     let good = dir.path().join("good.json");
     forge(&good, &a_key, header(&p_inst), &[]);
     let newer = format!("\"version\":{}", super::bundle::VERSION + 1);
-    let text = std::fs::read_to_string(&good).unwrap().replacen(&format!("\"version\":{}", super::bundle::VERSION), &newer, 1);
+    let text = std::fs::read_to_string(&good).unwrap().replacen("\"version\":2", &newer, 1);
     std::fs::write(&f, text).unwrap();
     let found = super::bundle::VERSION + 1;
     assert!(matches!(refusal(p.store.import_file(&f, false).unwrap_err()), Refusal::NewerFormat { found: v, .. } if v == found));
@@ -332,7 +334,7 @@ fn order_fixture() -> &'static OrderFixture {
         enroll_below(&mut p, &mut a1);
         let mut laptops = Vec::new();
         for n in 2..=3 {
-            let mut s = Store::open(&dir.join(format!("XA-A{n}.db"))).unwrap();
+            let mut s = Store::open_test(&dir.join(format!("XA-A{n}.db")));
             s.init_joining(&a1.enrolment().unwrap()).unwrap();
             enroll_below(&mut p, &mut s);
             laptops.push(s);
@@ -403,8 +405,8 @@ fn conflict_rows(s: &Store) -> Vec<String> {
 /// Imports `files` in `order` into a copy of `base`; returns the dump and the conflict records.
 fn receive(base: &Path, files: &[PathBuf], order: &[usize], copy: &Path) -> (Vec<u8>, Vec<String>) {
     let _ = std::fs::remove_file(copy);
-    Store::open(base).unwrap().copy_to(copy).unwrap();
-    let mut s = Store::open(copy).unwrap();
+    Store::open_test(base).copy_to(copy).unwrap();
+    let mut s = Store::open_test(copy);
     for &i in order {
         s.import_file(&files[i], false).unwrap();
     }
@@ -714,6 +716,7 @@ fn a_range_that_does_not_account_for_every_number_is_refused() {
         recipient: recipient.into(),
         ranges: vec![range],
         scope: Vec::new(),
+        sealed: None,
     };
     let plan = |seq: i64| plan_change(&p_id, seq);
     let before = dump(&a.store);
@@ -768,6 +771,7 @@ fn a_version_1_bundle_from_above_with_holes_is_read_as_version_1_meant_it() {
         recipient: a_id.installation.clone(),
         ranges: vec![Range::new(p_id.installation.clone(), 1, 4)],
         scope: Vec::new(),
+        sealed: None,
     };
     let f = dir.path().join("v1.json");
     let mut w = BundleWriter::start_as(std::fs::File::create(&f).unwrap(), &header, 1).unwrap();
@@ -794,4 +798,66 @@ fn plan_change(by: &super::Identity, seq: i64) -> Change {
     c.entity = Kind::Plan;
     c.fields = body.as_object().unwrap().clone();
     c
+}
+
+/// A bundle made by hand as `forge` does, its changes sealed to `to` (which need not be its recipient's).
+fn forge_sealed(path: &Path, key: &ed25519_dalek::SigningKey, header: Header, changes: &[Change], to: &ed25519_dalek::VerifyingKey) {
+    let f = std::fs::File::create(path).unwrap();
+    let mut w = BundleWriter::start(f, &header, to).unwrap();
+    for c in changes {
+        w.change(c).unwrap();
+    }
+    w.finish(key).unwrap();
+}
+
+#[test]
+fn a_bundle_on_the_stick_shows_its_header_but_no_name_or_phone_and_opens_only_for_its_addressee() {
+    let dir = TempDir::new().unwrap();
+    let (mut p, mut a, mut b) = world(dir.path());
+    let name = "Nguyễn Thị Hương";
+    let phone = "0912345678";
+    a.store.create(Kind::Event, &json!({"title": format!("Nói chuyện của {name}, ĐT {phone}"), "start_at": "2026-11-20T08:00"})).unwrap();
+    let stick = dir.path().join("stick");
+    let files = export(&mut a.store, &stick, 10_000);
+    let file = &files[0];
+    let text = std::fs::read_to_string(file).unwrap();
+    use unicode_normalization::UnicodeNormalization;
+    for word in [name.nfc().collect::<String>(), name.nfd().collect::<String>(), phone.to_string(), "Nói chuyện".into()] {
+        assert!(!text.contains(&word), "{word} is in the bundle's bytes");
+    }
+    // The header is there for a person to read: who sent it, to whom, which numbers.
+    let header = super::bundle::peek_header(file).unwrap();
+    let a_id = a.store.identity().unwrap();
+    assert_eq!(header.sender, a_id.installation);
+    assert_eq!(header.recipient, p.store.identity().unwrap().installation);
+    assert!(header.sealed.is_some());
+    assert!(text.starts_with("{\"format\":\"sotay-bundle\",\"version\":3,"));
+    // Its addressee previews and takes it.
+    let preview = p.store.import_file(file, true).unwrap();
+    assert!(preview.new_changes >= 1, "{preview:?}");
+    assert_eq!(p.store.import_file(file, false).unwrap().status, ImportStatus::Applied);
+
+    // Sealed to another installation's key while addressed to P and signed by A: P cannot open it, and
+    // nothing is kept.
+    let before = dump(&p.store);
+    let p_inst = p.store.identity().unwrap().installation;
+    let mut h = header.clone();
+    h.bundle_id = crate::store::new_id();
+    h.sealed = None;
+    let head = a.store.head(&a_id.installation).unwrap();
+    h.ranges = vec![Range::new(a_id.installation.clone(), head + 1, head + 1)];
+    let b_key = b.store.signing_key().unwrap().verifying_key();
+    let f = dir.path().join("to-b.json");
+    forge_sealed(&f, &a.store.signing_key().unwrap(), Header { recipient: p_inst.clone(), ..h.clone() }, &[change(&a_id.installation, head + 1, &a_id.unit_id, "Gửi nhầm khóa")], &b_key);
+    let r = refusal(p.store.import_file(&f, false).unwrap_err());
+    assert_eq!(r, Refusal::NotSealedToUs);
+    assert!(r_text(&r).contains("mã hóa cho một máy khác"), "{}", r_text(&r));
+    assert!(dump(&p.store) == before);
+    // B, whose key it is sealed to, does not take a bundle signed by a stranger and addressed to P.
+    let r = refusal(b.store.import_file(&f, false).unwrap_err());
+    assert!(matches!(r, Refusal::NotForThisInstallation | Refusal::UnknownKey { .. }), "{r:?}");
+}
+
+fn r_text(r: &Refusal) -> String {
+    crate::i18n::refusal_text(r, crate::Lang::Vi)
 }
