@@ -77,6 +77,13 @@ pub fn add_file(store: &Store, out: &Path, lang: Lang) -> Result<(), Error> {
     Ok(())
 }
 
+pub fn raw(store: &Store, lang: Lang) {
+    if let Some(key) = store.key() {
+        eprintln!("{}", if lang == Lang::Vi { "cảnh báo: ai thấy khóa này đều đọc được dữ liệu" } else { "warning: whoever sees this key can read the data" });
+        println!("{}", key.to_hex().as_str());
+    }
+}
+
 pub fn upper(store: &mut Store, on: bool, lang: Lang) -> Result<(), Error> {
     store.set_seal_to_upper(on)?;
     let sealed = store.path().map(vault::read_key_file).transpose()?.and_then(|kf| kf.upper().map(str::to_string));

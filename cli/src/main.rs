@@ -382,6 +382,9 @@ enum KeyAction {
     },
     /// Write a key file that opens the data with no passphrase, for a hub that starts unattended
     AddFile { out: PathBuf },
+    /// Print the raw database key (hex) for SQLCipher tools (DB Browser for SQLite, sqlcipher): whoever
+    /// sees it can read the data
+    Raw,
     /// Seal the key to the upper unit (on by default once enrolled), or stop
     Upper {
         #[arg(value_parser = ["on", "off"])]
@@ -692,6 +695,7 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
             KeyAction::Status { .. } | KeyAction::Reset { .. } => {} // handled before the store is opened
             KeyAction::Change { new_passphrase_file } => key_cmd::change(&store, new_passphrase_file.as_deref(), lang)?,
             KeyAction::AddFile { out } => key_cmd::add_file(&store, &out, lang)?,
+            KeyAction::Raw => key_cmd::raw(&store, lang),
             KeyAction::Upper { state } => key_cmd::upper(&mut store, state == "on", lang)?,
             KeyAction::Recover { backup, out, new_passphrase_file } => {
                 key_cmd::recover(&store, &backup, &out, new_passphrase_file.as_deref(), lang)?

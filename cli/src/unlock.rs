@@ -57,7 +57,7 @@ impl KeySource {
                 show_recovery_code(&converted.created.recovery_code, lang);
                 Store::open(db, &converted.created.key)
             }
-            State::Encrypted | State::KeyFileMissing => self.unlock(db, lang).map(|(store, _)| store),
+            State::Encrypted | State::KeyFileMissing | State::Foreign => self.unlock(db, lang).map(|(store, _)| store),
         }
     }
 

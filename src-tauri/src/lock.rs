@@ -18,7 +18,8 @@ fn state_word(s: VaultState) -> &'static str {
     match s {
         VaultState::Missing => "missing",
         VaultState::Plain => "plain",
-        VaultState::Encrypted | VaultState::KeyFileMissing => "locked",
+        // A foreign file is said when the unlock tries it (not_a_database).
+        VaultState::Encrypted | VaultState::KeyFileMissing | VaultState::Foreign => "locked",
     }
 }
 
@@ -29,7 +30,10 @@ pub fn vault_status(state: State<'_, AppState>) -> Result<Value, WireError> {
     let unlocked = state.store.lock().map(|g| g.is_ok()).unwrap_or(false);
     let word = if unlocked { "unlocked" } else { state_word(vault::state(&state.db_path)) };
     let idle = if unlocked { state.with(|s| idle_minutes(s)).unwrap_or(DEFAULT_IDLE_MINUTES) } else { DEFAULT_IDLE_MINUTES };
-    Ok(json!({"state": word, "db_path": state.db_path, "key_file": vault::key_path(&state.db_path), "idle_minutes": idle}))
+    // The window tests lock after a few seconds instead of minutes (SOTAY_TEST_IDLE_SECONDS).
+    let idle_override = std::env::var("SOTAY_TEST_IDLE_SECONDS").ok().and_then(|v| v.trim().parse::<u32>().ok()).filter(|&s| s > 0);
+    Ok(json!({"state": word, "db_path": state.db_path, "key_file": vault::key_path(&state.db_path), "idle_minutes": idle,
+              "idle_seconds_override": idle_override}))
 }
 
 fn idle_minutes(s: &Store) -> sotay_core::Result<u32> {

@@ -155,3 +155,21 @@ pub fn added_id(stdout: &str) -> String {
         .unwrap_or_else(|| panic!("no record id in: {stdout}"))
         .to_string()
 }
+
+/// Copies a database with its key file, as an officer copies the data folder.
+pub fn copy_database(from: &Path, to: &Path) {
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", to.display()));
+    }
+    std::fs::copy(from, to).expect("copy database");
+    std::fs::copy(format!("{}.key", from.display()), format!("{}.key", to.display())).expect("copy its key file");
+}
+
+/// The database at `db` opened from outside with its raw key (`sotay key raw`), as SQLCipher tools do.
+pub fn open_raw(db: &Path) -> rusqlite::Connection {
+    let r = sotay(db, &["key", "raw"], None);
+    assert_eq!(r.code, 0, "sotay key raw: {}", r.stderr);
+    let conn = rusqlite::Connection::open(db).expect("open");
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", r.stdout.trim())).expect("key");
+    conn
+}

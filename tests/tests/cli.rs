@@ -167,11 +167,10 @@ fn files_that_are_not_ours_are_refused_untouched() {
     assert!(r.stderr.contains("không phải cơ sở dữ liệu Sotay"), "{}", r.stderr);
     assert_eq!(std::fs::read(&notes).unwrap(), before);
 
-    // A database written by a newer Sotay: user_version (header bytes 60..64) above ours.
+    // A database written by a newer Sotay: its schema version, set through its raw key, above ours.
     let db = commune();
-    let mut bytes = std::fs::read(&db.path).unwrap();
-    bytes[60..64].copy_from_slice(&999u32.to_be_bytes());
-    std::fs::write(&db.path, &bytes).unwrap();
+    sotay_tests::support::open_raw(&db.path).pragma_update(None, "user_version", 999).unwrap();
+    let bytes = std::fs::read(&db.path).unwrap();
     let r = sotay(&db.path, &["list", "events"], None);
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("phiên bản Sotay mới hơn"), "{}", r.stderr);

@@ -110,10 +110,7 @@ fn dump(db: &Path) -> Vec<u8> {
 }
 
 fn copy(from: &Path, to: &Path) {
-    for suffix in ["-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", to.display()));
-    }
-    std::fs::copy(from, to).expect("copy database");
+    sotay_tests::support::copy_database(from, to);
 }
 
 /// The visible bundle files of a folder (an unfinished one is a hidden `.part`).

@@ -81,7 +81,8 @@ fn the_deb_installs_runs_prints_opens_its_first_screen_and_leaves_the_data_when_
 
     // The installed sotay on the officer's default database: the demo, an invitation printed as a PDF.
     let dir = tempfile::tempdir().unwrap();
-    let officer = profile(dir.path(), "officer");
+    let mut officer = profile(dir.path(), "officer");
+    officer.push(("SOTAY_PASSPHRASE", PathBuf::from(sotay_tests::support::PASSPHRASE)));
     let (code, _, err) = run("/usr/bin/sotay", &["seed", "--demo"], &officer);
     assert_eq!(code, 0, "seed: {err}");
     let (_, listed, _) = run("/usr/bin/sotay", &["list", "events", "--json"], &officer);
@@ -96,9 +97,9 @@ fn the_deb_installs_runs_prints_opens_its_first_screen_and_leaves_the_data_when_
 
     // A database from a newer Sotay (a laptop updated before this one): refused in words, left as it was.
     let newer = dir.path().join("newer.db");
-    std::fs::copy(&data, &newer).unwrap();
-    let bump = format!("import sqlite3; c = sqlite3.connect({:?}); c.execute('PRAGMA user_version = 999'); c.commit()", newer.display().to_string());
-    assert_eq!(run("python3", &["-c", &bump], &[]).0, 0);
+    sotay_tests::support::copy_database(&data, &newer);
+    sotay_tests::support::open_raw(&newer).pragma_update(None, "user_version", 999).unwrap();
+    assert!(!String::from_utf8_lossy(&std::fs::read(&newer).unwrap()).contains("Đoàn"), "the officer's data is encrypted");
     let before = std::fs::read(&newer).unwrap();
     let (code, _, err) = run("/usr/bin/sotay", &["--db", newer.to_str().unwrap(), "list", "events"], &officer);
     assert_ne!(code, 0);

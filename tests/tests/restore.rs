@@ -131,7 +131,7 @@ fn a_backup_of_another_unit_or_a_damaged_one_is_refused_in_words_and_nothing_cha
     let bytes = std::fs::read(&own).unwrap();
     std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
     let before = ok(sotay(&a, &["dump"], None)).stdout;
-    for (file, words) in [(&province_backup, "đơn vị khác (Tỉnh đoàn)"), (&cut, "bị hỏng hoặc không trọn vẹn")] {
+    for (file, words) in [(&province_backup, "đơn vị khác (Tỉnh đoàn)"), (&cut, "bản sao lưu chép dở")] {
         let r = sotay(&a, &["restore", file.to_str().unwrap(), "--yes"], None);
         assert_ne!(r.code, 0);
         assert!(r.stderr.contains("Không khôi phục từ tệp") && r.stderr.contains(words), "{}", r.stderr);

@@ -144,7 +144,7 @@ fn concurrent_edits_from_two_installations_of_one_unit_leave_a_winner_and_a_conf
     let mut outcomes = Vec::new();
     for (name, order) in [("x.db", [&b1, &b2]), ("y.db", [&b2, &b1])] {
         let copy = d.join(name);
-        std::fs::copy(&p, &copy).unwrap();
+        sotay_tests::support::copy_database(&p, &copy);
         for bundles in order {
             ok(sotay(&copy, &["import", bundles[0].to_str().unwrap()], None));
         }
@@ -214,7 +214,7 @@ fn shifting_every_installations_clock_by_ten_years_changes_no_outcome() {
     let mut outcomes = Vec::new();
     for (name, clocks) in [("r0.db", ["0", "0"]), ("r-ahead.db", [AHEAD, AHEAD]), ("r-both.db", [AHEAD, BEHIND])] {
         let copy = d.join(name);
-        std::fs::copy(&p, &copy).unwrap();
+        sotay_tests::support::copy_database(&p, &copy);
         for (i, b) in bundles.iter().enumerate() {
             ok(sotay_with(&copy, &["import", b.to_str().unwrap()], None, &[("SOTAY_TEST_CLOCK_SHIFT_DAYS", clocks[i % 2])]));
         }

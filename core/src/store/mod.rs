@@ -69,6 +69,7 @@ impl Store {
         match crate::vault::state(path) {
             crate::vault::State::Missing => Err(Error::NotInitialized),
             crate::vault::State::Plain => Err(Error::Vault(crate::error::VaultProblem::NotEncrypted)),
+            crate::vault::State::Foreign => Err(Error::NotADatabase { path: path.display().to_string() }),
             crate::vault::State::KeyFileMissing | crate::vault::State::Encrypted => {
                 let key = crate::vault::unlock(path, secret)?;
                 Store::open(path, &key)

@@ -67,10 +67,14 @@ impl DbKey {
         h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// The key in hex, as SQLCipher tools take a raw key (`PRAGMA key = "x'…'"`): `sotay key raw`.
+    pub fn to_hex(&self) -> Zeroizing<String> {
+        Zeroizing::new(self.0.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
     /// SQLCipher's raw-key form (`x'…'`): used as it is, with no second key derivation.
     fn pragma(&self) -> Zeroizing<String> {
-        let hex: String = self.0.iter().map(|b| format!("{b:02x}")).collect();
-        Zeroizing::new(format!("PRAGMA key = \"x'{hex}'\";"))
+        Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", self.to_hex().as_str()))
     }
 }
 
@@ -118,6 +122,8 @@ pub enum State {
     Encrypted,
     /// Encrypted, but its key file is gone: only a backup (which carries its own) brings it back.
     KeyFileMissing,
+    /// Not a database at all (a document chosen by mistake): left untouched.
+    Foreign,
 }
 
 pub fn state(db: &Path) -> State {
@@ -129,10 +135,13 @@ pub fn state(db: &Path) -> State {
     let read = std::fs::File::open(db).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head));
     if read.is_ok() && &head == b"SQLite format 3\0" {
         State::Plain
-    } else if key_path(db).exists() {
+    } else if key_path(db).exists() || matches!(trailer::read(db), Ok(Some(_))) {
         State::Encrypted
-    } else {
+    } else if len % 512 == 0 {
+        // Whole pages of random-looking bytes: an encrypted database whose key file is gone.
         State::KeyFileMissing
+    } else {
+        State::Foreign
     }
 }
 
@@ -192,7 +201,13 @@ pub fn read_key_file(db: &Path) -> Result<KeyFile> {
 /// Unlocks the database at `db`. A wrong passphrase or code changes nothing but the count of wrong
 /// tries, and after the third each try must wait longer (2 s, 4 s, … up to 5 minutes).
 pub fn unlock(db: &Path, secret: &Secret) -> Result<DbKey> {
-    let kf = read_key_file(db)?;
+    let kf = match read_key_file(db) {
+        // A backup opened as a database (`sotay --db <backup> dump`) carries its key file at its end.
+        Err(Error::Vault(VaultProblem::KeyFileMissing { .. })) if matches!(trailer::read(db), Ok(Some(_))) => {
+            trailer::read(db)?.map(|(kf, _)| kf).ok_or(Error::Vault(VaultProblem::OtherKey))?
+        }
+        other => other?,
+    };
     unlock_with(&kf, secret, Some(&tries::path(db)))
 }
 
