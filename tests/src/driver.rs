@@ -53,3 +53,59 @@ pub fn launch(application: &Path, env: &[(&str, PathBuf)]) -> (Driver, Session) 
     let session = Session::start(port, application).expect("a WebDriver session on the app");
     (driver, session)
 }
+
+/// The lock screen the window starts on (every test database is encrypted under
+/// `support::PASSPHRASE`): the passphrase typed, Enter, and the app on screen.
+pub fn unlock(s: &Session) -> Result<(), String> {
+    unlock_with(s, crate::support::PASSPHRASE)?;
+    s.wait_until(
+        "const v = document.querySelector('#view section.view');
+         return !document.querySelector('#lock-screen') && v && v.dataset.state ? true : null",
+        LONG,
+    )
+    .map(|_| ())
+    .map_err(|e| format!("after unlocking: {e}; the page shows: {}", shown_errors(s)))
+}
+
+/// Types `passphrase` on the lock screen and presses Enter (the "Mở khóa" button's form); does not wait.
+pub fn unlock_with(s: &Session, passphrase: &str) -> Result<(), String> {
+    s.wait("#lock-screen #lock-passphrase", LONG)?;
+    s.execute("const i = document.querySelector('#lock-passphrase'); i.value = ''; i.focus(); return true;", serde_json::json!([]))?;
+    s.type_text("#lock-passphrase", &format!("{passphrase}\u{E007}"))
+}
+
+/// The first run's passphrase screen (before anything is created): the tests' passphrase twice, then
+/// the recovery code screen — the box ticked, "Tiếp tục". Returns the recovery code shown.
+pub fn set_first_passphrase(s: &Session) -> Result<String, String> {
+    s.wait("#vault-steps #vault-new-passphrase", LONG)?;
+    s.type_text("#vault-new-passphrase", crate::support::PASSPHRASE)?;
+    s.type_text("#vault-new-repeat", crate::support::PASSPHRASE)?;
+    s.click("#vault-new-submit")?;
+    recovery_code_noted(s)
+}
+
+/// The recovery code screen: the code read, the box ticked, "Tiếp tục"; returns the code.
+pub fn recovery_code_noted(s: &Session) -> Result<String, String> {
+    let code = s
+        .wait_until("const c = document.querySelector('#vault-steps #recovery-code'); return c ? c.textContent : null", LONG)
+        .map_err(|e| format!("{e}; the page shows: {}", shown_errors(s)))?;
+    let code = code.as_str().unwrap_or_default().to_string();
+    // "Tiếp tục" waits for the tick.
+    if s.execute("return document.querySelector('#recovery-continue').disabled", serde_json::json!([]))? != serde_json::json!(true) {
+        return Err("«Tiếp tục» is enabled before «Tôi đã ghi lại mã khôi phục» is ticked".into());
+    }
+    s.click("#recovery-noted")?;
+    s.click("#recovery-continue")?;
+    s.wait_until("return document.querySelector('#vault-steps') ? null : true", LONG)?;
+    Ok(code)
+}
+
+/// The error messages on the page (banners and field errors), to say why a step did not go on.
+pub fn shown_errors(s: &Session) -> String {
+    s.execute(
+        "return Array.from(document.querySelectorAll('.banner.error, .field-error')).map(e => e.textContent).join(' | ')",
+        serde_json::json!([]),
+    )
+    .map(|v| v.as_str().unwrap_or_default().to_string())
+    .unwrap_or_else(|e| e)
+}

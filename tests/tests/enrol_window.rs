@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use sotay_tests::driver::Driver;
+use sotay_tests::driver::{set_first_passphrase, unlock, Driver};
 use sotay_tests::support::{bin, sotay};
 use sotay_tests::webdriver::Session;
 
@@ -159,6 +159,8 @@ fn connect_in_window(s: &Session, usb: &Path, bad: &Path, other: &Path, province
     s.type_text("#setup-name", COMMUNE)?;
     s.set_value("#setup-code", "XA-DH")?;
     s.click("#setup-submit")?;
+    // The passphrase the data is encrypted under, and its recovery code, before the unit is created.
+    set_first_passphrase(s)?;
     // Straight on to the connect screen, which says the unit was made and offers to connect.
     s.wait_until("return location.hash === '#/connect/new' ? true : null", LONG)?;
     s.wait("section[data-view=connect][data-state=ready] #connect-welcome", LONG)?;
@@ -317,6 +319,7 @@ fn try_invoke(s: &Session, cmd: &str, args: Value) -> Result<Value, String> {
 }
 
 fn log_and_export(s: &Session, usb: &Path) -> Result<(), String> {
+    unlock(s)?;
     s.wait("section[data-view=dashboard][data-state=ready]", LONG)?;
     let today = today_vn(s)?;
     s.click("#log-event")?;
@@ -351,6 +354,8 @@ fn log_and_export(s: &Session, usb: &Path) -> Result<(), String> {
 fn join_in_window(s: &Session, usb: &Path) -> Result<(), String> {
     s.wait("#setup-join", LONG)?;
     s.click("#setup-join")?;
+    // The unit's file is read into this laptop's data: its passphrase first.
+    set_first_passphrase(s)?;
     s.set_value("#setup-join-dir", &usb.display().to_string())?;
     s.click("#setup-join-read")?;
     // The folder holds the province's file and the commune's: the commune's is the one to join.
@@ -432,6 +437,7 @@ fn a_province_revokes_a_lost_commune_laptop_in_the_window() {
 /// At the province, the commune's file enrolled on the connect screen: read from the folder the system's
 /// dialog picked, shown as a lower unit with exactly its fingerprint; nothing changes until ticked.
 fn enrol_lower_in_window(s: &Session, province: &Path, usb: &Path, commune_inst: &str, commune_fp: &str) -> Result<(), String> {
+    unlock(s)?;
     s.wait("section[data-view=dashboard][data-state=ready]", LONG)?;
     s.click("[data-nav=connect]")?;
     s.wait("section[data-view=connect][data-state=ready] #connect-own-fingerprint", LONG)?;

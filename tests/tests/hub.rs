@@ -1,11 +1,11 @@
 //! `sotay serve` and `sotay sync` as a person runs them: a province hub and communes on this machine.
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use sotay_tests::network::{add_event, applied, commune, dump_lines, event_lines, free_port, ok, province, waiting, wait_until, HubProcess};
-use sotay_tests::support::{bin, sotay};
+use sotay_tests::support::sotay;
 
 #[test]
 fn three_communes_log_offline_sync_up_and_a_new_plan_reaches_all() {

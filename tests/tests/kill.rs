@@ -9,12 +9,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use sotay_tests::network::{applied, commune, enrolled_pair, free_port, ok, province, waiting, HubProcess};
-use sotay_tests::support::{bin, sotay};
+use sotay_tests::support::sotay;
 
 /// Kills per point, and what the reruns found.
 #[derive(Default)]

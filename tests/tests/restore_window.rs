@@ -2,13 +2,16 @@
 //! province by the province's file from a folder (fingerprint compared and confirmed, its own file
 //! written beside it); it backs up to a stick, logs, sends by the stick; then the old backup is restored
 //! ("Khôi phục"), one more event is logged, and two more trips of the stick bring it up. The province
-//! (CLI) ends with every event exactly once and both databases check whole.
+//! (CLI) ends with every event exactly once and both databases check whole. Then a new laptop, at its
+//! first run, restores that backup with the recovery code the first run showed (a wrong passphrase
+//! refused first), sets a new passphrase, and opens on the unit.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use sotay_tests::support::{bin, sotay};
+use sotay_tests::driver::set_first_passphrase;
 use sotay_tests::webdriver::Session;
 
 const LONG: Duration = Duration::from_secs(30);
@@ -74,7 +77,7 @@ fn first_run_joins_the_province_logs_restores_an_old_backup_and_the_province_get
     let _ = s.screenshot(&shot);
     s.end();
     drop(driver);
-    result.unwrap();
+    let recovery_code = result.unwrap();
 
     let events = run(&province, &["--lang", "en", "list", "events", "--json"]);
     let v: Value = serde_json::from_str(&events).unwrap();
@@ -85,7 +88,72 @@ fn first_run_joins_the_province_logs_restores_an_old_backup_and_the_province_get
     assert_eq!(titles.len(), 3, "{titles:?}");
     run(&province, &["check"]);
     run(&commune, &["check"]);
+
+    // The laptop is lost and its passphrase forgotten: a new laptop restores the old backup at its first
+    // run with the recovery code, and sets a new passphrase (the tests' one, which the CLI then opens).
+    let laptop = d.join("new-laptop.db");
+    let profile = d.join("profile-new");
+    let mut env: Vec<(&str, PathBuf)> = Vec::new();
+    for (var, sub) in [("HOME", "home"), ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")] {
+        std::fs::create_dir_all(profile.join(sub)).unwrap();
+        env.push((var, profile.join(sub)));
+    }
+    env.push(("SOTAY_DB", laptop.clone()));
+    env.push(("SOTAY_TEST_PICKED_FILE", old_backup.clone()));
+    let (driver, s) = sotay_tests::driver::launch(&bin("sotay-desktop"), &env);
+    let result = new_laptop(&s, &recovery_code);
+    let _ = s.screenshot(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts").join("restore-new-laptop-last.png"));
+    s.end();
+    drop(driver);
+    result.unwrap();
+    let keys = run(&laptop, &["--lang", "en", "keys"]);
+    assert!(keys.contains("XA-DH") || keys.contains("Đoàn xã Đông Hưng"), "the new laptop is the commune's: {keys}");
+    run(&laptop, &["check"]);
     user.assert_untouched();
+}
+
+/// A new laptop's first run: «Khôi phục từ bản sao lưu» → the file on the stick → a wrong passphrase is
+/// refused beside its field → «Quên mật khẩu? Dùng mã khôi phục» → what the backup holds → confirmed →
+/// a new passphrase twice → the app on the restored unit.
+fn new_laptop(s: &Session, recovery_code: &str) -> Result<(), String> {
+    s.wait("#setup-name", LONG)?;
+    s.click("#restore-pick")?;
+    s.wait("#restore-secret #restore-passphrase", LONG)?;
+    s.type_text("#restore-passphrase", "không phải mật khẩu\u{E007}")?;
+    let said = s.wait_until(
+        "const e = document.querySelector('#restore-secret .field-error'); return e ? e.textContent : null",
+        LONG,
+    )?;
+    if !said.as_str().unwrap_or_default().contains("Mật khẩu không đúng") {
+        return Err(format!("a wrong passphrase was answered {said}"));
+    }
+    if s.execute("return document.querySelector('#restore-what') !== null", json!([]))? != json!(false) {
+        return Err("a wrong passphrase showed what the backup holds".into());
+    }
+    s.click("#restore-use-code")?;
+    // As written on paper: lower case, spaces for dashes.
+    s.type_text("#restore-code", &recovery_code.to_lowercase().replace('-', " "))?;
+    s.click("#restore-open")?;
+    let what = s.wait_until("const e = document.querySelector('#restore-what'); return e ? e.textContent : null", LONG)
+        .map_err(|e| format!("{e}; the page shows: {}", sotay_tests::driver::shown_errors(s)))?;
+    if !what.as_str().unwrap_or_default().contains("Đoàn xã Đông Hưng") {
+        return Err(format!("before restoring the page says {what}"));
+    }
+    s.click("#restore-confirm")?;
+    // Opened with the code: the forgotten passphrase is replaced now.
+    s.wait("#vault-steps #vault-reset-passphrase", LONG)?;
+    s.type_text("#vault-reset-passphrase", sotay_tests::support::PASSPHRASE)?;
+    s.type_text("#vault-reset-repeat", sotay_tests::support::PASSPHRASE)?;
+    s.screenshot(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts").join("restore-new-passphrase.png"))?;
+    s.click("#vault-reset-submit")?;
+    s.wait_until(
+        "return !document.querySelector('#vault-steps') && !document.body.classList.contains('no-unit')
+                && location.hash === '#/dashboard' ? true : null",
+        LONG,
+    )
+    .map_err(|e| format!("{e}; the page shows: {}", sotay_tests::driver::shown_errors(s)))?;
+    s.wait_until("return document.querySelector('#unit-name').textContent === 'Đoàn xã Đông Hưng' ? true : null", LONG)?;
+    Ok(())
 }
 
 fn log(s: &Session, title: &str) -> Result<(), String> {
@@ -128,12 +196,14 @@ fn stick_trip(s: &Session, province: &Path, usb: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn life(s: &Session, province: &Path, usb: &Path, province_fp: &str, old_backup: &Path) -> Result<(), String> {
+/// Returns the recovery code the first run showed.
+fn life(s: &Session, province: &Path, usb: &Path, province_fp: &str, old_backup: &Path) -> Result<String, String> {
     // First run: create the unit, then straight on to connecting with the province.
     s.wait("#setup-name", LONG)?;
     s.type_text("#setup-name", "Đoàn xã Đông Hưng")?;
     s.set_value("#setup-code", "XA-DH")?;
     s.click("#setup-submit")?;
+    let recovery_code = set_first_passphrase(s)?;
     s.wait("section[data-view=connect][data-state=ready]", LONG)?;
     s.click("#connect-pick")?;
     s.click("#connect-read")?;
@@ -191,7 +261,7 @@ fn life(s: &Session, province: &Path, usb: &Path, province_fp: &str, old_backup:
     s.wait_until("const b = document.querySelector('#sync-restored-hold'); return b && b.hidden ? true : null", LONG)?;
     stick_trip(s, province, usb)?;
     s.wait_until("const e = document.querySelector('#sync-waiting'); return e && e.textContent.trim() === '0' ? true : null", LONG)?;
-    Ok(())
+    Ok(recovery_code)
 }
 
 fn d_folder(usb: &Path, name: &str) -> Result<PathBuf, String> {

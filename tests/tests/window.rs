@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use sotay_tests::support::{bin, sotay};
-use sotay_tests::driver::Driver;
+use sotay_tests::driver::{set_first_passphrase, unlock, Driver};
 use sotay_tests::webdriver::{free_port, Session};
 
 const LONG: Duration = Duration::from_secs(30);
@@ -82,6 +82,8 @@ fn drive(s: &Session) -> Result<(), String> {
     s.type_text("#setup-name", "Đoàn xã Đông Hưng")?;
     s.set_value("#setup-code", "XA-DONG-HUNG")?;
     s.click("#setup-submit")?;
+    // Before anything is created: the passphrase the data is encrypted under, and its recovery code.
+    set_first_passphrase(s)?;
     s.wait_until("return !document.body.classList.contains('no-unit')", LONG).map_err(|e| {
         let shown = s.execute(
             "return Array.from(document.querySelectorAll('.banner, .field-error')).map(e => e.textContent).join(' | ')",
@@ -360,7 +362,8 @@ fn export_to_the_stick_and_a_receipt_clears_the_outbox() {
 }
 
 fn sync_in_window(s: &Session, stick: &std::path::Path, province: &std::path::Path) -> Result<(), String> {
-    // The installation exists already: the app opens on the dashboard.
+    // The installation exists already: the app opens on the dashboard, once unlocked.
+    unlock(s)?;
     s.wait("section[data-view=dashboard][data-state=ready]", LONG)?;
     s.click("[data-nav=sync]")?;
     // Unit, its parent set at enrolment, and the event: three changes wait.
@@ -466,6 +469,7 @@ fn the_window_syncs_with_a_hub_by_itself_and_tells_of_a_new_plan() {
 }
 
 fn network_sync_in_window(s: &Session, province: &std::path::Path) -> Result<(), String> {
+    unlock(s)?;
     s.wait("section[data-view=dashboard][data-state=ready]", LONG)?;
     s.click("[data-nav=sync]")?;
     s.wait_until("const e = document.querySelector('#net-state'); return e && e.dataset.state === 'online'", LONG)?;
@@ -530,6 +534,7 @@ fn the_print_centre_previews_and_saves_the_meeting_pack_and_the_dashboard_draws_
 }
 
 fn print_in_window(s: &Session, event: &str, out: &std::path::Path) -> Result<(), String> {
+    unlock(s)?;
     s.wait("section[data-view=dashboard][data-state=ready]", LONG)?;
     s.execute(&format!("location.hash = '#/events/{event}'"), json!([]))?;
     s.wait("#form-print", LONG)?;
@@ -659,6 +664,7 @@ fn an_event_without_a_delegate_list_prints_a_sheet_of_numbered_blank_rows() {
 }
 
 fn blank_sheet_in_window(s: &Session, event: &str, n: i64, out: &std::path::Path) -> Result<(), String> {
+    unlock(s)?;
     s.wait("section[data-view=dashboard][data-state=ready]", LONG)?;
     s.execute(&format!("location.hash = '#/print/event/{event}'"), json!([]))?;
     s.wait("section[data-view=print][data-state=ready]", LONG)?;
@@ -694,9 +700,13 @@ fn every_screen_fits_1366x768_and_1024x640() {
     screens.push(("event-record".into(), format!("#/events/{event}")));
     screens.push(("event-print".into(), format!("#/print/event/{event}")));
     screens.push(("report-print".into(), "#/print/report/2026".into()));
+    screens.push(("security".into(), "#/security".into()));
 
     let (_driver, s) = launch(&db);
     let mut problems = Vec::new();
+    if let Err(e) = unlock(&s) {
+        problems.push(format!("unlocking: {e}"));
+    }
     let mut shots = 0;
     for (w, h) in [(1366, 768), (1024, 640)] {
         let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("artifacts/screens/{w}x{h}"));
