@@ -25,9 +25,14 @@ pub struct HubProcess {
 
 impl HubProcess {
     /// Starts `sotay serve --listen LISTEN` (optionally through a wrapper such as `ip netns exec NS`)
-    /// and waits until it says it listens.
+    /// and waits until it says it listens. A hub starts unattended, as in production: from a key file
+    /// (`sotay key add-file`, made once beside the database), with no passphrase in its environment.
     pub fn start(db: &Path, listen: &str, wrapper: &[&str], extra: &[&str]) -> HubProcess {
         let sotay_bin = bin("sotay");
+        let key_file = PathBuf::from(format!("{}.hub-key", db.display()));
+        if !key_file.exists() {
+            ok(crate::support::sotay(db, &["key", "add-file", key_file.to_str().expect("utf-8 path")], None));
+        }
         let mut cmd = match wrapper.split_first() {
             Some((first, rest)) => {
                 let mut c = Command::new(first);
@@ -36,8 +41,8 @@ impl HubProcess {
             }
             None => Command::new(&sotay_bin),
         };
-        cmd.arg("--db").arg(db).args(["--lang", "en", "serve", "--listen", listen]).args(extra);
-        cmd.env("SOTAY_PASSPHRASE", crate::support::PASSPHRASE).env_remove("SOTAY_DB").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null());
+        cmd.arg("--db").arg(db).arg("--key-file").arg(&key_file).args(["--lang", "en", "serve", "--listen", listen]).args(extra);
+        cmd.env_remove("SOTAY_PASSPHRASE").env_remove("SOTAY_DB").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null());
         let mut child = cmd.spawn().expect("sotay serve starts");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
