@@ -457,6 +457,9 @@ struct Look {
     /// The date on the place-date line, YYYY-MM-DD [default: today]
     #[arg(long)]
     date: Option<String>,
+    /// The attendance sheet without its phone column
+    #[arg(long)]
+    no_phones: bool,
 }
 
 impl Look {
@@ -465,7 +468,7 @@ impl Look {
             Some(d) => Some(sotay_core::clock::parse_date("date", &d)?),
             None => None,
         };
-        Ok(DocOptions { number: self.number, group_by_unit: self.group_by_unit, signer_name: self.signer, signer_title: self.signer_title, date })
+        Ok(DocOptions { number: self.number, group_by_unit: self.group_by_unit, signer_name: self.signer, signer_title: self.signer_title, date, hide_phones: self.no_phones })
     }
 }
 

@@ -41,6 +41,9 @@ pub struct PrintRequest {
     pub unit_id: Option<String>,
     #[serde(default)]
     pub group_by_unit: bool,
+    /// The attendance sheet without its phone column.
+    #[serde(default)]
+    pub hide_phones: bool,
     #[serde(default)]
     pub signer: Option<String>,
     #[serde(default)]
@@ -95,6 +98,9 @@ impl PrintRequest {
         }
         if self.group_by_unit {
             args.push("--group-by-unit".into());
+        }
+        if self.hide_phones {
+            args.push("--no-phones".into());
         }
         for (flag, value) in [("signer", &self.signer), ("signer-title", &self.signer_title), ("date", &self.date)] {
             if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {

@@ -100,6 +100,20 @@ fn five_hundred_attendees_repeat_the_header_row_on_every_page() {
 }
 
 #[test]
+fn the_attendance_sheet_printed_without_phones_shows_no_phone_number_or_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, event) = commune(dir.path(), 12);
+    let (with, without) = (dir.path().join("co-dien-thoai.pdf"), dir.path().join("khong-dien-thoai.pdf"));
+    ok(sotay(&db, &["print", "attendance", "--event", &event, "--out", with.to_str().unwrap()], None));
+    ok(sotay(&db, &["print", "attendance", "--event", &event, "--no-phones", "--out", without.to_str().unwrap()], None));
+    let (a, b) = (page_text(&with, 1), page_text(&without, 1));
+    assert!(a.contains("Điện thoại") && a.contains("345"), "{a}");
+    assert!(!b.contains("Điện thoại") && !b.contains("0912") && !b.contains("345 678"), "{b}");
+    assert!(b.contains("Tuyết 000") && b.contains("Ký tên"), "{b}");
+    look(&without, "attendance-no-phones");
+}
+
+#[test]
 fn an_unknown_document_or_event_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let (db, event) = commune(dir.path(), 0);

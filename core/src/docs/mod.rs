@@ -72,6 +72,9 @@ pub struct DocOptions {
     pub signer_title: Option<String>,
     /// The date on the place-date line; today in Vietnam by default.
     pub date: Option<NaiveDate>,
+    /// The attendance sheet without its phone column: a list to pin on a wall or send on (personal data
+    /// left out on purpose, docs/security.md).
+    pub hide_phones: bool,
 }
 
 /// A rendered document.
@@ -362,7 +365,8 @@ impl Store {
                 "header": header,
                 "kind_title": if opts.group_by_unit { "DANH SÁCH ĐẠI BIỂU" } else { "DANH SÁCH ĐIỂM DANH" },
                 "subject": title, "event": event_json,
-                "rows": if attendees.is_empty() { blank_rows(&event) } else { attendance_rows(&attendees, opts.group_by_unit) },
+                "rows": if attendees.is_empty() { blank_rows(&event) } else { attendance_rows(&attendees, opts.group_by_unit, opts.hide_phones) },
+                "hide_phones": opts.hide_phones,
                 // No list: nobody was summoned by name, so the count is left to write, not "0".
                 "blank": attendees.is_empty(),
                 "totals": {"summoned": if summoned > 0 { Value::from(summoned) } else { Value::Null },
@@ -428,7 +432,7 @@ fn blank_rows(event: &Value) -> Vec<Value> {
 
 /// Rows of the attendance sheet: sorted by given name the Vietnamese way, or grouped by unit (units in
 /// Vietnamese order) with a heading row for each group. Numbers run on across groups.
-fn attendance_rows(attendees: &[Value], group_by_unit: bool) -> Vec<Value> {
+fn attendance_rows(attendees: &[Value], group_by_unit: bool, hide_phones: bool) -> Vec<Value> {
     let field = |a: &Value, k: &str| a.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let mut people: Vec<&Value> = attendees.iter().collect();
     let by_name = |a: &&Value, b: &&Value| crate::text::compare_person_names(&field(a, "name"), &field(b, "name"));
@@ -450,7 +454,7 @@ fn attendance_rows(attendees: &[Value], group_by_unit: bool) -> Vec<Value> {
         }
         rows.push(json!({
             "group": Value::Null, "no": i + 1, "name": field(a, "name"), "position": field(a, "position"),
-            "unit": if group_by_unit { String::new() } else { unit }, "phone": field(a, "phone").replace(' ', "\u{a0}"), "note": field(a, "note"),
+            "unit": if group_by_unit { String::new() } else { unit }, "phone": if hide_phones { String::new() } else { field(a, "phone").replace(' ', "\u{a0}") }, "note": field(a, "note"),
         }));
     }
     rows

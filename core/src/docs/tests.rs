@@ -79,6 +79,20 @@ fn every_meeting_document_renders_and_five_hundred_attendees_take_many_pages() {
     assert_eq!(a, b);
 }
 
+/// Printed to pin on a wall or send on, the sheet leaves the phone numbers out: no column, no number.
+#[test]
+fn the_attendance_sheet_without_phones_has_no_phone_column_and_no_number() {
+    let (_d, s, id) = commune_with_event(vec![person("Nguyễn Thị Anh", "Chi đoàn thôn Tây")]);
+    let with = s.meeting_data(MeetingDoc::Attendance, &id, &DocOptions::default()).unwrap();
+    assert_eq!(with["rows"][0]["phone"], "0912\u{a0}345\u{a0}678");
+    let opts = DocOptions { hide_phones: true, ..Default::default() };
+    let without = s.meeting_data(MeetingDoc::Attendance, &id, &opts).unwrap();
+    assert_eq!(without["rows"][0]["phone"], "");
+    assert_eq!(without["hide_phones"], true);
+    let pdf = s.meeting_document(MeetingDoc::Attendance, &id, &opts).unwrap();
+    assert!(pdf.pdf.starts_with(b"%PDF-"));
+}
+
 /// No list of delegates: the sheet has numbered blank rows to write names in and sign — 20, or as many as
 /// took part — says so, and leaves the number summoned to write in (not "0"); the invitation's title
 /// stands in its sentence in lower case.
