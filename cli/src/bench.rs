@@ -18,7 +18,13 @@ fn time(runs: usize, mut f: impl FnMut() -> Result<usize, Error>) -> Result<(Dur
     Ok((times[times.len() / 2], p95, rows))
 }
 
+thread_local! {
+    /// Every median reported in this run, by name: `--plain-too` sets the two runs side by side.
+    static MEDIANS: std::cell::RefCell<Vec<(String, Duration)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 fn report(name: &str, r: (Duration, Duration, usize)) {
+    MEDIANS.with(|m| m.borrow_mut().push((name.to_string(), r.0)));
     println!(
         "{name:<44} median {:>8.2} ms   p95 {:>8.2} ms   ({} rows)",
         r.0.as_secs_f64() * 1e3,
@@ -90,6 +96,55 @@ fn period_report(store: &Store, year: &Period, runs: usize) -> Result<(), Error>
         time(runs, || Ok(sotay_core::report::export::to_xlsx(&store.period_report(None, year)?)?.len() / 1024))?,
     );
     Ok(())
+}
+
+/// `sotay bench --plain-too [--import BUNDLE…]`: the same queries, a backup and an import (of the given
+/// bundles, addressed to this installation) on an encrypted copy and on a plain copy of this database, in
+/// one run, with the ratio encrypted / plain of each median (docs/benchmarks.md).
+pub fn compare_plain(store: &Store, runs: usize, bundles: &[std::path::PathBuf]) -> Result<(), Error> {
+    let dir = tempfile_dir(store)?;
+    let (enc_path, plain_path) = (dir.join("encrypted.db"), dir.join("plain.db"));
+    let made = Instant::now();
+    let (mut enc, mut plain) = store.bench_copies(&enc_path, &plain_path)?;
+    println!("copies made in {:.1} s in {}", made.elapsed().as_secs_f64(), dir.display());
+    let mut sides = Vec::new();
+    for (label, s) in [("encrypted", &mut enc), ("plain", &mut plain)] {
+        println!("== {label}");
+        MEDIANS.with(|m| m.borrow_mut().clear());
+        run(s, runs)?;
+        let out = dir.join(format!("backups-{label}"));
+        report("backup (VACUUM INTO, checked)", time(3.min(runs), || {
+            let b = s.backup_into(&out, sotay_core::backup::Reason::Manual)?;
+            let _ = std::fs::remove_file(&b.path);
+            Ok(1)
+        })?);
+        if !bundles.is_empty() {
+            let t = Instant::now();
+            let mut changes = 0u64;
+            for b in bundles {
+                changes += s.import_file(b, false)?.new_changes;
+            }
+            let took = t.elapsed();
+            MEDIANS.with(|m| m.borrow_mut().push(("import of the bundles (one run)".into(), took)));
+            println!("import: {changes} changes in {:.2} s", took.as_secs_f64());
+        }
+        sides.push(MEDIANS.with(|m| m.borrow().clone()));
+    }
+    println!("== encrypted / plain (medians)");
+    for ((name, e), (_, p)) in sides[0].iter().zip(&sides[1]) {
+        println!("{name:<56} {:>9.2} ms {:>9.2} ms   ×{:.2}", e.as_secs_f64() * 1e3, p.as_secs_f64() * 1e3, e.as_secs_f64() / p.as_secs_f64().max(1e-9));
+    }
+    drop((enc, plain));
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// A scratch folder beside the database (the copies are as large as it is, on the same disk).
+fn tempfile_dir(store: &Store) -> Result<std::path::PathBuf, Error> {
+    let base = store.path().and_then(std::path::Path::parent).unwrap_or(std::path::Path::new("."));
+    let dir = base.join(format!("sotay-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| Error::Io { path: dir.display().to_string(), source: e })?;
+    Ok(dir)
 }
 
 /// `sotay bench --docs EVENT`: the time to render each meeting document of an event, and the pack of five.

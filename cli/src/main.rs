@@ -325,6 +325,12 @@ enum Command {
         /// Time the meeting documents of this event instead
         #[arg(long)]
         docs: Option<String>,
+        /// Also on a plain (unencrypted) copy, side by side, with a backup of each
+        #[arg(long)]
+        plain_too: bool,
+        /// With --plain-too: bundles addressed to this installation, imported into both copies
+        #[arg(long, num_args = 1.., requires = "plain_too")]
+        import: Vec<PathBuf>,
     },
 }
 
@@ -653,8 +659,9 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
             store.dump(&mut out)?;
             std::io::Write::flush(&mut out).map_err(|e| Error::Io { path: "(stdout)".into(), source: e })?;
         }
-        Command::Bench { runs, docs: None } => bench::run(&store, runs)?,
-        Command::Bench { runs, docs: Some(event) } => bench::docs(&store, &event, runs)?,
+        Command::Bench { runs, docs: None, plain_too: true, import } => bench::compare_plain(&store, runs, &import)?,
+        Command::Bench { runs, docs: None, .. } => bench::run(&store, runs)?,
+        Command::Bench { runs, docs: Some(event), .. } => bench::docs(&store, &event, runs)?,
         Command::Keys => sync_cmd::keys(&store, lang)?,
         Command::Enroll { action: EnrollAction::Export { out, hub: None } } => sync_cmd::enroll_export(&store, &out, lang)?,
         Command::Enroll { action: EnrollAction::Export { out, hub: Some(url) } } => net_cmd::enroll_export_hub(&mut store, &out, &url, lang)?,

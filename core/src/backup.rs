@@ -126,9 +126,9 @@ impl Store {
         let _ = std::fs::remove_file(&part); // a leftover of a backup cut short
         // The copy is encrypted with the same key (SQLCipher's VACUUM INTO), and the key file goes at its
         // end, so that the one file brings the laptop back (vault::trailer).
-        let key_file = match self.path() {
-            Some(db) => Some(crate::vault::read_key_file(db)?),
-            None => None,
+        let key_file = match (self.path(), self.key()) {
+            (Some(db), Some(_)) => Some(crate::vault::read_key_file(db)?),
+            _ => None, // in memory, or a benchmark's plain copy
         };
         let made = self.copy_to(&part).and_then(|()| check_copy(&part, self.key())).and_then(|()| {
             if let Some(kf) = &key_file {

@@ -120,6 +120,20 @@ impl Store {
         out
     }
 
+    /// Copies of this database for `sotay bench --plain-too`, to time the same work with and without
+    /// encryption in one run: an encrypted copy at `encrypted` (with its key file) and a plain one at
+    /// `plain`, opened. Only for benchmarks: an officer's data is never written plain.
+    pub fn bench_copies(&self, encrypted: &Path, plain: &Path) -> Result<(Store, Store)> {
+        let (Some(path), Some(key)) = (self.path(), self.key()) else { return Err(Error::NotInitialized) };
+        self.copy_to(encrypted)?;
+        crate::vault::read_key_file(path)?.write(&crate::vault::key_path(encrypted))?;
+        crate::vault::decrypt_copy(path, key, plain)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut p = Store { conn: crate::vault::open_conn(plain, flags, None)?, path: Some(plain.to_path_buf()), key: None };
+        p.configure()?;
+        Ok((Store::open(encrypted, key)?, p))
+    }
+
     /// The key this database is encrypted with.
     pub fn key(&self) -> Option<&DbKey> {
         self.key.as_ref()

@@ -132,3 +132,16 @@ pub fn recover_lower_backup(me: &crate::Store, backup: &Path, out: &Path, new_pa
     made?;
     Ok(super::Created { key, recovery_code: zeroize::Zeroizing::new(super::format_code(&code)) })
 }
+
+/// A plain (unencrypted) copy of an encrypted database, for `sotay bench --plain-too` alone: the same
+/// data timed with and without SQLCipher in one run. Never used on an officer's data.
+pub(crate) fn decrypt_copy(src: &Path, key: &DbKey, out: &Path) -> Result<()> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = open_conn(src, flags, Some(key))?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    conn.execute("ATTACH DATABASE ?1 AS plain KEY ''", [out.display().to_string()])?;
+    conn.query_row("SELECT sqlcipher_export('plain')", [], |_| Ok(()))?;
+    conn.pragma_update(Some("plain"), "user_version", version)?;
+    conn.execute("DETACH DATABASE plain", [])?;
+    Ok(())
+}

@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 pub use convert::{convert_plain, recover_lower_backup, Converted};
-pub(crate) use convert::{encrypt_copy, rekey};
+pub(crate) use convert::{decrypt_copy, encrypt_copy, rekey};
 pub use keyfile::{KeyFile, Wrap};
 pub use recovery::format_code;
 pub use wrap::{Kdf, PASSPHRASE_KDF};
