@@ -14,7 +14,8 @@ use crate::model::Kind;
 use crate::store::Store;
 
 pub const FORMAT: &str = "sotay-enrolment";
-pub const VERSION: i64 = 1;
+/// Version 2 added `encryption_key`; a version-1 file (without it) is still read.
+pub const VERSION: i64 = 2;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -47,6 +48,11 @@ pub struct Enrolment {
     /// Where this installation's hub listens, when it runs one (`sotay serve`): the lower side pins it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hub: Option<HubAddress>,
+    /// The X25519 key that bundles to this installation, and the keys of lower units, are sealed to
+    /// (base64): the Montgomery form of `public_key` (docs/security.md), written out so that a person or
+    /// another tool need not derive it. A reader checks that it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_key: Option<String>,
     /// Ed25519 by the same key over the canonical JSON of the other fields: proof the sender holds it.
     pub signature: String,
 }
@@ -68,6 +74,7 @@ impl Store {
             fingerprint: id.fingerprint,
             unit: self.get(Kind::Unit, &id.unit_id)?,
             hub,
+            encryption_key: Some(keys::b64(&crate::vault::sealed::encryption_key(&key.verifying_key()))),
             signature: String::new(),
         };
         e.signature = keys::sign(&key, &super::signed_part(&e));
@@ -92,6 +99,10 @@ impl Store {
             .ok_or_else(|| refused(Refusal::Malformed { line: 1, detail: "public_key".into() }))?;
         if keys::fingerprint(&key) != e.fingerprint || !keys::verify(&key, &super::signed_part(&e), &e.signature) {
             return Err(refused(Refusal::BadSignature));
+        }
+        let derived = keys::b64(&crate::vault::sealed::encryption_key(&key));
+        if e.encryption_key.as_ref().is_some_and(|k| *k != derived) {
+            return Err(refused(Refusal::Malformed { line: 1, detail: "encryption_key is not the key's own".into() }));
         }
         Ok(e)
     }

@@ -861,3 +861,30 @@ fn a_bundle_on_the_stick_shows_its_header_but_no_name_or_phone_and_opens_only_fo
 fn r_text(r: &Refusal) -> String {
     crate::i18n::refusal_text(r, crate::Lang::Vi)
 }
+
+#[test]
+fn the_enrolment_file_carries_the_encryption_key_and_one_that_is_not_the_keys_own_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let (p, _, _) = world(dir.path());
+    let e = p.store.enrolment().unwrap();
+    let key = p.store.signing_key().unwrap();
+    assert_eq!(e.encryption_key.as_deref(), Some(super::keys::b64(&crate::vault::sealed::encryption_key(&key.verifying_key())).as_str()));
+    let write = |e: &super::Enrolment, name: &str| {
+        let f = dir.path().join(name);
+        std::fs::write(&f, serde_json::to_string(e).unwrap()).unwrap();
+        f
+    };
+    assert!(Store::read_enrolment(&write(&e, "good.json")).is_ok());
+    // Another key put in and signed again by the same installation: not its own, refused.
+    let mut wrong = e.clone();
+    wrong.encryption_key = Some(super::keys::b64(&[9u8; 32]));
+    wrong.signature = super::keys::sign(&key, &super::signed_part(&wrong));
+    let r = refusal(Store::read_enrolment(&write(&wrong, "wrong.json")).unwrap_err());
+    assert!(matches!(r, Refusal::Malformed { .. }), "{r:?}");
+    // A version-1 file, from before the field, is still read.
+    let mut v1 = e.clone();
+    v1.version = 1;
+    v1.encryption_key = None;
+    v1.signature = super::keys::sign(&key, &super::signed_part(&v1));
+    assert!(Store::read_enrolment(&write(&v1, "v1.json")).is_ok());
+}
