@@ -182,7 +182,7 @@ impl Store {
 /// SQLite wrote it and none is missing or torn — and reads its schema and installation. (SQLite's own
 /// b-tree check would decrypt each page several times over: three times the whole backup's time at
 /// 100,000 events; `sotay check` runs it on demand.)
-fn check_copy(path: &Path, key: Option<&crate::vault::DbKey>) -> Result<()> {
+pub(crate) fn check_copy(path: &Path, key: Option<&crate::vault::DbKey>) -> Result<()> {
     let conn = crate::vault::open_conn(path, OpenFlags::SQLITE_OPEN_READ_ONLY, key)?;
     if key.is_some() {
         let mut stmt = conn.prepare("PRAGMA cipher_integrity_check")?;

@@ -81,7 +81,21 @@ fn open_backup(db: &Path, file: &Path, keys: &Keys) -> Result<Opened> {
 pub fn inspect(db: &Path, file: &Path, keys: &Keys) -> Result<BackupInfo> {
     let current = current_installation(db, keys.current)?;
     let opened = open_backup(db, file, keys)?;
-    let info = read_backup(file, opened.key.as_ref())?;
+    let info = match opened.db_len {
+        // The database part alone, checked as a restore checks it (the key file after it is no page).
+        Some(len) => {
+            if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| Error::Io { path: dir.display().to_string(), source: e })?;
+            }
+            let look = sibling(db, ".inspect.part");
+            let read = crate::vault::trailer::copy_database(file, len, &look).and_then(|()| read_backup(&look, opened.key.as_ref()));
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(sibling(&look, suffix));
+            }
+            BackupInfo { file: file.to_path_buf(), ..read.map_err(|e| rename_file(e, file))? }
+        }
+        None => read_backup(file, None)?,
+    };
     accept_for(&info, current.as_ref(), file)?;
     Ok(info)
 }
@@ -230,12 +244,13 @@ fn read_backup(file: &Path, key: Option<&DbKey>) -> Result<BackupInfo> {
                 && &magic == b"SQLite format 3\0");
         return Err(refused(file, if starts_right { RestoreProblem::Damaged(e.to_string()) } else { RestoreProblem::NotSqlite }));
     }
-    let verdict: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap_or_else(|e| e.to_string());
-    if verdict != "ok" {
-        return Err(refused(file, RestoreProblem::Damaged(verdict)));
+    // Checked as a backup is when it is taken (backup::check_copy: SQLCipher's page check when
+    // encrypted, SQLite's integrity_check when plain).
+    drop(conn);
+    if let Err(e) = crate::backup::check_copy(file, key) {
+        return Err(refused(file, RestoreProblem::Damaged(crate::i18n::error_message(&e, crate::i18n::Lang::En))));
     }
+    let conn = crate::vault::open_conn(file, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX, key)?;
     let schema: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let known = crate::store::schema_version();
     if schema > known {
