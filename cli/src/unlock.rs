@@ -67,6 +67,11 @@ impl KeySource {
         if let Some(path) = &self.key_file {
             return Ok((Store::unlock(db, &Secret::KeyFile(path.clone()))?, None));
         }
+        // The window's unlocked key, handed to the `sotay` it runs for documents (never typed by people).
+        if let Some(hex) = std::env::var("SOTAY_RAW_KEY").ok().filter(|h| !h.is_empty()) {
+            let key = sotay_core::vault::DbKey::from_hex(&hex).ok_or(Error::Vault(VaultProblem::OtherKey))?;
+            return Ok((Store::unlock(db, &Secret::Key(key))?, None));
+        }
         if let Some(p) = self.given_passphrase()? {
             let store = Store::unlock(db, &Secret::Passphrase(p.clone()))?;
             return Ok((store, Some(p)));

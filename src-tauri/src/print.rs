@@ -112,14 +112,21 @@ impl PrintRequest {
 }
 
 /// Runs `sotay --db DB --lang L ARGS…` and returns its standard output; its one-line error otherwise.
-fn run_cli(db: &Path, lang: Lang, args: &[String]) -> Result<Vec<u8>, WireError> {
+/// `key` is the window's unlocked key, handed to the child in its environment only (docs/security.md):
+/// the officer is not asked again, and no passphrase is kept.
+fn run_cli(db: &Path, key: Option<&sotay_core::vault::DbKey>, lang: Lang, args: &[String]) -> Result<Vec<u8>, WireError> {
     let cli = cli_path();
     let vi = lang == Lang::Vi;
     let mut cmd = Command::new(&cli);
     cmd.arg(format!("--db={}", db.display()))
         .arg(format!("--lang={}", if vi { "vi" } else { "en" }))
         .args(args)
-        .env_remove("SOTAY_DB");
+        .env_remove("SOTAY_DB")
+        .env_remove("SOTAY_PASSPHRASE");
+    match key {
+        Some(k) => cmd.env("SOTAY_RAW_KEY", k.to_hex().as_str()),
+        None => cmd.env_remove("SOTAY_RAW_KEY"),
+    };
     #[cfg(windows)]
     {
         use std::os::windows::process::CommandExt;
@@ -153,7 +160,7 @@ pub fn print_preview(state: State<'_, AppState>, request: PrintRequest) -> Resul
     let lang = state.lang();
     let mut args = vec!["preview".to_string(), format!("--docs={}", request.docs.join(","))];
     args.extend(request.args(lang)?);
-    let out = run_cli(&state.db_path, lang, &args)?;
+    let out = run_cli(&state.db_path, state.key.lock().ok().and_then(|k| k.clone()).as_ref(), lang, &args)?;
     serde_json::from_slice(&out).map_err(|e| WireError::internal(&format!("preview output: {e}")))
 }
 
@@ -179,7 +186,7 @@ pub fn print_save(state: State<'_, AppState>, request: PrintRequest, dir: String
         if register {
             args.push("--register".into());
         }
-        let out = match run_cli(&state.db_path, lang, &args) {
+        let out = match run_cli(&state.db_path, state.key.lock().ok().and_then(|k| k.clone()).as_ref(), lang, &args) {
             Ok(out) => out,
             Err(e) => return Err(after_saving(e, &saved, vi)),
         };

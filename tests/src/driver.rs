@@ -80,8 +80,13 @@ pub fn set_first_passphrase(s: &Session) -> Result<String, String> {
     s.wait("#vault-steps #vault-new-passphrase", LONG)?;
     s.type_text("#vault-new-passphrase", crate::support::PASSPHRASE)?;
     s.type_text("#vault-new-repeat", crate::support::PASSPHRASE)?;
+    s.screenshot(&artifact("first-run-passphrase.png"))?;
     s.click("#vault-new-submit")?;
     recovery_code_noted(s)
+}
+
+fn artifact(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts").join(name)
 }
 
 /// The recovery code screen: the code read, the box ticked, "Tiếp tục"; returns the code.
@@ -90,6 +95,7 @@ pub fn recovery_code_noted(s: &Session) -> Result<String, String> {
         .wait_until("const c = document.querySelector('#vault-steps #recovery-code'); return c ? c.textContent : null", LONG)
         .map_err(|e| format!("{e}; the page shows: {}", shown_errors(s)))?;
     let code = code.as_str().unwrap_or_default().to_string();
+    s.screenshot(&artifact("recovery-code.png"))?;
     // "Tiếp tục" waits for the tick.
     if s.execute("return document.querySelector('#recovery-continue').disabled", serde_json::json!([]))? != serde_json::json!(true) {
         return Err("«Tiếp tục» is enabled before «Tôi đã ghi lại mã khôi phục» is ticked".into());

@@ -24,7 +24,8 @@ pub fn sotay_command() -> Command {
         .env_remove("SOTAY_DB")
         .env_remove("SOTAY_KEY_FILE")
         .env_remove("SOTAY_PASSPHRASE_FILE")
-        .env_remove("SOTAY_NEW_PASSPHRASE");
+        .env_remove("SOTAY_NEW_PASSPHRASE")
+        .env_remove("SOTAY_RAW_KEY");
     cmd
 }
 

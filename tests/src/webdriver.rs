@@ -141,6 +141,19 @@ impl Session {
     }
 
     pub fn screenshot(&self, path: &Path) -> Result<usize, String> {
+        // WebKitWebDriver answers a screenshot after the page's next presentation update: a page where
+        // nothing changes (no caret blinking in a focused input, say) would leave it waiting for ever.
+        // A pixel at the top left, nearly transparent, changes for a second so that frames come.
+        let _ = self.execute(
+            "const d = document.createElement('div');
+             d.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;z-index:2147483647;opacity:0.01';
+             document.documentElement.appendChild(d);
+             let n = 0;
+             const step = () => { d.style.opacity = n % 2 ? '0.01' : '0.02'; if (++n < 60) requestAnimationFrame(step); else d.remove(); };
+             requestAnimationFrame(step);
+             return true;",
+            json!([]),
+        );
         let b64 = self.get("/screenshot")?;
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(b64.as_str().unwrap_or_default())

@@ -106,8 +106,12 @@ fn first_run_joins_the_province_logs_restores_an_old_backup_and_the_province_get
     s.end();
     drop(driver);
     result.unwrap();
-    let keys = run(&laptop, &["--lang", "en", "keys"]);
-    assert!(keys.contains("XA-DH") || keys.contains("Đoàn xã Đông Hưng"), "the new laptop is the commune's: {keys}");
+    // The new laptop is the old one, key and all: the same installation of the same unit.
+    let (old_keys, new_keys) = (run(&commune, &["--lang", "en", "keys"]), run(&laptop, &["--lang", "en", "keys"]));
+    let line = |keys: &str, start: &str| keys.lines().find(|l| l.starts_with(start)).map(str::to_string);
+    for start in ["Installation:", "Unit:", "Key fingerprint:"] {
+        assert!(line(&new_keys, start).is_some() && line(&new_keys, start) == line(&old_keys, start), "{start}\n{old_keys}\n{new_keys}");
+    }
     run(&laptop, &["check"]);
     user.assert_untouched();
 }

@@ -1,8 +1,12 @@
 // Start-up, the top bar, the hash router and the keyboard shortcuts.
 //
 // Routes: #/dashboard, #/<nav> (a list: #/events), #/<nav>/new, #/<nav>/<id>, #/quick, #/sync, #/setup,
-// #/connect (enrolment; #/connect/new right after the unit was created),
+// #/connect (enrolment; #/connect/new right after the unit was created), #/security (the lock's settings),
 // #/print/event/<id>, #/print/plan/<id>, #/print/report/<period>[/<unit id>] (the print centre).
+//
+// The window starts locked (vault_status): no data yet → the first run (views/setup.js, which asks for a
+// passphrase before it creates anything); an older Sotay's plain data → encrypted once (views/lock.js);
+// locked → the lock screen; the app only once the data is open.
 
 import * as ipc from './ipc.js';
 import { t, getLang, setLang, LANGS } from './i18n.js';
@@ -16,6 +20,8 @@ import * as quickView from './views/quicklog.js';
 import * as syncView from './views/sync.js';
 import * as connectView from './views/connect.js';
 import * as printView from './views/print.js';
+import * as securityView from './views/security.js';
+import { showLock, lockNow, isLocked, startIdle, convertPlain } from './views/lock.js';
 import { showArrivals } from './views/netsync.js';
 import { computerZoneIsNotVietnam } from './format.js';
 
@@ -24,6 +30,8 @@ const FATAL = ['newer_database', 'not_a_database', 'no_backend'];
 const app = {
   status: null,
   options: null,
+  /** vault_status: { state: missing | plain | locked | unlocked, idle_minutes, idle_seconds_override, … }. */
+  vault: { state: 'locked' },
 
   /** options (units, plans, indicators, enums), cached; force after a save that may change them. */
   async getOptions(force = false) {
@@ -45,9 +53,23 @@ const app = {
   /** Errors every screen treats the same way. Returns true when handled here. */
   handleGlobalError(err) {
     if (!err) return false;
+    // The data was closed (the idle lock, the lock button, or never opened): the lock screen. Not on a
+    // first run before any data exists (nothing to unlock; the set-up screens deal with it).
+    if (err.code === 'locked' && app.vault && ['locked', 'unlocked'].includes(app.vault.state)) {
+      lockHits += 1;
+      app.vault.state = 'locked';
+      applyShell();
+      showLock(app);
+      return true;
+    }
     if (err.code === 'not_initialized') { showSetup(); return true; }
     if (FATAL.includes(err.code)) { showFatal(err); return true; }
     return false;
+  },
+
+  /** An error that leaves nothing to do but say it full screen (a file that is no Sotay data). */
+  isFatal(err) {
+    return !!err && FATAL.includes(err.code);
   },
 
   /** Re-reads app_status (after setup) and refreshes the top bar. */
@@ -55,6 +77,50 @@ const app = {
     this.status = await ipc.appStatus();
     applyShell();
     return this.status;
+  },
+
+  /** The data was just opened (created, converted, restored, unlocked): the idle lock starts. */
+  async vaultOpened() {
+    try {
+      this.vault = await ipc.vaultStatus();
+    } catch (_) {
+      this.vault = { ...this.vault, state: 'unlocked' };
+    }
+    startIdle(app, this.vault);
+    applyShell();
+  },
+
+  /** The lock's settings changed (views/security.js): the idle lock restarts with its new minutes. */
+  idleChanged(settings) {
+    this.vault = { ...this.vault, idle_minutes: settings.idle_minutes };
+    startIdle(app, this.vault);
+  },
+
+  /** Unlocked from the lock screen: back exactly where the officer was, with the status read again. */
+  async afterUnlock() {
+    await this.vaultOpened();
+    if (!opened) { await openApp(); return; }
+    try {
+      await this.refreshStatus();
+    } catch (err) {
+      if (!this.handleGlobalError(err)) toast(this.errorText(err), 'error');
+      return;
+    }
+    // A view that was being drawn while the data was closed is drawn again; any other stays as it was,
+    // with what was typed in it.
+    const root = document.querySelector('#view > section.view');
+    if (current && current.key !== 'fatal' && current.key !== 'setup' && (current.stale || !root || root.dataset.state === 'error')) route();
+    else if (current && current.key === 'setup' && this.status && this.status.initialized) route();
+  },
+
+  /** Saves the open form's draft now (before the idle lock closes the data). */
+  async flushDraft() {
+    if (current && current.ctl && current.ctl.flushDraft) await current.ctl.flushDraft();
+  },
+
+  /** Locks now: the top bar's button. */
+  lock() {
+    return lockNow(app);
   },
 
   /** Text of an error for a banner, in the current language. */
@@ -65,7 +131,9 @@ const app = {
   },
 };
 
-let current = null; // { key, ctl } of the shown view
+let current = null; // { key, ctl, stale } of the shown view
+let lockHits = 0; // how many times a command found the data closed (a view drawn meanwhile is drawn again)
+let opened = false; // app_status was read once: the app is on screen (not only the lock or set-up)
 let shownHash = null; // the hash of the view on screen (a leave that is refused goes back to it)
 
 const $ = (sel) => document.querySelector(sel);
@@ -91,6 +159,7 @@ function applyShell() {
   const unit = app.status && app.status.unit;
   $('#unit-name').textContent = unit ? unit.name : '';
   document.body.classList.toggle('no-unit', !(app.status && app.status.initialized));
+  document.body.classList.toggle('vault-open', !!(app.vault && app.vault.state === 'unlocked'));
 }
 
 function parseHash() {
@@ -101,6 +170,7 @@ function parseHash() {
   if (first === 'setup') return { view: 'setup', nav: null };
   if (first === 'sync') return { view: 'sync', nav: 'sync' };
   if (first === 'connect') return { view: 'connect', nav: 'connect', fresh: second === 'new' };
+  if (first === 'security') return { view: 'security', nav: null };
   if (first === 'print' && ['event', 'plan', 'report'].includes(second) && parts[2]) {
     return { view: 'print', nav: second === 'report' ? 'dashboard' : `${second}s`, target: second, id: parts[2], unit: parts[3] || null };
   }
@@ -112,7 +182,7 @@ function parseHash() {
   return { view: 'dashboard', nav: 'dashboard' };
 }
 
-const VIEWS = { dashboard: dashboardView, list: listView, form: formView, quicklog: quickView, sync: syncView, connect: connectView, setup: setupView, print: printView };
+const VIEWS = { dashboard: dashboardView, list: listView, form: formView, quicklog: quickView, sync: syncView, connect: connectView, setup: setupView, print: printView, security: securityView };
 
 /** Shows the view of the current hash; `restore` carries unsaved input across a language switch. */
 async function route(restore = null) {
@@ -133,6 +203,7 @@ async function route(restore = null) {
     if (on) b.setAttribute('aria-current', 'page'); else b.removeAttribute('aria-current');
   }
   $('#log-event').classList.toggle('active', r.view === 'quicklog');
+  $('#security-open').classList.toggle('active', r.view === 'security');
   mount(r.view, r, restore);
 }
 
@@ -166,15 +237,17 @@ function mount(viewName, params, restore) {
   const root = h('section', { class: `view view-${viewName}`, dataset: { view: viewName, kind: params.kind || null } });
   replace($('#view'), root);
   window.scrollTo(0, 0);
-  const entry = { key: viewName, params, ctl: null };
+  const entry = { key: viewName, params, ctl: null, stale: false };
   current = entry;
+  const hits = lockHits;
   Promise.resolve(VIEWS[viewName].render(root, params, app, restore))
     .then((ctl) => { entry.ctl = ctl || null; root.dataset.state = 'ready'; })
     .catch((err) => {
       const e = ipc.normaliseError(err);
       if (!app.handleGlobalError(e)) root.appendChild(h('div', { class: 'banner error', role: 'alert', text: app.errorText(e) }));
       root.dataset.state = 'error';
-    });
+    })
+    .finally(() => { if (lockHits !== hits) entry.stale = true; });
 }
 
 function showSetup() {
@@ -209,6 +282,7 @@ async function switchLang() {
 }
 
 function onKey(e) {
+  if (isLocked()) return;
   const key = (e.key || '').toLowerCase();
   if ((e.ctrlKey || e.altKey) && !e.shiftKey && !e.metaKey && key === 'n') {
     if (!app.status || !app.status.initialized) return;
@@ -228,12 +302,14 @@ async function start() {
     b.addEventListener('click', () => app.go(b.dataset.nav === 'dashboard' ? '#/dashboard' : `#/${b.dataset.nav}`));
   }
   $('#log-event').addEventListener('click', () => app.go('#/quick'));
+  $('#security-open').addEventListener('click', () => app.go('#/security'));
+  $('#lock-now').addEventListener('click', () => app.lock());
   $('#lang-switch').addEventListener('click', switchLang);
   document.addEventListener('keydown', onKey);
-  window.addEventListener('hashchange', () => route());
+  window.addEventListener('hashchange', () => { if (!isLocked()) route(); });
   try {
     await ipc.setLang(getLang());
-    app.status = await ipc.appStatus();
+    app.vault = await ipc.vaultStatus();
   } catch (err) {
     if (!app.handleGlobalError(err)) showFatal(err);
     return;
@@ -249,9 +325,36 @@ async function start() {
   noteTimeZone();
   // Closing the window with a form's changes unsaved: asked like leaving the form (Rust holds the close).
   ipc.onCloseRequested(async () => {
+    // Locked: the draft was saved before the data closed, and no question can be shown over the lock.
+    if (isLocked()) { ipc.closeWindow(); return; }
     const dirty = current && current.ctl && current.ctl.isDirty && current.ctl.isDirty();
     if (!dirty || (await confirmLeave())) ipc.closeWindow();
   });
+  const state = app.vault.state;
+  if (state === 'locked') { showLock(app); return; } // app.afterUnlock() opens the app
+  if (state === 'missing') {
+    // First run: no data yet. The set-up screen asks for a passphrase before it creates anything.
+    app.status = { initialized: false, unit: null, counts: {} };
+    opened = true;
+    applyShell();
+    showSetup();
+    return;
+  }
+  if (state === 'plain') await convertPlain(app);
+  else await app.vaultOpened();
+  await openApp();
+}
+
+/** The data is open: its status, then the first run's set-up or the screen of the address. */
+async function openApp() {
+  try {
+    app.status = await ipc.appStatus();
+  } catch (err) {
+    if (!app.handleGlobalError(err)) showFatal(err);
+    return;
+  }
+  opened = true;
+  applyShell();
   if (!app.status.initialized) showSetup();
   else route();
 }

@@ -156,10 +156,19 @@ export async function backupTo(dir) {
 
 /** The automatic backups, newest first: { folder, backups: [{ path, taken_at, reason, reason_text, bytes }] }. */
 export const backupsList = () => call('backups_list');
+/** The backup's own secret, for a backup whose key is not this window's (a first run on a new laptop):
+ *  { passphrase } or { recoveryCode }; nothing when the window's own key opens it. */
+const secretArgs = (secret) => {
+  if (!secret) return {};
+  if (secret.recoveryCode) return { recoveryCode: secret.recoveryCode };
+  if (secret.passphrase) return { passphrase: secret.passphrase };
+  return {};
+};
 /** What a backup holds, checked; nothing changes. */
-export const restoreInspect = (path) => call('restore_inspect', { path });
-/** Puts the backup in place (the current data kept as a backup first): { info, previous }. */
-export const restoreBackup = (path) => call('restore_backup', { path });
+export const restoreInspect = (path, secret) => call('restore_inspect', { path, ...secretArgs(secret) });
+/** Puts the backup in place (the current data kept as a backup first): { info, previous, recovery_code,
+ *  needs_new_passphrase } — on a first run, after the recovery code opened it, a new passphrase is set next. */
+export const restoreBackup = (path, secret) => call('restore_backup', { path, ...secretArgs(secret) });
 /** A file dialog for a backup on a stick; null when cancelled. */
 export const restorePickFile = () => call('restore_pick_file');
 
@@ -221,3 +230,27 @@ export async function enrolStatus() {
 /** Revokes the key of a lower unit's lost laptop (its installation id): nothing it signs is taken from now on:
  *  { installation, unit_id, unit_name, held, revoked_at, already }. */
 export const enrolRevoke = (installation) => call('enrol_revoke', { installation });
+
+// ---------- the lock: the data's key, wrapped by the officer's passphrase and the recovery code ----------
+
+/** { state: "missing"|"plain"|"locked"|"unlocked", db_path, key_file, idle_minutes, idle_seconds_override }. */
+export const vaultStatus = () => call('vault_status', {});
+/** First run: the data created encrypted under `passphrase`, and opened: { recovery_code } (shown once). */
+export const vaultCreate = (passphrase) => call('vault_create', { passphrase });
+/** An older Sotay's plain data encrypted once (an encrypted backup kept first): { recovery_code, backup }. */
+export const vaultConvert = (passphrase) => call('vault_convert', { passphrase });
+/** Opens the data with the passphrase. */
+export const vaultUnlock = (passphrase) => call('vault_unlock', { passphrase });
+/** Opens the data with the recovery code, setting `newPassphrase` in place of the forgotten one. */
+export const vaultRecover = (recoveryCode, newPassphrase) => call('vault_unlock', { recoveryCode, newPassphrase });
+/** Closes the data now (the lock button, or the idle timer). */
+export const vaultLock = () => call('vault_lock', {});
+/** A new passphrase; the current one is asked again. */
+export const vaultChange = (passphrase, newPassphrase) => call('vault_change', { passphrase, newPassphrase });
+/** The lock's settings, changed when given: { idleMinutes?, sealToUpper? } → { idle_minutes, seal_to_upper, sealed_to }. */
+export function vaultSettings(change = {}) {
+  const args = {};
+  if (change.idleMinutes !== undefined) args.idleMinutesSet = change.idleMinutes;
+  if (change.sealToUpper !== undefined) args.sealToUpper = !!change.sealToUpper;
+  return call('vault_settings', args);
+}

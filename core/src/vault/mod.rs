@@ -67,6 +67,19 @@ impl DbKey {
         h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// A key given in hex (`SOTAY_RAW_KEY`, from the window to the `sotay` it runs).
+    pub fn from_hex(hex: &str) -> Option<DbKey> {
+        let hex = hex.trim();
+        if hex.len() != 64 || !hex.is_ascii() {
+            return None;
+        }
+        let mut out = Zeroizing::new([0u8; 32]);
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(DbKey(out))
+    }
+
     /// The key in hex, as SQLCipher tools take a raw key (`PRAGMA key = "x'…'"`): `sotay key raw`.
     pub fn to_hex(&self) -> Zeroizing<String> {
         Zeroizing::new(self.0.iter().map(|b| format!("{b:02x}")).collect())

@@ -259,6 +259,13 @@ export async function render(root, params, app, restore) {
   return {
     snapshot,
     isDirty: () => dirty,
+    // Before the idle lock closes the data: what was typed is in the draft now, not in 400 ms.
+    flushDraft: () => {
+      clearTimeout(draftTimer);
+      if (!dirty) return Promise.resolve();
+      return ipc.draftSave(draftKey, { ...snapshot(), saved_at: new Date().toISOString() })
+        .then(() => { draftLine.textContent = t('form.draft_saved', { time: fmtTimestamp(new Date().toISOString()).slice(11) }); });
+    },
     // Leaving within the draft's pause: what was typed last is kept too.
     destroy: () => {
       clearTimeout(draftTimer);

@@ -57,6 +57,7 @@ export async function render(root, params, app) {
       ? h('span', { id: 'print-blank-rows', class: 'muted note', text: t('print.blank_rows', { n: blankRows }) })
       : null));
   const group = h('input', { type: 'checkbox', id: 'print-group', checked: kept.groupByUnit });
+  const noPhones = h('input', { type: 'checkbox', id: 'print-no-phones', checked: kept.hidePhones });
   const signer = h('input', { type: 'text', id: 'print-signer', value: kept.signer, maxlength: '120', autocomplete: 'off' });
   const title = h('select', { id: 'print-signer-title' },
     ['BÍ THƯ', 'PHÓ BÍ THƯ'].map((v) => h('option', { value: v, text: v })));
@@ -87,6 +88,7 @@ export async function render(root, params, app) {
       h('aside', { class: 'print-options card no-print' },
         h('fieldset', { class: 'section' }, h('legend', { text: t('print.documents') }), picks),
         target === 'event' ? h('label', { class: 'check' }, group, h('span', { text: t('print.group_by_unit') })) : null,
+        target === 'event' ? h('label', { class: 'check' }, noPhones, h('span', { text: t('print.hide_phones') })) : null,
         h('div', { class: 'field' }, h('label', { for: 'print-signer', text: t('print.signer') }), signer),
         h('div', { class: 'field' }, h('label', { for: 'print-signer-title', text: t('print.signer_title') }), title),
         h('div', { class: 'field' }, h('label', { for: 'print-date', text: t('print.date') }), dateControl(date)),
@@ -104,10 +106,12 @@ export async function render(root, params, app) {
     kept.signer = signer.value.trim();
     kept.title = title.value;
     kept.groupByUnit = group.checked;
+    kept.hidePhones = noPhones.checked;
     return {
       ...base,
       docs: picks.map((p) => p.querySelector('input')).filter((i) => i.checked).map((i) => i.value),
       group_by_unit: group.checked,
+      hide_phones: noPhones.checked,
       signer: kept.signer || null,
       signer_title: kept.title,
       date: iso || null,
@@ -205,7 +209,7 @@ export async function render(root, params, app) {
   });
 
   // Every change of an option lays the pages out again, so what is shown is what prints.
-  for (const el of [...picks.map((p) => p.querySelector('input')), group, title]) el.addEventListener('change', preview);
+  for (const el of [...picks.map((p) => p.querySelector('input')), group, noPhones, title]) el.addEventListener('change', preview);
   for (const el of [signer, date]) el.addEventListener('change', preview);
   await preview();
   return null;

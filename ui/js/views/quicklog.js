@@ -181,6 +181,8 @@ export async function render(root, params, app, restore) {
   return {
     snapshot: () => { saveDraft.flush(); return rawValues(form); },
     isDirty: () => dirty,
+    // Before the idle lock closes the data: the draft as typed, saved now.
+    flushDraft: () => { saveDraft.flush(); return pendingDraft; },
     destroy: () => saveDraft.flush(),
   };
 }

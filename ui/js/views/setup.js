@@ -1,11 +1,15 @@
-// First run, three choices: create your unit (setup_unit), make this laptop another computer of a unit
-// from that unit's connection file (enrol_read, then enrol_join once the fingerprint is confirmed), or open
-// the demo data (setup_demo). Creating a unit goes on to the connect screen (#/connect/new).
+// First run, four choices: create your unit (setup_unit), make this laptop another computer of a unit
+// from that unit's connection file (enrol_read, then enrol_join once the fingerprint is confirmed), restore
+// the old laptop's backup, or open the demo data (setup_demo). Creating a unit goes on to the connect
+// screen (#/connect/new). Before the first three create anything, the officer sets the passphrase the data
+// is encrypted under and is shown its recovery code once (views/lock.js, ensureVault); a restore asks for
+// the backup's own passphrase or recovery code instead.
 
 import * as ipc from '../ipc.js';
-import { h, replace } from '../dom.js';
+import { h, replace, markFieldError } from '../dom.js';
 import { t, enumLabel, enumValues } from '../i18n.js';
 import { clearErrors, showInvalid, rawValues, setRawValues, watchErrors, clearFieldError } from '../formdata.js';
+import { ensureVault } from './lock.js';
 import { folderPicker, readInto } from './connect.js';
 import { restoreCard } from './restore.js';
 
@@ -81,8 +85,13 @@ export function render(root, params, app, restore) {
     const unit = { name: name.value.trim(), code: code.value.trim(), level: kind.value };
     if (upper.value.trim()) unit.upper_body = upper.value.trim();
     if (place.value.trim()) unit.place = place.value.trim();
+    // The name and the code first: the passphrase is asked only for a unit that can be created.
+    const missing = [[name, unit.name], [code, unit.code]].filter(([, v]) => !v).map(([el]) => el);
+    for (const el of missing) markFieldError(el, t('setup.required'));
+    if (missing.length) { missing[0].focus(); return; }
     busy(true);
     try {
+      if (!(await ensureVault(app))) return;
       await ipc.setupUnit(unit);
       // Next: connect with the upper level (offered, not required).
       await done('#/connect/new');
@@ -97,6 +106,7 @@ export function render(root, params, app, restore) {
     bannerBox.replaceChildren();
     busy(true);
     try {
+      if (!(await ensureVault(app))) return;
       await ipc.setupDemo();
       await done('#/dashboard');
     } catch (err) {
@@ -120,7 +130,12 @@ export function render(root, params, app, restore) {
     h('p', { class: 'hint', text: t('setup.join_hint') }),
     joinOpen,
     joinPanel);
-  joinOpen.addEventListener('click', () => {
+  joinOpen.addEventListener('click', async () => {
+    // The unit's file is read into this laptop's data: the passphrase first.
+    busy(true);
+    let ready = false;
+    try { ready = await ensureVault(app); } finally { busy(false); }
+    if (!ready) return;
     joinPanel.hidden = false;
     joinOpen.hidden = true;
     joinCard.classList.add('open');
@@ -149,7 +164,7 @@ export function render(root, params, app, restore) {
       h('div', { class: 'setup-others' },
         joinCard,
         // A new laptop in place of a broken or lost one: the old laptop's backup brings everything back.
-        restoreCard(app, () => done('#/dashboard')),
+        restoreCard(app, () => done('#/dashboard'), { firstRun: true }),
         h('section', { class: 'setup-demo card' },
           h('h2', { class: 'setup-choice-h', text: t('setup.demo_title') }),
           demo,
