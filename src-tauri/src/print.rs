@@ -365,6 +365,7 @@ mod tests {
             period: None,
             unit_id: None,
             group_by_unit: true,
+            hide_phones: false,
             signer: Some("--db=/etc/passwd".into()),
             signer_title: None,
             date: Some("2026-11-20".into()),

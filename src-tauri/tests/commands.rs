@@ -25,7 +25,40 @@ fn harness() -> Harness {
         .expect("the app builds on the mock runtime");
     let main = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
     let other = tauri::WebviewWindowBuilder::new(&app, "other", Default::default()).build().unwrap();
+    // A first run: the page has the officer choose a passphrase before anything is created.
+    invoke(&main, "vault_create", json!({"passphrase": PASSPHRASE})).expect("the data is created encrypted");
     Harness { _dir: dir, _app: app, main, other }
+}
+
+const PASSPHRASE: &str = "mật khẩu thử nghiệm";
+
+/// The window starts locked: no data command runs until a passphrase is chosen (first run) or given.
+#[test]
+fn a_window_is_locked_until_its_passphrase_is_chosen_or_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = builder::<MockRuntime>()
+        .manage(AppState::open(dir.path().join("sotay.db")))
+        .build(tauri::generate_context!())
+        .expect("the app builds on the mock runtime");
+    let main = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    assert_eq!(invoke(&main, "vault_status", json!({})).unwrap()["state"], "missing");
+    let list = json!({"query": {"kind": "event"}});
+    assert_eq!(invoke(&main, "list_records", list.clone()).unwrap_err()["code"], "locked");
+    let short = invoke(&main, "vault_create", json!({"passphrase": "12345"})).unwrap_err();
+    assert_eq!((short["code"].as_str(), short["field"].as_str()), (Some("invalid"), Some("passphrase")));
+    let created = invoke(&main, "vault_create", json!({"passphrase": PASSPHRASE})).unwrap();
+    assert_eq!(created["recovery_code"].as_str().unwrap_or_default().len(), 29);
+    assert_eq!(invoke(&main, "vault_status", json!({})).unwrap()["state"], "unlocked");
+    invoke(&main, "setup_unit", json!({"unit": {"name": "Đoàn xã A", "code": "XA-A", "level": "grassroots"}})).unwrap();
+    invoke(&main, "vault_lock", json!({})).unwrap();
+    assert_eq!(invoke(&main, "vault_status", json!({})).unwrap()["state"], "locked");
+    assert_eq!(invoke(&main, "list_records", list.clone()).unwrap_err()["code"], "locked");
+    assert_eq!(invoke(&main, "app_status", json!({})).unwrap_err()["code"], "locked");
+    let wrong = invoke(&main, "vault_unlock", json!({"passphrase": "không đúng"})).unwrap_err();
+    assert_eq!(wrong["code"], "wrong_secret");
+    assert!(wrong["message"].as_str().unwrap_or_default().starts_with("Mật khẩu không đúng"), "{wrong}");
+    invoke(&main, "vault_unlock", json!({"passphrase": PASSPHRASE})).unwrap();
+    assert_eq!(invoke(&main, "list_records", list).unwrap()["total"], 0);
 }
 
 fn invoke(w: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Result<Value, Value> {
@@ -185,6 +218,7 @@ fn saving_and_deleting_wake_the_sync_agent() {
         .build(tauri::generate_context!())
         .expect("the app builds on the mock runtime");
     let main = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    invoke(&main, "vault_create", json!({"passphrase": PASSPHRASE})).unwrap();
     invoke(&main, "setup_unit", json!({"unit": {"name": "Đoàn xã A", "code": "XA-A", "level": "grassroots"}})).unwrap();
     while wakes.try_recv().is_ok() {}
     let ev = invoke(&main, "save_record", json!({"kind": "event", "data": {"title": "Tuyên truyền", "start_at": "2026-11-20T08:00"}})).unwrap();

@@ -115,3 +115,14 @@ pub fn shown_errors(s: &Session) -> String {
     .map(|v| v.as_str().unwrap_or_default().to_string())
     .unwrap_or_else(|e| e)
 }
+
+/// Calls a command as the page would, and returns `{ok}` or `{err}`.
+pub fn try_invoke(s: &Session, cmd: &str, args: serde_json::Value) -> Result<serde_json::Value, String> {
+    s.execute(
+        "window.__try = null;
+         window.__TAURI__.core.invoke(arguments[0], arguments[1]).then(r => { window.__try = { ok: r ?? true }; }, e => { window.__try = { err: e }; });
+         return true;",
+        serde_json::json!([cmd, args]),
+    )?;
+    s.wait_until("return window.__try", LONG)
+}

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use sotay_tests::driver::{set_first_passphrase, unlock, Driver};
+use sotay_tests::driver::{set_first_passphrase, try_invoke, unlock, Driver};
 use sotay_tests::support::{bin, sotay};
 use sotay_tests::webdriver::Session;
 
@@ -307,16 +307,6 @@ fn confirm_unticked(s: &Session, dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Calls a command as the page would, and returns `{ok}` or `{err}`.
-fn try_invoke(s: &Session, cmd: &str, args: Value) -> Result<Value, String> {
-    s.execute(
-        "window.__try = null;
-         window.__TAURI__.core.invoke(arguments[0], arguments[1]).then(r => { window.__try = { ok: r ?? true }; }, e => { window.__try = { err: e }; });
-         return true;",
-        json!([cmd, args]),
-    )?;
-    s.wait_until("return window.__try", LONG)
-}
 
 fn log_and_export(s: &Session, usb: &Path) -> Result<(), String> {
     unlock(s)?;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use sotay_tests::driver::{shown_errors, unlock, unlock_with, Driver};
+use sotay_tests::driver::{shown_errors, try_invoke, unlock, unlock_with, Driver};
 use sotay_tests::support::{bin, sotay, sotay_with, PASSPHRASE};
 use sotay_tests::webdriver::Session;
 
@@ -40,16 +40,6 @@ fn recovery_code(stderr: &str) -> Option<String> {
     stderr.split_whitespace().find(|w| w.len() == 29 && w.split('-').count() == 5 && w.split('-').all(|g| g.len() == 5)).map(str::to_string)
 }
 
-/// Calls a command as the page would, and returns `{ok}` or `{err}`.
-fn try_invoke(s: &Session, cmd: &str, args: Value) -> Result<Value, String> {
-    s.execute(
-        "window.__try = null;
-         window.__TAURI__.core.invoke(arguments[0], arguments[1]).then(r => { window.__try = { ok: r ?? true }; }, e => { window.__try = { err: e }; });
-         return true;",
-        json!([cmd, args]),
-    )?;
-    s.wait_until("return window.__try", LONG)
-}
 
 /// An answer cut short for a message (a list of 320 events is no help in one).
 fn short(v: &Value) -> String {
