@@ -26,13 +26,12 @@ pub struct HubProcess {
 impl HubProcess {
     /// Starts `sotay serve --listen LISTEN` (optionally through a wrapper such as `ip netns exec NS`)
     /// and waits until it says it listens. A hub starts unattended, as in production: from a key file
-    /// (`sotay key add-file`, made once beside the database), with no passphrase in its environment.
+    /// (`sotay key add-file`), with no passphrase in its environment.
     pub fn start(db: &Path, listen: &str, wrapper: &[&str], extra: &[&str]) -> HubProcess {
         let sotay_bin = bin("sotay");
+        // Made at each start: a test may have put an older copy of the database (and its key file) back.
         let key_file = PathBuf::from(format!("{}.hub-key", db.display()));
-        if !key_file.exists() {
-            ok(crate::support::sotay(db, &["key", "add-file", key_file.to_str().expect("utf-8 path")], None));
-        }
+        ok(crate::support::sotay(db, &["key", "add-file", key_file.to_str().expect("utf-8 path")], None));
         let mut cmd = match wrapper.split_first() {
             Some((first, rest)) => {
                 let mut c = Command::new(first);
