@@ -3,6 +3,7 @@
 
 mod backup_cmd;
 mod bench;
+mod files_cmd;
 mod input;
 mod key_cmd;
 mod net_cmd;
@@ -99,6 +100,31 @@ enum Command {
     },
     /// Delete a record (kept as a tombstone so the deletion syncs)
     Delete { kind: String, id: String },
+    /// Attach evidence files (JPEG, PNG, WebP photos; PDFs) to an event, practice, inspection, supervision
+    /// or case. Photos are turned upright, shrunk to 1,600 px and lose their location and camera data.
+    Attach {
+        kind: String,
+        id: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// What the files show: photo, sheet (attendance sheet), minutes, article, other
+        #[arg(long = "as", default_value = "photo")]
+        role: String,
+        #[arg(long)]
+        caption: Option<String>,
+    },
+    /// The evidence files of a record (hash, kind, name, size; whether each is here yet)
+    Files {
+        kind: String,
+        id: String,
+        #[arg(long)]
+        json: bool,
+        /// Also write each file that is here into this folder, named by its hash
+        #[arg(long)]
+        save: Option<PathBuf>,
+    },
+    /// Remove an evidence file from a record (a change that syncs)
+    Detach { kind: String, id: String, sha256: String },
     /// List records, newest first, with search (accents optional), filters, sort and paging
     List {
         kind: String,
@@ -600,6 +626,15 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
         }
         Command::Delete { kind, id } => {
             store.delete(Kind::parse(&kind)?, &id)?;
+        }
+        Command::Attach { kind, id, files, role, caption } => {
+            files_cmd::attach(&mut store, Kind::parse(&kind)?, &id, &files, &role, caption.as_deref(), lang)?;
+        }
+        Command::Files { kind, id, json, save } => {
+            files_cmd::list(&store, Kind::parse(&kind)?, &id, json, save.as_deref(), lang)?;
+        }
+        Command::Detach { kind, id, sha256 } => {
+            files_cmd::detach(&mut store, Kind::parse(&kind)?, &id, &sha256, lang)?;
         }
         Command::List { kind, search, unit, from, to, status, event_type, sort, asc, page, limit, json } => {
             let mut q = ListQuery::new(Kind::parse(&kind)?);

@@ -78,12 +78,20 @@ pub fn export(store: &mut Store, out: &Path, to: Option<String>, max_changes: us
     for f in &summary.files {
         println!("{}", f.display());
     }
-    if summary.files.is_empty() {
+    if summary.files.is_empty() && summary.evidence.written == 0 {
         println!("{}", if vi { "không có gì mới để gửi" } else { "nothing new to send" });
     } else if vi {
         println!("đã xuất {} thay đổi vào {} tệp", summary.changes, summary.files.len());
     } else {
         println!("exported {} changes into {} file(s)", summary.changes, summary.files.len());
+    }
+    let ev = &summary.evidence;
+    if ev.written > 0 {
+        let mb = format!("{:.1}", ev.bytes as f64 / 1_048_576.0);
+        if vi { println!("đã ghi {} tệp minh chứng ({} MB)", ev.written, mb.replace('.', ",")) } else { println!("wrote {} evidence file(s) ({mb} MB)", ev.written) }
+    }
+    if ev.waiting > 0 {
+        if vi { println!("còn {} tệp minh chứng chờ gửi lần sau", ev.waiting) } else { println!("{} evidence file(s) wait for the next export", ev.waiting) }
     }
     Ok(())
 }
@@ -131,9 +139,42 @@ pub fn import(store: &mut Store, files: &[PathBuf], dry_run: bool, receipt_out: 
             }
         }
     }
+    // The evidence files beside the bundles (each folder given once), after the records that name them.
+    let mut dirs: Vec<PathBuf> = files.iter().map(|f| f.parent().map(Path::to_path_buf).unwrap_or_default()).collect();
+    dirs.sort();
+    dirs.dedup();
+    let mut held: Vec<(String, Vec<String>)> = Vec::new();
+    let mut missing = Vec::new();
+    for dir in &dirs {
+        let taken = store.take_files_from(dir, dry_run, lang)?;
+        if taken.taken > 0 {
+            if vi { println!("đã nhận {} tệp minh chứng", taken.taken) } else { println!("took {} evidence file(s)", taken.taken) }
+        }
+        for (name, why) in &taken.refused {
+            refused += 1;
+            eprintln!("{}", if vi { format!("Không nhận tệp {name}: {why}; sẽ xin gửi lại lần sau") } else { format!("File {name} not taken: {why}; it is asked for again next time") });
+        }
+        for (sender, hashes) in taken.held {
+            match held.iter_mut().find(|(x, _)| *x == sender) {
+                Some(entry) => entry.1.extend(hashes),
+                None => held.push((sender, hashes)),
+            }
+        }
+        missing = taken.still_missing;
+    }
+    if !missing.is_empty() {
+        let list = missing.join("; ");
+        if vi { println!("còn chờ {} tệp minh chứng: {list}", missing.len()) } else { println!("{} evidence file(s) still to come: {list}", missing.len()) }
+    }
     if let (Some(dir), false) = (receipt_out, dry_run) {
+        for (s, _) in &held {
+            if !senders.iter().any(|(x, _)| x == s) {
+                senders.push((s.clone(), Vec::new()));
+            }
+        }
         for (s, taken) in senders {
-            let path = store.write_receipt(dir, &s, &taken)?;
+            let files = held.iter().find(|(x, _)| *x == s).map(|(_, h)| h.clone()).unwrap_or_default();
+            let path = store.write_receipt_with_files(dir, &s, &taken, &files)?;
             println!("{}: {}", if vi { "biên nhận" } else { "receipt" }, path.display());
         }
     }

@@ -80,6 +80,17 @@ impl Store {
             if in_search != 2 {
                 problems.push(format!("{kind} {id}: missing from the search index"));
             }
+            let deleted: bool = conn.query_row("SELECT deleted FROM records WHERE rowid = ?1", [rowid], |r| r.get(0))?;
+            if let Ok(v) = serde_json::from_str::<Value>(&body) {
+                let mut wanted = if deleted { Vec::new() } else { model::attachment::hashes_in(&v) };
+                wanted.sort();
+                wanted.dedup();
+                let mut refs = conn.prepare_cached("SELECT sha256 FROM file_refs WHERE record_rowid = ?1 ORDER BY sha256")?;
+                let refs = refs.query_map([rowid], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+                if refs != wanted {
+                    problems.push(format!("{kind} {id}: its file references are not indexed as its body says"));
+                }
+            }
             if kind == "event" {
                 let facts: i64 = conn.query_row("SELECT count(*) FROM event_facts WHERE rowid = ?1", [rowid], |r| r.get(0))?;
                 if facts != 1 {
@@ -98,6 +109,32 @@ impl Store {
             }
         }
         let _ = checked;
+        problems.extend(self.check_files()?);
+        Ok(problems)
+    }
+
+    /// Every file kept is the bytes its hash names, and every file a live record refers to is here.
+    fn check_files(&self) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut problems = Vec::new();
+        let mut stmt = conn.prepare("SELECT sha256, size, content FROM files")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (sha, size): (String, i64) = (r.get(0)?, r.get(1)?);
+            let content: Vec<u8> = r.get(2)?;
+            if crate::evidence::sha256_hex(&content) != sha || content.len() as i64 != size {
+                problems.push(format!("file {sha}: its bytes do not match its hash"));
+            }
+        }
+        let mut missing = conn.prepare(
+            "SELECT r.sha256, min(rec.kind), min(rec.id) FROM file_refs r JOIN records rec ON rec.rowid = r.record_rowid
+             WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.sha256 = r.sha256) GROUP BY r.sha256 ORDER BY r.sha256",
+        )?;
+        let mut rows = missing.query([])?;
+        while let Some(r) = rows.next()? {
+            let (sha, kind, id): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            problems.push(format!("file {sha} of {kind} {id}: not here (not arrived yet, or lost)"));
+        }
         Ok(problems)
     }
 

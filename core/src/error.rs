@@ -51,6 +51,9 @@ pub enum Error {
     /// A bundle, receipt or enrolment file refused before anything was written.
     #[error("{file}: refused: {refusal:?}")]
     Refused { file: String, refusal: Refusal },
+    /// A file offered as evidence, or carried as one, that is not kept: named, with why.
+    #[error("{file}: file refused: {problem:?}")]
+    FileRefused { file: String, problem: crate::evidence::FileProblem },
     /// The database's key: locked, a wrong secret, its key file gone (docs/security.md).
     #[error("{0:?}")]
     Vault(VaultProblem),
@@ -190,6 +193,8 @@ pub enum Problem {
     RevokeUpper(String),
     /// An enrolment file of an installation whose key was revoked here.
     RevokedKey(String),
+    /// A reference to a file (its hash) that this installation does not hold: attach the file instead.
+    FileNotHere(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -220,6 +225,7 @@ impl Error {
             Error::FilesRefused { .. } => "refused",
             Error::BackupFailed { .. } => "backup",
             Error::RestoreRefused { .. } => "restore_refused",
+            Error::FileRefused { .. } => "file_refused",
             Error::Vault(p) => match p {
                 VaultProblem::WrongPassphrase { .. } | VaultProblem::WrongRecoveryCode { .. } | VaultProblem::WrongKeyFile { .. } => "wrong_secret",
                 VaultProblem::TryLater { .. } => "try_later",

@@ -210,6 +210,10 @@ pub fn error_message(e: &Error, lang: Lang) -> String {
             else { format!("No backup could be made in {path}: {detail}; the data as it is was not changed") }
         }
         Error::Vault(p) => vault_problem_text(p, lang),
+        Error::FileRefused { file, problem } => {
+            let why = file_problem_text(problem, lang);
+            if vi { format!("Không nhận tệp {file}: {why}") } else { format!("File {file} not taken: {why}") }
+        }
         Error::RestoreRefused { file, reason } => {
             let why = restore_problem_text(reason, lang);
             if vi { format!("Không khôi phục từ tệp {file}: {why}. Dữ liệu hiện có không thay đổi") }
@@ -272,6 +276,45 @@ fn vault_problem_text(p: &crate::error::VaultProblem, lang: Lang) -> String {
             if vi { "Khóa của bản sao lưu này không được gửi cho đơn vị này, nên không mở được".into() }
             else { "This backup's key was not sealed to this unit, so it cannot be opened here".into() }
         }
+    }
+}
+
+/// Why a file was not kept, worded for the officer who picked it.
+pub fn file_problem_text(p: &crate::evidence::FileProblem, lang: Lang) -> String {
+    use crate::evidence::FileProblem as P;
+    let vi = lang == Lang::Vi;
+    let mb = |b: u64| format!("{:.1}", b as f64 / 1_048_576.0).replace('.', if vi { "," } else { "." });
+    match p {
+        P::Empty => if vi { "tệp rỗng".into() } else { "the file is empty".into() },
+        P::Unsupported { extension } => {
+            let ext = if extension.is_empty() { "(không đuôi)".to_string() } else { format!(".{extension}") };
+            if vi { format!("chỉ nhận ảnh JPEG, PNG, WebP và tệp PDF (tệp này là {ext})") }
+            else { format!("only JPEG, PNG and WebP photos and PDF files are taken (this one is {ext})") }
+        }
+        P::Heic => {
+            if vi { "ảnh HEIC (iPhone) chưa đọc được; trên iPhone chọn Cài đặt › Camera › Định dạng › «Tương thích nhất», hoặc gửi ảnh dưới dạng JPEG".into() }
+            else { "HEIC photos (iPhone) cannot be read yet; on the iPhone choose Settings › Camera › Formats › «Most Compatible», or send the photo as JPEG".into() }
+        }
+        P::NotWhatItSays { extension, actual } => {
+            let actual = if *actual == "?" { if vi { "loại không nhận ra" } else { "an unknown kind" } } else { actual };
+            if vi { format!("tên tệp ghi .{extension} nhưng nội dung là {actual}") }
+            else { format!("the name says .{extension} but the content is {actual}") }
+        }
+        P::TooLarge { size, cap } => {
+            if vi { format!("tệp {} MB, lớn hơn mức cho phép {} MB", mb(*size), mb(*cap)) }
+            else { format!("the file is {} MB, over the {} MB allowed", mb(*size), mb(*cap)) }
+        }
+        P::Truncated => if vi { "tệp bị cắt cụt (chép hoặc tải về chưa hết)".into() } else { "the file is cut short (copied or downloaded in part)".into() },
+        P::Damaged(detail) => if vi { format!("tệp bị hỏng, không đọc được ({detail})") } else { format!("the file is damaged and cannot be read ({detail})") },
+        P::TooManyPixels { width, height } => {
+            if *width == 0 {
+                if vi { "ảnh lớn bất thường, vượt giới hạn giải nén".into() } else { "the picture is abnormally large, over the decoding limit".into() }
+            } else if vi { format!("ảnh tự khai {width} × {height} điểm ảnh, lớn bất thường (giới hạn 120 triệu điểm ảnh)") }
+            else { format!("the picture claims {width} × {height} pixels, abnormally large (limit 120 million pixels)") }
+        }
+        P::HashMismatch => if vi { "nội dung không khớp mã băm: tệp bị hỏng hoặc bị sửa trên đường đi".into() } else { "the content does not match its hash: damaged or altered on the way".into() },
+        P::UnsafeName => if vi { "tên tệp không hợp lệ (đường dẫn ra ngoài thư mục tệp)".into() } else { "an unsafe file name (a path out of the files folder)".into() },
+        P::Unreadable(detail) => if vi { format!("không đọc được tệp ({detail})") } else { format!("the file cannot be read ({detail})") },
     }
 }
 
@@ -508,6 +551,11 @@ fn problem_words(p: &Problem, lang: Lang, other_label: &dyn Fn(&str) -> String) 
         Problem::RevokedKey(unit) => {
             if vi { format!("khóa trong tệp này ({unit}) đã bị thu hồi ở đây; máy mới của đơn vị phải kết nối bằng tệp của chính máy mới") }
             else { format!("the key in this file ({unit}) was revoked here; the unit's new laptop connects with its own new file") }
+        }
+        Problem::FileNotHere(sha) => {
+            let short = &sha[..sha.len().min(12)];
+            if vi { format!("máy này không có tệp {short}…; hãy đính kèm tệp thay vì ghi mã băm") }
+            else { format!("this installation does not hold the file {short}…; attach the file rather than its hash") }
         }
         Problem::UnknownField(f) => {
             if vi { format!("không có trường «{f}»") } else { format!("there is no field «{f}»") }

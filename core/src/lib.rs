@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod docs;
 pub mod dump;
 pub mod error;
+pub mod evidence;
 pub mod files;
 pub mod i18n;
 pub mod model;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use hyper::body::Bytes;
 use hyper::StatusCode;
 use serde::Serialize;
+use sotay_core::sync::files::{PartHeader, PartState};
 use sotay_core::sync::{Arrival, ImportStatus};
 use sotay_core::Store;
 
@@ -24,6 +25,11 @@ pub struct SyncReport {
     pub pulled_changes: u64,
     /// Plans, indicators and practices that came down.
     pub arrived: Vec<Arrival>,
+    /// Evidence files sent up (the hub lacked them), and received from above.
+    pub files_sent: u64,
+    pub files_received: u64,
+    /// Files the hub still lacks after this sync (none, unless a file was refused).
+    pub files_waiting: u64,
 }
 
 /// Sequence numbers per pushed bundle to start with; halved on 413 down to one.
@@ -55,7 +61,10 @@ fn run(store: &mut Store, timeouts: &Timeouts) -> Result<SyncReport, NetError> {
     }
     let mut report = SyncReport::default();
     push_all(store, &mut client, &hub.installation, &mut report)?;
+    // The records first, whatever happens to the files; then the files, each resumable.
+    push_files(store, &mut client, &hub.installation, &mut report)?;
     pull_all(store, &mut client, &hub.installation, &mut report)?;
+    pull_files(store, &mut client, &mut report)?;
     Ok(report)
 }
 
@@ -135,6 +144,88 @@ fn pull_all(store: &mut Store, client: &mut HubClient, hub: &str, report: &mut S
         let _: ReceiptAnswer = serde_json::from_slice(&a.body).map_err(|e| NetError::Protocol(e.to_string()))?;
     }
     report.arrived = store.arrivals_since(&before)?;
+    Ok(())
+}
+
+/// Sends the files the hub lacks: asks first (by hash), then one file at a time, part by part. A part
+/// the hub did not take because it holds more (or less) of the file tells where to go on from, so a
+/// transfer cut off resumes where the hub's bytes end. The hub's word that it holds a file takes it
+/// out of the outbox.
+fn push_files(store: &mut Store, client: &mut HubClient, hub: &str, report: &mut SyncReport) -> Result<(), NetError> {
+    let peer = store.peer(hub)?.ok_or(NetError::NoHub)?;
+    let queued = store.files_to_send(&peer)?;
+    for batch in queued.chunks(1_000) {
+        let asked = proto::Hashes { hashes: batch.to_vec() };
+        let a = client.post(store, proto::FILES_LACKING, Bytes::from(serde_json::to_vec(&asked).unwrap_or_default()))?;
+        if a.status != StatusCode::OK {
+            return Err(refusal(&a));
+        }
+        let lacking: proto::Hashes = serde_json::from_slice(&a.body).map_err(|e| NetError::Protocol(e.to_string()))?;
+        let held: Vec<String> = batch.iter().filter(|h| !lacking.hashes.contains(h)).cloned().collect();
+        store.files_acknowledged(hub, &held)?;
+        for sha in &lacking.hashes {
+            if send_file(store, client, sha)? {
+                store.files_acknowledged(hub, std::slice::from_ref(sha))?;
+                report.files_sent += 1;
+            }
+        }
+    }
+    report.files_waiting = store.files_waiting(hub)? as u64;
+    Ok(())
+}
+
+/// One file up, part by part; true when the hub holds it whole. A file the hub refuses (its bytes are
+/// not its hash here: a damaged store) stays in the outbox and is reported by `sotay check`.
+fn send_file(store: &Store, client: &mut HubClient, sha: &str) -> Result<bool, NetError> {
+    let mut offset = 0u64;
+    for _ in 0..MAX_ROUNDS {
+        let Some((part, bytes)) = store.file_part(sha, offset)? else { return Ok(false) };
+        let a = client.post(store, proto::FILES_PUT, Bytes::from(part.frame(&bytes)))?;
+        if a.status == StatusCode::UNPROCESSABLE_ENTITY {
+            return Ok(false);
+        }
+        if a.status != StatusCode::OK {
+            return Err(refusal(&a));
+        }
+        let state: PartState = serde_json::from_slice(&a.body).map_err(|e| NetError::Protocol(e.to_string()))?;
+        if state.complete {
+            return Ok(true);
+        }
+        offset = state.received;
+    }
+    Err(NetError::NoProgress)
+}
+
+/// Fetches the files that records here refer to and that are not here yet (photos of practices sent
+/// down, say), each from where the bytes held so far end.
+fn pull_files(store: &mut Store, client: &mut HubClient, report: &mut SyncReport) -> Result<(), NetError> {
+    for sha in store.missing_files()? {
+        for _ in 0..MAX_ROUNDS {
+            let wanted = proto::FileWanted { sha256: sha.clone(), offset: store.part_received(&sha)? };
+            let a = client.post(store, proto::FILES_GET, Bytes::from(serde_json::to_vec(&wanted).unwrap_or_default()))?;
+            if a.status == StatusCode::NOT_FOUND {
+                break; // not at the hub yet either: next time
+            }
+            if a.status != StatusCode::OK {
+                return Err(refusal(&a));
+            }
+            let Some((part, bytes)) = PartHeader::unframe(&a.body) else {
+                return Err(NetError::Protocol("a file part without its header".into()));
+            };
+            if part.sha256 != sha {
+                return Err(NetError::Protocol("the hub sent another file".into()));
+            }
+            match store.take_file_part(&part, bytes)? {
+                Ok(state) if state.complete => {
+                    report.files_received += 1;
+                    break;
+                }
+                Ok(_) => {}
+                // Damaged on the way: its parts were dropped; it is asked for again next sync.
+                Err(_) => break,
+            }
+        }
+    }
     Ok(())
 }
 

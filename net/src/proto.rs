@@ -12,6 +12,11 @@ pub const HELLO: &str = "/v1/hello";
 pub const PUSH: &str = "/v1/push";
 pub const PULL: &str = "/v1/pull";
 pub const RECEIPT: &str = "/v1/receipt";
+/// Evidence files, after the records (docs/hub-protocol.md, "Files"): which the hub lacks, a part of
+/// one up, a part of one down.
+pub const FILES_LACKING: &str = "/v1/files/lacking";
+pub const FILES_PUT: &str = "/v1/files/put";
+pub const FILES_GET: &str = "/v1/files/get";
 
 pub const H_INSTALLATION: &str = "sotay-installation";
 pub const H_NONCE: &str = "sotay-nonce";
@@ -58,4 +63,17 @@ pub struct ReceiptAnswer {
 pub struct ErrorBody {
     pub code: String,
     pub message: String,
+}
+
+/// `files/lacking`: the hashes asked about, and the answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Hashes {
+    pub hashes: Vec<String>,
+}
+
+/// `files/get`: which file, from where.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FileWanted {
+    pub sha256: String,
+    pub offset: u64,
 }

@@ -347,6 +347,74 @@ async fn receipt(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -
     with_nonce(resp, &next)
 }
 
+/// Which of the asked files the hub does not hold (at most 10,000 hashes a request).
+async fn files_lacking(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
+    let (_, next) = match authenticate(&hub, &headers, proto::FILES_LACKING, &body).await {
+        Ok(x) => x,
+        Err(r) => return r.into_response(),
+    };
+    let resp = match serde_json::from_slice::<proto::Hashes>(&body) {
+        Ok(asked) if asked.hashes.len() <= 10_000 => match blocking(&hub, move |store| store.lacking(&asked.hashes)).await {
+            Ok(lacking) => json(&proto::Hashes { hashes: lacking }),
+            Err(r) => r.into_response(),
+        },
+        _ => Refuse(StatusCode::BAD_REQUEST, "bad_request", hub.text("Danh sách tệp không hợp lệ.", "The list of files is not valid.")).into_response(),
+    };
+    with_nonce(resp, &next)
+}
+
+/// One part of a file up: taken if it starts where the held bytes end; the answer says where they end.
+/// The last part is kept only when the whole file's bytes are its hash.
+async fn files_put(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
+    let (_, next) = match authenticate(&hub, &headers, proto::FILES_PUT, &body).await {
+        Ok(x) => x,
+        Err(r) => return r.into_response(),
+    };
+    let lang = hub.limits.lang;
+    let resp = match sotay_core::sync::files::PartHeader::unframe(&body).map(|(h, b)| (h, b.to_vec())) {
+        Some((part, bytes)) => {
+            let sha = part.sha256.clone();
+            let result = blocking(&hub, move |store| store.take_file_part(&part, &bytes)).await;
+            match result {
+                Ok(Ok(state)) => json(&state),
+                Ok(Err(problem)) => {
+                    let e = Error::FileRefused { file: sha, problem };
+                    Refuse(StatusCode::UNPROCESSABLE_ENTITY, "file_refused", e.message(lang)).into_response()
+                }
+                Err(r) => r.into_response(),
+            }
+        }
+        None => Refuse(StatusCode::BAD_REQUEST, "bad_request", hub.text("Phần tệp không hợp lệ.", "The file part is not valid.")).into_response(),
+    };
+    with_nonce(resp, &next)
+}
+
+/// One part of a file down, to an installation a record it is sent refers to it for.
+async fn files_get(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
+    let (who, next) = match authenticate(&hub, &headers, proto::FILES_GET, &body).await {
+        Ok(x) => x,
+        Err(r) => return r.into_response(),
+    };
+    let Ok(wanted) = serde_json::from_slice::<proto::FileWanted>(&body) else {
+        let r = Refuse(StatusCode::BAD_REQUEST, "bad_request", hub.text("Yêu cầu tệp không hợp lệ.", "The file request is not valid."));
+        return with_nonce(r.into_response(), &next);
+    };
+    let result = blocking(&hub, move |store| {
+        let Some(peer) = store.peer(&who)? else { return Ok(None) };
+        if !store.file_visible_to(&peer, &wanted.sha256)? {
+            return Ok(None);
+        }
+        store.file_part(&wanted.sha256, wanted.offset)
+    })
+    .await;
+    let resp = match result {
+        Ok(Some((part, bytes))) => (StatusCode::OK, [("content-type", "application/octet-stream")], part.frame(&bytes)).into_response(),
+        Ok(None) => Refuse(StatusCode::NOT_FOUND, "not_found", hub.text("Máy chủ chưa có tệp này.", "The hub does not hold this file.")).into_response(),
+        Err(r) => r.into_response(),
+    };
+    with_nonce(resp, &next)
+}
+
 /// Inbox size above which the applier stops giving way to pushes.
 const INBOX_SOFT_CAP: i64 = 200_000;
 
@@ -443,6 +511,9 @@ impl HubServer {
             .route(proto::PUSH, post(push))
             .route(proto::PULL, post(pull))
             .route(proto::RECEIPT, post(receipt))
+            .route(proto::FILES_LACKING, post(files_lacking))
+            .route(proto::FILES_PUT, post(files_put))
+            .route(proto::FILES_GET, post(files_get))
             .layer(DefaultBodyLimit::max(limits.max_body))
             .layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| async move {
                 // The whole request, body included: a client that trickles its body is cut off.

@@ -62,12 +62,17 @@ pub struct Case {
     pub status: CaseStatus,
     #[serde(default)]
     pub sensitive: bool,
+    /// Evidence files, by hash (`crate::evidence` keeps the bytes). Left out of the body when empty, so
+    /// that records written before it have the same bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<super::attachment::Attachment>,
 }
 
 impl Record for Case {
     const KIND: Kind = Kind::Case;
 
     fn validate(&self, _known: &dyn Known, c: &mut Checks) {
+        super::attachment::validate_all(&self.attachments, c);
         c.keep(required("summary", &self.summary));
         c.keep(required_line("platform", &self.platform));
         let detected = c.keep(local("detected_at", &self.detected_at));
@@ -89,6 +94,7 @@ impl Record for Case {
 
     fn index(&self) -> IndexFields {
         IndexFields {
+            files: self.attachments.iter().map(|a| a.sha256.clone()).collect(),
             title: self.summary.chars().take(120).collect(),
             start: Some(self.detected_at.clone()),
             status: Some(serde_plain(&self.status)),

@@ -136,6 +136,10 @@ pub struct Event {
     /// that events written before it have the same bytes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attendees: Vec<Attendee>,
+    /// Evidence files, by hash (`crate::evidence` keeps the bytes). Left out of the body when empty, so
+    /// that records written before it have the same bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<super::attachment::Attachment>,
 }
 
 /// One person on the attendance sheet.
@@ -161,6 +165,7 @@ impl Record for Event {
     const KIND: Kind = Kind::Event;
 
     fn validate(&self, known: &dyn Known, c: &mut Checks) {
+        super::attachment::validate_all(&self.attachments, c);
         c.keep(required_line("title", &self.title));
         let start = c.keep(local("start_at", &self.start_at));
         let end = c.keep(opt_local("end_at", &self.end_at)).flatten();
@@ -233,6 +238,7 @@ impl Record for Event {
             opinions: self.opinions_collected.unwrap_or(0),
         };
         IndexFields {
+            files: self.attachments.iter().map(|a| a.sha256.clone()).collect(),
             title: self.title.clone(),
             start: Some(normalise_local(&self.start_at)),
             end: self.end_at.as_deref().map(normalise_local),

@@ -17,8 +17,21 @@ pub fn label(kind: Kind, path: &str, lang: Lang) -> Option<&'static str> {
         Kind::Case => CASE,
         Kind::Indicator => INDICATOR,
     };
-    table.iter().find(|(p, _, _)| *p == path).map(|(_, vi, en)| if lang == Lang::Vi { *vi } else { *en })
+    let with_files = matches!(kind, Kind::Event | Kind::Practice | Kind::Inspection | Kind::Supervision | Kind::Case);
+    let shared: &[(&str, &str, &str)] = if with_files { ATTACHMENTS } else { &[] };
+    table.iter().chain(shared).find(|(p, _, _)| *p == path).map(|(_, vi, en)| if lang == Lang::Vi { *vi } else { *en })
 }
+
+/// The evidence files of the kinds that have them.
+const ATTACHMENTS: &[(&str, &str, &str)] = &[
+    ("attachments", "Tệp minh chứng", "Evidence files"),
+    ("attachments.sha256", "Mã băm của tệp", "File hash"),
+    ("attachments.kind", "Loại tệp", "File kind"),
+    ("attachments.name", "Tên tệp", "File name"),
+    ("attachments.media_type", "Định dạng tệp", "File format"),
+    ("attachments.size", "Dung lượng tệp", "File size"),
+    ("attachments.caption", "Chú thích", "Caption"),
+];
 
 const UNIT: &[(&str, &str, &str)] = &[
     ("code", "Mã đơn vị", "Unit code"),

@@ -215,7 +215,7 @@ fn every_problem_is_worded_in_both_languages() {
             | Problem::NotALink | Problem::OnlyOnlineOrHybrid | Problem::CodeCharacters | Problem::NotSha256
             | Problem::UnknownChoice(_) | Problem::NotAWholeNumber | Problem::NotText | Problem::NotAList | Problem::NotYesNo
             | Problem::NotAnObject | Problem::UnknownField(_) | Problem::OneOf { .. } | Problem::NotNextUnit(_)
-            | Problem::NotHttps(_) | Problem::RevokeUpper(_) | Problem::RevokedKey(_) => true,
+            | Problem::NotHttps(_) | Problem::RevokeUpper(_) | Problem::RevokedKey(_) | Problem::FileNotHere(_) => true,
         }
     }
     let all = [
@@ -229,6 +229,7 @@ fn every_problem_is_worded_in_both_languages() {
         Problem::NotAnObject, Problem::UnknownField("x".into()),
         Problem::OneOf { value: "x".into(), choices: "a, b".into() }, Problem::NotNextUnit("Đoàn xã B".into()),
         Problem::NotHttps("http://x".into()), Problem::RevokeUpper("Tỉnh đoàn".into()), Problem::RevokedKey("Đoàn xã A".into()),
+        Problem::FileNotHere("ab".repeat(32)),
     ];
     for p in &all {
         assert!(listed(p));

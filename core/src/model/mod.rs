@@ -1,6 +1,7 @@
 //! The records an officer keeps (DOMAIN.md §3), one module per kind. Each kind is a typed struct that
 //! rejects unknown fields, validates itself and says how it is indexed; the store keeps the rest generic.
 
+pub mod attachment;
 mod case;
 mod event;
 mod indicator;
@@ -14,6 +15,7 @@ pub mod labels;
 mod messages;
 pub mod validate;
 
+pub use attachment::{Attachment, FileRole};
 pub use case::{Case, CaseAction};
 pub use event::{Event, EventType, Evidence, Mode, OnlinePost, Participants};
 pub use indicator::{Aggregation, standard_catalogue, Indicator, Rule, EVENT_MEASURES, EVENT_MEASURES_COLUMNS, TT02_MEASURE};
@@ -119,6 +121,9 @@ pub struct IndexFields {
     pub facts: Option<EventFacts>,
     /// Extra text for search besides the title.
     pub search_text: String,
+    /// The SHA-256 of each attached file: `file_refs` rows, so that housekeeping and sync know which
+    /// files are still wanted without reading bodies.
+    pub files: Vec<String>,
 }
 
 /// The given texts that are present, joined by spaces: the extra words a record is found by.

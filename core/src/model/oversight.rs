@@ -50,12 +50,17 @@ pub struct Inspection {
     pub remediation: Remediation,
     #[serde(default)]
     pub closing_report_number: Option<String>,
+    /// Evidence files, by hash (`crate::evidence` keeps the bytes). Left out of the body when empty, so
+    /// that records written before it have the same bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<super::attachment::Attachment>,
 }
 
 impl Record for Inspection {
     const KIND: Kind = Kind::Inspection;
 
     fn validate(&self, known: &dyn Known, c: &mut Checks) {
+        super::attachment::validate_all(&self.attachments, c);
         c.keep(required_line("content", &self.content));
         let held = c.keep(date("held_on", &self.held_on));
         c.keep(opt_line("decision_number", &self.decision_number));
@@ -75,6 +80,7 @@ impl Record for Inspection {
 
     fn index(&self) -> IndexFields {
         IndexFields {
+            files: self.attachments.iter().map(|a| a.sha256.clone()).collect(),
             title: self.content.clone(),
             start: Some(self.held_on.clone()),
             end: self.deadline.clone(),
@@ -124,12 +130,17 @@ pub struct Supervision {
     pub recommendations_resolved: i64,
     #[serde(default)]
     pub follow_up: Option<String>,
+    /// Evidence files, by hash (`crate::evidence` keeps the bytes). Left out of the body when empty, so
+    /// that records written before it have the same bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<super::attachment::Attachment>,
 }
 
 impl Record for Supervision {
     const KIND: Kind = Kind::Supervision;
 
     fn validate(&self, _known: &dyn Known, c: &mut Checks) {
+        super::attachment::validate_all(&self.attachments, c);
         c.keep(required_line("subject", &self.subject));
         let from = c.keep(date("period_from", &self.period_from));
         let to = c.keep(opt_date("period_to", &self.period_to)).flatten();
@@ -144,6 +155,7 @@ impl Record for Supervision {
 
     fn index(&self) -> IndexFields {
         IndexFields {
+            files: self.attachments.iter().map(|a| a.sha256.clone()).collect(),
             title: self.subject.clone(),
             start: Some(self.period_from.clone()),
             end: self.period_to.clone(),

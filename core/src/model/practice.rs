@@ -56,12 +56,17 @@ pub struct Practice {
     pub evidence: Vec<String>,
     #[serde(default)]
     pub contact: Option<String>,
+    /// Evidence files, by hash (`crate::evidence` keeps the bytes). Left out of the body when empty, so
+    /// that records written before it have the same bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<super::attachment::Attachment>,
 }
 
 impl Record for Practice {
     const KIND: Kind = Kind::Practice;
 
     fn validate(&self, known: &dyn Known, c: &mut Checks) {
+        super::attachment::validate_all(&self.attachments, c);
         c.keep(required_line("name", &self.name));
         c.keep(opt_line("field", &self.field));
         c.keep(opt_line("contact", &self.contact));
@@ -80,6 +85,7 @@ impl Record for Practice {
     fn index(&self) -> IndexFields {
         let top = self.recognitions.iter().map(|r| r.level as u8).max();
         IndexFields {
+            files: self.attachments.iter().map(|a| a.sha256.clone()).collect(),
             title: self.name.clone(),
             start: self.started_on.clone(),
             status: Some(if top.is_some() { "recognised" } else { "new" }.into()),

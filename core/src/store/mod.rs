@@ -10,6 +10,8 @@ mod write;
 pub use read::{assemble as assemble_record, ListQuery, Page, Sort};
 pub use merge::insert_foreign_unit;
 pub use write::{new_id, standard_indicator_id, WriteCtx, STANDARD_OWNER};
+pub(crate) use write::update_in;
+pub(crate) use read::get_tx;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -400,7 +402,8 @@ mod tests {
             assert_eq!(tt02(&s), crate::model::TT02_MEASURE);
             s.conn().execute_batch("UPDATE records SET body = json_set(body, '$.rule.measure', 'members') WHERE json_extract(body, '$.code') = 'TT-02';
                  ALTER TABLE peers DROP COLUMN revoked_at; ALTER TABLE peers DROP COLUMN revoked_after;
-                 ALTER TABLE peers DROP COLUMN last_contact; PRAGMA user_version = 7;").unwrap();
+                 ALTER TABLE peers DROP COLUMN last_contact;
+                 DROP TABLE files; DROP TABLE file_refs; DROP TABLE file_outbox; DROP TABLE file_parts; PRAGMA user_version = 7;").unwrap();
         }
         let s = Store::open_test(&path);
         assert_eq!(tt02(&s), "members+non_members");

@@ -266,4 +266,46 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE peers ADD COLUMN revoked_after INTEGER;
     ALTER TABLE peers ADD COLUMN last_contact TEXT;
     "#,
+    // 10: evidence files. Each file is kept once, named by the SHA-256 of its bytes, inside the database so
+    // that it is encrypted, backed up and restored with the records (docs/store.md, "Evidence files").
+    // `file_refs` lists which live record refers to which file, kept by the same write as the record.
+    r#"
+    CREATE TABLE files (
+        sha256      TEXT PRIMARY KEY,
+        media_type  TEXT NOT NULL,
+        size        INTEGER NOT NULL CHECK (size >= 0),
+        width       INTEGER,
+        height      INTEGER,
+        added_at    TEXT NOT NULL,
+        -- When housekeeping first found no live record referring to it; removed a grace period later.
+        orphan_since TEXT,
+        -- A small JPEG for lists and galleries, made here from the file (never carried by sync).
+        thumb       BLOB,
+        -- Last, so that reading the other columns never walks the content's overflow pages.
+        content     BLOB NOT NULL
+    );
+    CREATE TABLE file_refs (
+        record_rowid  INTEGER NOT NULL,
+        sha256        TEXT NOT NULL,
+        PRIMARY KEY (record_rowid, sha256)
+    ) WITHOUT ROWID;
+    CREATE INDEX file_refs_sha256 ON file_refs (sha256);
+    -- Files each peer is to get; a file leaves when the peer says it holds it (acked_at).
+    CREATE TABLE file_outbox (
+        peer      TEXT NOT NULL,
+        sha256    TEXT NOT NULL,
+        acked_at  TEXT,
+        PRIMARY KEY (peer, sha256)
+    );
+    -- A file arriving over the network, part by part, until the last part completes it.
+    CREATE TABLE file_parts (
+        sha256      TEXT NOT NULL,
+        "offset"    INTEGER NOT NULL,
+        media_type  TEXT NOT NULL,
+        total       INTEGER NOT NULL,
+        bytes       BLOB NOT NULL,
+        received_at TEXT NOT NULL,
+        PRIMARY KEY (sha256, "offset")
+    );
+    "#,
 ];

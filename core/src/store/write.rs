@@ -88,33 +88,7 @@ impl Store {
     pub fn update(&mut self, kind: Kind, id: &str, input: &Value) -> Result<Value> {
         let inst = self.require_installation()?;
         let ctx = WriteCtx::now();
-        self.with_tx(|tx| {
-            let (rowid, owner, old_body, created_at) = existing(tx, kind, id)?;
-            if owner != inst.unit_id && owner != STANDARD_OWNER {
-                return Err(not_owner(tx, kind, id, &owner));
-            }
-            let prepared = model::prepare(kind, input, &TxKnown(tx))?;
-            if kind == Kind::Unit {
-                check_unit_code_free(tx, &prepared.body, Some(id))?;
-            }
-            let changed = diff(&old_body, &prepared.body);
-            let updated_at = ctx.rfc3339();
-            if !changed.is_empty() {
-                let row = RecordRow {
-                    id,
-                    kind,
-                    owner: &owner,
-                    created_at: &created_at,
-                    updated_at: &updated_at,
-                    deleted: false,
-                    body: &prepared.body,
-                    index: &prepared.index,
-                };
-                rewrite_record(tx, rowid, &row)?;
-                append_change(tx, &inst, ctx, kind, id, "update", &owner, &Value::Object(changed))?;
-            }
-            super::read::get_tx(tx, kind, id)
-        })
+        self.with_tx(|tx| update_in(tx, &inst, ctx, kind, id, input))
     }
 
     /// Marks a record deleted (a tombstone, so the deletion can travel); it leaves every list.
@@ -127,10 +101,42 @@ impl Store {
                 return Err(not_owner(tx, kind, id, &owner));
             }
             tx.execute("UPDATE records SET deleted = 1, updated_at = ?2 WHERE rowid = ?1", params![rowid, ctx.rfc3339()])?;
+            tx.execute("DELETE FROM file_refs WHERE record_rowid = ?1", [rowid])?;
             append_change(tx, &inst, ctx, kind, id, "delete", &owner, &serde_json::json!({"deleted": true}))?;
             Ok(())
         })
     }
+}
+
+/// Replaces the fields of a record inside a transaction the caller holds (an attachment writes its file
+/// and the record's new list together).
+pub(crate) fn update_in(tx: &Transaction, inst: &Installation, ctx: WriteCtx, kind: Kind, id: &str, input: &Value) -> Result<Value> {
+    let (rowid, owner, old_body, created_at) = existing(tx, kind, id)?;
+    if owner != inst.unit_id && owner != STANDARD_OWNER {
+        return Err(not_owner(tx, kind, id, &owner));
+    }
+    let prepared = model::prepare(kind, input, &TxKnown(tx))?;
+    if kind == Kind::Unit {
+        check_unit_code_free(tx, &prepared.body, Some(id))?;
+    }
+    check_new_files_held(tx, kind, &prepared.body, Some(&old_body))?;
+    let changed = diff(&old_body, &prepared.body);
+    let updated_at = ctx.rfc3339();
+    if !changed.is_empty() {
+        let row = RecordRow {
+            id,
+            kind,
+            owner: &owner,
+            created_at: &created_at,
+            updated_at: &updated_at,
+            deleted: false,
+            body: &prepared.body,
+            index: &prepared.index,
+        };
+        rewrite_record(tx, rowid, &row)?;
+        append_change(tx, inst, ctx, kind, id, "update", &owner, &Value::Object(changed))?;
+    }
+    super::read::get_tx(tx, kind, id)
 }
 
 /// The refusal names the owning unit by name, as people know it.
@@ -179,6 +185,7 @@ fn insert(
     if kind == Kind::Indicator {
         check_indicator_code_free(tx, &prepared.body)?;
     }
+    check_new_files_held(tx, kind, &prepared.body, None)?;
     let now = ctx.rfc3339();
     insert_row(tx, &id, kind, &owner, &now, &prepared)?;
     append_change(tx, inst, ctx, kind, &id, "create", &owner, &prepared.body)?;
@@ -221,6 +228,9 @@ pub(super) fn insert_record(conn: &Connection, r: &RecordRow) -> Result<i64> {
     ])?;
     let rowid = conn.last_insert_rowid();
     write_index(conn, rowid, r.index, false)?;
+    if !r.deleted {
+        write_file_refs(conn, rowid, &r.index.files)?;
+    }
     Ok(rowid)
 }
 
@@ -243,7 +253,26 @@ pub(super) fn rewrite_record(conn: &Connection, rowid: i64, r: &RecordRow) -> Re
         r.index.link_id,
         r.body.to_string()
     ])?;
-    write_index(conn, rowid, r.index, true)
+    write_index(conn, rowid, r.index, true)?;
+    conn.prepare_cached("DELETE FROM file_refs WHERE record_rowid = ?1")?.execute([rowid])?;
+    if !r.deleted {
+        write_file_refs(conn, rowid, &r.index.files)?;
+    }
+    Ok(())
+}
+
+/// Which files a live record refers to. A file may be referred to before it arrives (sync carries the
+/// record first): the reference is what tells the transfer to fetch it.
+fn write_file_refs(conn: &Connection, rowid: i64, files: &[String]) -> Result<()> {
+    // Most records have none (and the first migration writes records before the table exists).
+    if files.is_empty() {
+        return Ok(());
+    }
+    let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO file_refs (record_rowid, sha256) VALUES (?1, ?2)")?;
+    for sha in files {
+        insert.execute(params![rowid, sha])?;
+    }
+    Ok(())
 }
 
 /// Writes a new, live record whose created and updated times are the same.
@@ -376,6 +405,21 @@ fn diff(old: &Value, new: &Value) -> Map<String, Value> {
         }
     }
     out
+}
+
+/// A record written here may refer only to files held here (attached first): a reference to a file
+/// nobody has would be asked for forever. References it had already stay, held or not — they came by
+/// sync with the record and their files follow.
+fn check_new_files_held(tx: &Connection, kind: Kind, body: &Value, old: Option<&Value>) -> Result<()> {
+    let before = old.map(model::attachment::hashes_in).unwrap_or_default();
+    let mut held = tx.prepare_cached("SELECT 1 FROM files WHERE sha256 = ?1")?;
+    let mut problems = Vec::new();
+    for (i, sha) in model::attachment::hashes_in(body).iter().enumerate() {
+        if !before.contains(sha) && !held.exists([sha])? {
+            problems.push(crate::error::FieldProblem { field: format!("attachments[{i}].sha256"), problem: Problem::FileNotHere(sha.clone()) });
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(Error::InvalidRecord { kind, problems }) }
 }
 
 fn check_unit_code_free(tx: &Connection, body: &Value, except_id: Option<&str>) -> Result<()> {

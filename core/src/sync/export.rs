@@ -40,6 +40,8 @@ pub struct ExportSummary {
     pub files: Vec<PathBuf>,
     pub changes: u64,
     pub ranges: Vec<Range>,
+    /// Evidence files written beside the bundles, and those still waiting.
+    pub evidence: super::files::FilesExported,
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
@@ -158,9 +160,12 @@ impl Store {
             summary.files.push(final_path);
             summary.ranges.extend(ranges);
         }
+        // The records first, whole; then as many of their files as the stick takes.
+        summary.evidence = self.write_files_for(dir, peer)?;
         self.note_sync_event(
             "export",
-            &serde_json::json!({"peer": peer.installation, "files": summary.files.len(), "changes": summary.changes}),
+            &serde_json::json!({"peer": peer.installation, "files": summary.files.len(), "changes": summary.changes,
+                                "evidence_written": summary.evidence.written, "evidence_waiting": summary.evidence.waiting}),
         )?;
         Ok(summary)
     }

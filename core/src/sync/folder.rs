@@ -22,6 +22,8 @@ pub struct FileOutcome {
 #[derive(Debug, Clone, Serialize)]
 pub struct FolderImport {
     pub files: Vec<FileOutcome>,
+    /// The evidence files for this installation on the stick: taken, refused by name, still missing.
+    pub evidence: super::files::FilesTaken,
     pub receipts_written: Vec<String>,
     /// The backup taken before the files were applied.
     pub backup: Option<std::path::PathBuf>,
@@ -49,7 +51,7 @@ impl Store {
     /// `progress(done, total)` is called before each file.
     pub fn import_folder(&mut self, dir: &Path, dry_run: bool, lang: Lang, progress: &mut dyn FnMut(usize, usize)) -> Result<FolderImport> {
         let me = self.require_installation()?.origin;
-        let mut out = FolderImport { files: Vec::new(), receipts_written: Vec::new(), backup: None };
+        let mut out = FolderImport { files: Vec::new(), evidence: Default::default(), receipts_written: Vec::new(), backup: None };
         // Each sender of a bundle here, with every bundle of it taken: its receipt answers them.
         let mut senders: Vec<(String, Vec<String>)> = Vec::new();
         let files = sync_files(dir)?;
@@ -91,9 +93,17 @@ impl Store {
                 }
             }
         }
+        // After the records that refer to them: each file checked against its hash, then kept.
+        out.evidence = self.take_files_from(dir, dry_run, lang)?;
         if !dry_run {
+            for (s, _) in &out.evidence.held {
+                if !senders.iter().any(|(x, _)| x == s) {
+                    senders.push((s.clone(), Vec::new()));
+                }
+            }
             for (s, taken) in senders {
-                out.receipts_written.push(self.write_receipt(dir, &s, &taken)?.display().to_string());
+                let files = out.evidence.held.iter().find(|(x, _)| *x == s).map(|(_, h)| h.clone()).unwrap_or_default();
+                out.receipts_written.push(self.write_receipt_with_files(dir, &s, &taken, &files)?.display().to_string());
             }
         }
         Ok(out)

@@ -6,6 +6,7 @@ pub mod baseline;
 mod enroll;
 mod export;
 mod folder;
+pub mod files;
 mod hub;
 mod inbox;
 mod import;

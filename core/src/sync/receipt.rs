@@ -15,7 +15,9 @@ pub const FORMAT: &str = "sotay-receipt";
 /// Version 2 added `answers` (the bundles a receipt answers), which a restored installation needs to
 /// tell a fresh receipt from an old one. A version-2 reader reads version 1; a receipt that answers no
 /// bundle is written as version 1, which older Sotays still read.
-pub const VERSION: i64 = 2;
+/// Version 3 added `files` (the evidence files the receiver holds of those the sender put on the stick
+/// or sent); a receipt with no files is written as before.
+pub const VERSION: i64 = 3;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -38,6 +40,9 @@ pub struct Receipt {
     /// The bundles of `to` whose import this receipt follows (every one taken in that import).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub answers: Vec<String>,
+    /// SHA-256 of each evidence file of `to` that the receiver now holds: they leave `to`'s outbox.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
     pub signature: String,
 }
 
@@ -49,6 +54,11 @@ impl Store {
 
     /// The receipt for `peer` written right after taking its bundles `answers`.
     pub fn receipt_answering(&self, peer: &str, answers: &[String]) -> Result<Receipt> {
+        self.receipt_with_files(peer, answers, &[])
+    }
+
+    /// The receipt for `peer` after its bundles `answers`, saying which of its files are held here.
+    pub fn receipt_with_files(&self, peer: &str, answers: &[String], files: &[String]) -> Result<Receipt> {
         let inst = self.require_installation()?;
         // What is applied, and what the inbox holds checked and kept (applied in the background).
         let mut stmt = self.conn().prepare(
@@ -61,12 +71,13 @@ impl Store {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut receipt = Receipt {
             format: FORMAT.into(),
-            version: if answers.is_empty() { 1 } else { VERSION },
+            version: if !files.is_empty() { VERSION } else if !answers.is_empty() { 2 } else { 1 },
             receipt_id: new_id(),
             from: inst.origin,
             to: peer.to_string(),
             heads,
             answers: answers.to_vec(),
+            files: files.to_vec(),
             signature: String::new(),
         };
         receipt.signature = keys::sign(&self.signing_key()?, &super::signed_part(&receipt));
@@ -75,7 +86,12 @@ impl Store {
 
     /// Writes the receipt for `peer` into `dir` (temporary name, flushed, renamed).
     pub fn write_receipt(&self, dir: &Path, peer: &str, answers: &[String]) -> Result<PathBuf> {
-        let receipt = self.receipt_answering(peer, answers)?;
+        self.write_receipt_with_files(dir, peer, answers, &[])
+    }
+
+    /// The same, saying which of `peer`'s evidence files are held here.
+    pub fn write_receipt_with_files(&self, dir: &Path, peer: &str, answers: &[String], files: &[String]) -> Result<PathBuf> {
+        let receipt = self.receipt_with_files(peer, answers, files)?;
         // Named for its addressee, so that on a shared stick each installation picks its own.
         let path = dir.join(format!("sotay-receipt-for-{}-{}.json", receipt.to, receipt.receipt_id));
         let tmp = dir.join(format!(".sotay-{}.receipt.json.part", receipt.receipt_id));
@@ -174,6 +190,7 @@ impl Store {
                 Ok(())
             })?;
             crate::pause::point("receipt.applied");
+            self.ack_files(&r.from, &r.files)?;
             self.note_sync_event("receipt", &serde_json::json!({"from": r.from, "origins": moved}))?;
             self.note_contact(&r.from)?;
         }
