@@ -4,6 +4,7 @@
 
 pub mod agent;
 mod enrol;
+mod evidence;
 mod lock;
 mod print;
 mod restore;
@@ -160,12 +161,27 @@ fn get_record(state: State<'_, AppState>, kind: String, id: String) -> Result<Va
 fn save_record(app: tauri::AppHandle<impl tauri::Runtime>, state: State<'_, AppState>, kind: String, id: Option<String>, data: Value) -> Result<Value, WireError> {
     let k = self::kind(&kind)?;
     let saved = state.with(|s| match id.as_deref().filter(|i| !i.is_empty()) {
-        Some(id) => s.update(k, id, &data),
+        Some(id) => s.update(k, id, &keep_attachments(s, k, id, data)?),
         None => s.create(k, &data),
     })?;
     // What is saved goes up by itself when the hub is reachable.
     wake_agent(&app);
     Ok(saved)
+}
+
+/// The form does not edit a record's evidence files (the gallery attaches and removes them, each a change
+/// of its own): an update whose data has no `attachments` keeps the record's current list, so that saving
+/// a form never drops a file, nor brings back one removed since the form was opened.
+fn keep_attachments(s: &Store, kind: Kind, id: &str, mut data: Value) -> sotay_core::Result<Value> {
+    if !sotay_core::evidence::has_attachments(kind) {
+        return Ok(data);
+    }
+    if let Some(fields) = data.as_object_mut().filter(|d| !d.contains_key("attachments")) {
+        if let Some(list) = s.get(kind, id)?.get("attachments").filter(|l| !l.is_null()) {
+            fields.insert("attachments".into(), list.clone());
+        }
+    }
+    Ok(data)
 }
 
 /// Wakes the sync agent (after a save or a deletion), if it runs.
@@ -244,11 +260,18 @@ fn sync_status(app: tauri::AppHandle<impl tauri::Runtime>, state: State<'_, AppS
         let outbox = s.outbox()?;
         let waiting: i64 = outbox.iter().map(|w| w.to - w.from + 1).sum();
         let conflicts = s.conflicts()?;
+        let peers = s.peers()?;
+        // Evidence files travel beside the changes: those the upper level still lacks.
+        let mut files_waiting = 0;
+        for p in peers.iter().filter(|p| p.role == sotay_core::sync::Role::Upper) {
+            files_waiting += s.files_waiting(&p.installation)?;
+        }
         Ok(json!({
             "identity": s.identity()?,
-            "peers": s.peers()?,
+            "peers": peers,
             "outbox": outbox,
             "waiting": waiting,
+            "files_waiting": files_waiting,
             "own_changes": s.own_change_count()?,
             "gaps": s.held_gaps()?,
             "events": s.sync_events()?,
@@ -330,12 +353,17 @@ fn import_folder<R: tauri::Runtime>(window: &tauri::Window<R>, state: &AppState,
 }
 
 /// The first start of a day backs the database up, on a thread and a connection of its own so that
-/// the window opens at once; a failure is said on stderr and tried again at the next start.
+/// the window opens at once; a failure is said on stderr and tried again at the next start. Then the
+/// housekeeping of evidence files: those no record has referred to for the grace period go.
 fn daily_backup(path: PathBuf, key: sotay_core::vault::DbKey) {
     std::thread::spawn(move || {
-        let done = Store::open(&path, &key).and_then(|s| match s.installation()? {
-            Some(_) => Ok(s.backup_folder().map(|dir| s.daily_backup(&dir)).transpose()?.flatten()),
-            None => Ok(None),
+        let done = Store::open(&path, &key).and_then(|mut s| match s.installation()? {
+            Some(_) => {
+                s.backup_folder().map(|dir| s.daily_backup(&dir)).transpose()?;
+                s.prune_files(sotay_core::clock::now_utc(), sotay_core::evidence::ORPHAN_GRACE_DAYS)?;
+                Ok(())
+            }
+            None => Ok(()),
         });
         if let Err(e) = done {
             eprintln!("Sotay: {}", e.message(Lang::En));
@@ -392,6 +420,11 @@ pub fn builder<R: tauri::Runtime>() -> tauri::Builder<R> {
         print::print_default_dir,
         print::print_pick_dir,
         print::print_open_dir,
+        evidence::evidence_list,
+        evidence::evidence_pick,
+        evidence::evidence_attach_paths,
+        evidence::evidence_detach,
+        evidence::evidence_open,
         enrol::enrol_read,
         enrol::enrol_confirm,
         enrol::enrol_join,
@@ -432,6 +465,8 @@ pub fn run() {
         .setup(|app| {
             use tauri::Emitter;
             let path = db_path(app);
+            // Evidence files opened in a viewer last time (decrypted copies) go.
+            evidence::clear_opened(app.handle());
             let state = AppState::open(path.clone());
             let key = state.key.clone();
             app.manage(state);

@@ -78,10 +78,12 @@ pub fn vault_unlock(state: State<'_, AppState>, passphrase: Option<String>, reco
     Ok(json!({}))
 }
 
-/// Locks the window now (the officer's button, or the idle timer): the store is closed.
+/// Locks the window now (the officer's button, or the idle timer): the store is closed, and the evidence
+/// files opened in a viewer (decrypted copies) are removed.
 #[tauri::command(async)]
-pub fn vault_lock(state: State<'_, AppState>) -> Result<(), WireError> {
+pub fn vault_lock<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: State<'_, AppState>) -> Result<(), WireError> {
     state.lock_now();
+    crate::evidence::clear_opened(&app);
     Ok(())
 }
 

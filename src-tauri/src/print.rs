@@ -253,16 +253,22 @@ pub fn print_open_dir(state: State<'_, AppState>, dir: String) -> Result<(), Wir
         let msg = if vi { format!("Không có thư mục {}", dir.display()) } else { format!("No folder {}", dir.display()) };
         return Err(error("invalid", msg, Some("dir")));
     }
-    let mut cmd = file_manager(&dir);
-    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
-    // Reaped on a thread of its own: the file manager's launcher must not linger as a zombie.
-    cmd.spawn().map(|mut child| drop(std::thread::spawn(move || child.wait()))).map_err(|e| {
+    open_with_system(&dir).map_err(|e| {
         let msg = if vi { format!("Không mở được thư mục: {e}") } else { format!("The folder could not be opened: {e}") };
         error("internal", msg, None)
     })
 }
 
-/// The system's own way to show a folder.
+/// Opens a folder in the file manager, or a file in the program the system has for it (an evidence
+/// photo or PDF, `evidence_open`), without waiting for it.
+pub(crate) fn open_with_system(path: &Path) -> std::io::Result<()> {
+    let mut cmd = file_manager(path);
+    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    // Reaped on a thread of its own: the launcher must not linger as a zombie.
+    cmd.spawn().map(|mut child| drop(std::thread::spawn(move || child.wait())))
+}
+
+/// The system's own way to show a folder or open a file (Explorer opens a file with its program).
 fn file_manager(dir: &Path) -> Command {
     #[cfg(windows)]
     {

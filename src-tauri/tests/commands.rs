@@ -241,3 +241,61 @@ fn closing_with_unsaved_changes_is_held_once_for_the_page_to_ask() {
     assert!(!state.hold_close());
     assert!(invoke(&h.other, "set_unsaved", json!({"unsaved": true})).is_err(), "gated by the capability");
 }
+
+/// Evidence from the window: files dropped on it are attached (a bad one refused by name, the others
+/// kept), the gallery lists them with a thumbnail, saving the form (which never sends `attachments`)
+/// keeps them, and removing one is a change the next form save does not undo.
+#[test]
+fn evidence_is_attached_listed_kept_by_a_form_save_and_removed() {
+    let h = harness();
+    invoke(&h.main, "setup_unit", json!({"unit": {"name": "Đoàn xã A", "code": "XA-A", "level": "grassroots"}})).unwrap();
+    let form = json!({"title": "Hội nghị tuyên truyền", "start_at": "2026-11-20T08:00"});
+    let ev = invoke(&h.main, "save_record", json!({"kind": "event", "data": form})).unwrap();
+    let id = ev["id"].as_str().unwrap().to_string();
+    let files = tempfile::tempdir().unwrap();
+    let photo = files.path().join("anh-hoi-nghi.png");
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/icons/icon.png"), &photo).unwrap();
+    let fake = files.path().join("bien-ban.jpg");
+    std::fs::write(&fake, "Biên bản họp chi đoàn: không phải ảnh").unwrap();
+
+    let out = invoke(&h.main, "evidence_attach_paths", json!({"kind": "event", "id": id, "paths": [photo, fake],
+        "role": "sheet", "caption": "Danh sách ký tên"}))
+    .unwrap();
+    assert_eq!(out["attached"].as_array().unwrap().len(), 1, "{out}");
+    assert_eq!(out["attached"][0]["media_type"], "image/jpeg", "a photo is kept as JPEG");
+    assert_eq!(out["refused"].as_array().unwrap().len(), 1, "{out}");
+    assert_eq!(out["refused"][0]["file"], "bien-ban.jpg");
+    let said = out["refused"][0]["message"].as_str().unwrap();
+    assert!(said.starts_with("Không nhận tệp bien-ban.jpg"), "{said}");
+    assert_eq!(out["record"]["attachments"].as_array().unwrap().len(), 1);
+
+    let list = invoke(&h.main, "evidence_list", json!({"kind": "event", "id": id})).unwrap();
+    let item = &list[0];
+    assert_eq!((item["kind"].as_str(), item["caption"].as_str(), item["held"].as_bool()), (Some("sheet"), Some("Danh sách ký tên"), Some(true)));
+    assert_eq!(item["name"], "anh-hoi-nghi.png");
+    assert!(item["thumb"].as_str().unwrap().starts_with("data:image/jpeg;base64,/9j/"), "a JPEG thumbnail as a data URL");
+    let sha = item["sha256"].as_str().unwrap().to_string();
+
+    // The form, saved again without `attachments` (it never sends them), keeps the file.
+    let saved = invoke(&h.main, "save_record", json!({"kind": "event", "id": id, "data": {"title": "Hội nghị tuyên truyền (sửa)",
+        "start_at": "2026-11-20T08:00"}}))
+    .unwrap();
+    assert_eq!(saved["attachments"][0]["sha256"], sha.as_str(), "{saved}");
+
+    let record = invoke(&h.main, "evidence_detach", json!({"kind": "event", "id": id, "sha256": sha})).unwrap();
+    assert_eq!(record["attachments"].as_array().map_or(0, Vec::len), 0);
+    assert_eq!(invoke(&h.main, "evidence_list", json!({"kind": "event", "id": id})).unwrap(), json!([]));
+    // A form opened before the removal, saved after it: the file does not come back.
+    let saved = invoke(&h.main, "save_record", json!({"kind": "event", "id": id, "data": form})).unwrap();
+    assert_eq!(saved["attachments"].as_array().map_or(0, Vec::len), 0, "{saved}");
+    let again = invoke(&h.main, "evidence_detach", json!({"kind": "event", "id": id, "sha256": sha})).unwrap_err();
+    assert_eq!(again["code"], "not_found");
+
+    // Only the five kinds with evidence; a role is one of five; nothing enrolled, nothing waits.
+    let err = invoke(&h.main, "evidence_list", json!({"kind": "plan", "id": id})).unwrap_err();
+    assert_eq!((err["code"].as_str(), err["field"].as_str()), (Some("invalid"), Some("kind")));
+    let err = invoke(&h.main, "evidence_attach_paths", json!({"kind": "event", "id": id, "paths": [], "role": "selfie"})).unwrap_err();
+    assert_eq!(err["field"], "role");
+    assert_eq!(invoke(&h.main, "sync_status", json!({})).unwrap()["files_waiting"], 0);
+    assert!(invoke(&h.other, "evidence_list", json!({"kind": "event", "id": id})).is_err(), "gated by the capability");
+}
