@@ -117,6 +117,13 @@ fn print_report(r: &SyncReport, lang: Lang) {
     } else {
         println!("synced: sent {} new changes ({} bundles), received {} changes ({} bundles)", r.pushed_changes, r.pushed_bundles, r.pulled_changes, r.pulled_bundles);
     }
+    if r.files_sent + r.files_received + r.files_waiting > 0 {
+        if lang == Lang::Vi {
+            println!("tệp minh chứng: gửi {}, nhận {}, còn chờ gửi {}", r.files_sent, r.files_received, r.files_waiting);
+        } else {
+            println!("evidence files: sent {}, received {}, still waiting {}", r.files_sent, r.files_received, r.files_waiting);
+        }
+    }
     for a in &r.arrived {
         let kind = match (a.kind.as_str(), lang) {
             ("plan", Lang::Vi) => "kế hoạch",

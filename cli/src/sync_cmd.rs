@@ -98,9 +98,36 @@ pub fn export(store: &mut Store, out: &Path, to: Option<String>, max_changes: us
 
 /// Imports each file in turn; a refused file is reported and the others still go in. Returns an error
 /// when any was refused, so the exit code says so.
-pub fn import(store: &mut Store, files: &[PathBuf], dry_run: bool, receipt_out: Option<&Path>, lang: Lang) -> Result<(), Error> {
+pub fn import(store: &mut Store, given: &[PathBuf], dry_run: bool, receipt_out: Option<&Path>, lang: Lang) -> Result<(), Error> {
     let vi = lang == Lang::Vi;
     let mut refused = 0;
+    // A folder is a stick: its bundles, its evidence files, and the receipts written back into it.
+    let (folders, files): (Vec<PathBuf>, Vec<PathBuf>) = given.iter().cloned().partition(|p| p.is_dir());
+    for dir in &folders {
+        let r = store.import_folder(dir, dry_run, lang, &mut |_, _| {})?;
+        if let Some(b) = &r.backup {
+            let shown = b.display();
+            if vi { println!("đã sao lưu trước khi nhập: {shown}") } else { println!("backed up before the import: {shown}") }
+        }
+        for f in &r.files {
+            match (&f.report, &f.refused) {
+                (Some(report), _) => println!("{}: {}", f.file, status_text(report, dry_run, vi)),
+                (None, Some(why)) => {
+                    refused += 1;
+                    eprintln!("{}", if vi { format!("Từ chối tệp {}: {why}", f.file) } else { format!("Refused {}: {why}", f.file) });
+                }
+                (None, None) => {}
+            }
+        }
+        refused += print_evidence(&r.evidence, vi);
+        for receipt in &r.receipts_written {
+            println!("{}: {receipt}", if vi { "biên nhận" } else { "receipt" });
+        }
+    }
+    let files = &files[..];
+    if files.is_empty() {
+        return if refused > 0 { Err(Error::FilesRefused { count: refused }) } else { Ok(()) };
+    }
     let mut senders: Vec<(String, Vec<String>)> = Vec::new();
     // The database as it was before these files, kept (and checked) first; a rehearsal changes nothing.
     if !dry_run && store.installation()?.is_some() {
@@ -112,18 +139,7 @@ pub fn import(store: &mut Store, files: &[PathBuf], dry_run: bool, receipt_out: 
     for f in files {
         match store.import_file(f, dry_run) {
             Ok(r) => {
-                let what = match (&r.status, vi) {
-                    (ImportStatus::Applied, true) => format!("đã nhập {} thay đổi mới ({} đã có, {} xung đột)", r.new_changes, r.already, r.conflicts),
-                    (ImportStatus::Applied, false) => format!("applied {} new changes ({} already held, {} conflicts)", r.new_changes, r.already, r.conflicts),
-                    (ImportStatus::AlreadyApplied, true) => "đã nhập trước đây, không thay đổi gì".into(),
-                    (ImportStatus::AlreadyApplied, false) => "already applied, nothing changed".into(),
-                    (ImportStatus::Held { missing }, true) => format!("tạm giữ: còn thiếu {}", gaps(missing)),
-                    (ImportStatus::Held { missing }, false) => format!("held: missing {}", gaps(missing)),
-                    (ImportStatus::Receipt { origins }, true) => format!("biên nhận: {origins} nguồn được xác nhận"),
-                    (ImportStatus::Receipt { origins }, false) => format!("receipt: {origins} origins acknowledged"),
-                };
-                let prefix = if dry_run { if vi { "(thử) " } else { "(dry run) " } } else { "" };
-                println!("{}: {prefix}{what}", f.display());
+                println!("{}: {}", f.display(), status_text(&r, dry_run, vi));
                 // Each sender's receipt answers every bundle of it taken here.
                 if let (Some(s), ImportStatus::Applied | ImportStatus::AlreadyApplied | ImportStatus::Held { .. }) = (r.sender, &r.status) {
                     let taken: Vec<String> = r.bundle_id.into_iter().collect();
@@ -144,27 +160,15 @@ pub fn import(store: &mut Store, files: &[PathBuf], dry_run: bool, receipt_out: 
     dirs.sort();
     dirs.dedup();
     let mut held: Vec<(String, Vec<String>)> = Vec::new();
-    let mut missing = Vec::new();
     for dir in &dirs {
         let taken = store.take_files_from(dir, dry_run, lang)?;
-        if taken.taken > 0 {
-            if vi { println!("đã nhận {} tệp minh chứng", taken.taken) } else { println!("took {} evidence file(s)", taken.taken) }
-        }
-        for (name, why) in &taken.refused {
-            refused += 1;
-            eprintln!("{}", if vi { format!("Không nhận tệp {name}: {why}; sẽ xin gửi lại lần sau") } else { format!("File {name} not taken: {why}; it is asked for again next time") });
-        }
+        refused += print_evidence(&taken, vi);
         for (sender, hashes) in taken.held {
             match held.iter_mut().find(|(x, _)| *x == sender) {
                 Some(entry) => entry.1.extend(hashes),
                 None => held.push((sender, hashes)),
             }
         }
-        missing = taken.still_missing;
-    }
-    if !missing.is_empty() {
-        let list = missing.join("; ");
-        if vi { println!("còn chờ {} tệp minh chứng: {list}", missing.len()) } else { println!("{} evidence file(s) still to come: {list}", missing.len()) }
     }
     if let (Some(dir), false) = (receipt_out, dry_run) {
         for (s, _) in &held {
@@ -184,6 +188,41 @@ pub fn import(store: &mut Store, files: &[PathBuf], dry_run: bool, receipt_out: 
     Ok(())
 }
 
+fn status_text(r: &sotay_core::sync::ImportReport, dry_run: bool, vi: bool) -> String {
+    let what = match (&r.status, vi) {
+        (ImportStatus::Applied, true) => format!("đã nhập {} thay đổi mới ({} đã có, {} xung đột)", r.new_changes, r.already, r.conflicts),
+        (ImportStatus::Applied, false) => format!("applied {} new changes ({} already held, {} conflicts)", r.new_changes, r.already, r.conflicts),
+        (ImportStatus::AlreadyApplied, true) => "đã nhập trước đây, không thay đổi gì".into(),
+        (ImportStatus::AlreadyApplied, false) => "already applied, nothing changed".into(),
+        (ImportStatus::Held { missing }, true) => format!("tạm giữ: còn thiếu {}", gaps(missing)),
+        (ImportStatus::Held { missing }, false) => format!("held: missing {}", gaps(missing)),
+        (ImportStatus::Receipt { origins }, true) => format!("biên nhận: {origins} nguồn được xác nhận"),
+        (ImportStatus::Receipt { origins }, false) => format!("receipt: {origins} origins acknowledged"),
+    };
+    let prefix = if dry_run { if vi { "(thử) " } else { "(dry run) " } } else { "" };
+    format!("{prefix}{what}")
+}
+
+fn refused_file_text(name: &str, why: &str, vi: bool) -> String {
+    if vi { format!("Không nhận tệp {name}: {why}; sẽ xin gửi lại lần sau") } else { format!("File {name} not taken: {why}; it is asked for again next time") }
+}
+
+/// The evidence files of a stick: taken, refused (each on its own line), still to come. Returns how
+/// many were refused.
+fn print_evidence(e: &sotay_core::sync::files::FilesTaken, vi: bool) -> usize {
+    if e.taken > 0 {
+        if vi { println!("đã nhận {} tệp minh chứng", e.taken) } else { println!("took {} evidence file(s)", e.taken) }
+    }
+    for (name, why) in &e.refused {
+        eprintln!("{}", refused_file_text(name, why, vi));
+    }
+    if !e.still_missing.is_empty() {
+        let list = e.still_missing.join("; ");
+        if vi { println!("còn chờ {} tệp minh chứng: {list}", e.still_missing.len()) } else { println!("{} evidence file(s) still to come: {list}", e.still_missing.len()) }
+    }
+    e.refused.len()
+}
+
 fn gaps(missing: &[(String, i64, i64)]) -> String {
     missing.iter().map(|(o, a, b)| format!("{o} #{a}–{b}")).collect::<Vec<_>>().join(", ")
 }
@@ -199,6 +238,11 @@ pub fn outbox(store: &Store, lang: Lang) -> Result<(), Error> {
         println!("{} {o} #{a}–{b}", if vi { "còn thiếu" } else { "missing" });
     }
     println!("{}: {total}", if vi { "Số thay đổi chờ biên nhận" } else { "Changes waiting for a receipt" });
+    let mut files = 0;
+    for p in store.peers()?.iter().filter(|p| p.revoked_at.is_none()) {
+        files += store.files_waiting(&p.installation)?;
+    }
+    println!("{}: {files}", if vi { "Tệp minh chứng chờ gửi" } else { "Evidence files waiting to be sent" });
     let inbox = store.inbox_size()?;
     println!(
         "{}: {} ({} {})",

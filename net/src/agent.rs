@@ -191,6 +191,7 @@ fn send_file(store: &Store, client: &mut HubClient, sha: &str) -> Result<bool, N
         if state.complete {
             return Ok(true);
         }
+        sotay_core::pause::point("sync.file_part_sent");
         offset = state.received;
     }
     Err(NetError::NoProgress)
