@@ -492,6 +492,9 @@ struct Look {
     /// The attendance sheet without its phone column
     #[arg(long)]
     no_phones: bool,
+    /// The period report with its evidence annex (thumbnails of each event's photos, with captions)
+    #[arg(long)]
+    evidence_annex: bool,
 }
 
 impl Look {
@@ -500,7 +503,7 @@ impl Look {
             Some(d) => Some(sotay_core::clock::parse_date("date", &d)?),
             None => None,
         };
-        Ok(DocOptions { number: self.number, group_by_unit: self.group_by_unit, signer_name: self.signer, signer_title: self.signer_title, date, hide_phones: self.no_phones })
+        Ok(DocOptions { number: self.number, group_by_unit: self.group_by_unit, signer_name: self.signer, signer_title: self.signer_title, date, hide_phones: self.no_phones, evidence_annex: self.evidence_annex })
     }
 }
 

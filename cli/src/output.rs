@@ -67,6 +67,12 @@ pub fn dashboard(d: &Dashboard, lang: Lang) {
     println!("{} — {} ({} – {})", d.unit_name, d.period.code, d.period.start.format("%d/%m/%Y"), d.period.end.format("%d/%m/%Y"));
     println!("{}: {}   {}: {}", if vi { "Hoạt động" } else { "Events" }, vn_number(d.events),
         if vi { "Lượt tham gia (mọi thành phần)" } else { "Participants (everyone, guests included)" }, vn_number(d.participants));
+    let without = (d.events - d.events_with_evidence).max(0);
+    if vi {
+        println!("Có minh chứng: {}   Chưa có minh chứng: {}", vn_number(d.events_with_evidence), vn_number(without));
+    } else {
+        println!("With evidence: {}   Without evidence: {}", vn_number(d.events_with_evidence), vn_number(without));
+    }
     for r in &d.rows {
         let name = if vi { r.name.clone() } else { r.name_en.clone().unwrap_or_else(|| r.name.clone()) };
         let actual = r.actual.map(|a| vn_number(a as i64)).unwrap_or_else(|| "—".into());

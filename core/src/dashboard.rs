@@ -25,6 +25,8 @@ pub struct Dashboard {
     pub unit_name: String,
     pub events: i64,
     pub participants: i64,
+    /// Of `events`, those with at least one evidence file; the rest have none yet.
+    pub events_with_evidence: i64,
     pub rows: Vec<DashboardRow>,
 }
 
@@ -39,6 +41,7 @@ impl Store {
             unit_name: r.unit.name,
             events: r.events,
             participants: r.participants,
+            events_with_evidence: r.events_with_evidence,
             rows: r
                 .indicators
                 .into_iter()

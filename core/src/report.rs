@@ -71,6 +71,8 @@ pub struct ReportRow {
     /// Counted indicators by code; indicators written in by hand are absent.
     pub values: BTreeMap<String, f64>,
     pub members: Option<i64>,
+    /// Events done in the period that have at least one evidence file.
+    pub with_evidence: i64,
 }
 
 impl ReportRow {
@@ -101,6 +103,20 @@ pub struct Report {
     pub participants: i64,
     pub indicators: Vec<ReportLine>,
     pub rows: Vec<ReportRow>,
+    /// Of `events`, those with at least one evidence file (minh chứng).
+    pub events_with_evidence: i64,
+    /// The events done with evidence, each under the row that counts it, in date order: the annex.
+    pub evidence: Vec<EvidenceEvent>,
+}
+
+/// An event done in the period and its evidence files, for the report's annex.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceEvent {
+    pub row_id: String,
+    pub event_id: String,
+    pub title: String,
+    pub start: String,
+    pub files: Vec<crate::model::Attachment>,
 }
 
 /// A unit as the roll-up needs it.
@@ -248,11 +264,25 @@ impl Store {
                 participants: people,
                 members: if own { None } else { members_of(&units, id, &period_end) },
                 values,
+                with_evidence: 0,
             });
         }
         // The own row only when the unit itself did something (an event of a type no indicator counts is
         // still in the summary's count of events, so it keeps its row).
         rows.retain(|r| !r.own || r.events > 0 || r.values.values().any(|v| *v != 0.0));
+
+        // Evidence: read from the file references (few), not from every event of the period.
+        let mut evidence = self.report_evidence(&start, &end_excl)?;
+        evidence.retain_mut(|e| match row_of.get(e.row_id.as_str()) {
+            Some(row) => {
+                e.row_id = row.clone();
+                true
+            }
+            None => false,
+        });
+        for r in &mut rows {
+            r.with_evidence = evidence.iter().filter(|e| e.row_id == r.id).count() as i64;
+        }
 
         let targets = self.plan_targets(&root_id, &start, &period_end)?;
         let members = members_of(&units, &root_id, &period_end);
@@ -292,7 +322,31 @@ impl Store {
             participants: activity.values().map(|a| a.1).sum(),
             indicators,
             rows,
+            events_with_evidence: evidence.len() as i64,
+            evidence,
         })
+    }
+
+    /// Events done in [start, end) that have evidence files, with their owner in `row_id` (the caller
+    /// maps it to its row), in date order.
+    fn report_evidence(&self, start: &str, end_excl: &str) -> Result<Vec<EvidenceEvent>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT r.owner_unit, r.id, r.title, r.start, r.body FROM records r
+             WHERE r.rowid IN (SELECT record_rowid FROM file_refs)
+               AND r.kind = 'event' AND r.deleted = 0 AND r.status = 'done' AND r.start >= ?1 AND r.start < ?2
+             ORDER BY r.start, r.id",
+        )?;
+        let rows = stmt.query_map([start, end_excl], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (owner, id, title, start, body) = row?;
+            let body: Value = serde_json::from_str(&body).map_err(Error::from_json)?;
+            let files: Vec<crate::model::Attachment> = body.get("attachments").cloned().map(serde_json::from_value).transpose().map_err(Error::from_json)?.unwrap_or_default();
+            out.push(EvidenceEvent { row_id: owner, event_id: id, title, start, files });
+        }
+        Ok(out)
     }
 
     /// Each month of `year`: the counted indicators of the unit and its subtree, for charts over time.

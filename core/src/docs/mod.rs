@@ -75,6 +75,9 @@ pub struct DocOptions {
     /// The attendance sheet without its phone column: a list to pin on a wall or send on (personal data
     /// left out on purpose, docs/security.md).
     pub hide_phones: bool,
+    /// The period report with its evidence annex: per unit, per event, the thumbnails of its photos with
+    /// their captions.
+    pub evidence_annex: bool,
 }
 
 /// A rendered document.
@@ -229,14 +232,14 @@ impl Store {
     /// Renders a document to PDF.
     pub fn render_document(&self, req: &DocumentRequest, opts: &DocOptions) -> Result<Rendered> {
         let (data, template) = self.document_data(req, opts)?;
-        let (pdf, pages) = world::render(&template, &data)?;
+        let (pdf, pages) = world::render(&template, &data, &self.annex_images(&data)?)?;
         Ok(Rendered { pdf, pages })
     }
 
     /// Renders a document to PDF and each page to SVG, for a preview that is the printed page.
     pub fn render_document_pages(&self, req: &DocumentRequest, opts: &DocOptions) -> Result<(Rendered, Vec<String>)> {
         let (data, template) = self.document_data(req, opts)?;
-        let (pdf, svgs) = world::render_with_pages(&template, &data)?;
+        let (pdf, svgs) = world::render_with_pages(&template, &data, &self.annex_images(&data)?)?;
         Ok((Rendered { pdf, pages: svgs.len() }, svgs))
     }
 
@@ -306,8 +309,25 @@ impl Store {
     pub fn meeting_document(&self, doc: MeetingDoc, event_id: &str, opts: &DocOptions) -> Result<Rendered> {
         let data = self.meeting_data(doc, event_id, opts)?;
         let template = format!("{}.typ", doc.as_str());
-        let (pdf, pages) = world::render(&template, &data)?;
+        let (pdf, pages) = world::render(&template, &data, &[])?;
         Ok(Rendered { pdf, pages })
+    }
+
+    /// The thumbnails the evidence annex of `data` names (`img/<sha256>.jpg`), from the store.
+    fn annex_images(&self, data: &Value) -> Result<Vec<(String, Vec<u8>)>> {
+        let mut out = Vec::new();
+        let units = data.get("annex").and_then(Value::as_array).cloned().unwrap_or_default();
+        for unit in &units {
+            for event in unit["events"].as_array().into_iter().flatten() {
+                for photo in event["photos"].as_array().into_iter().flatten() {
+                    let (Some(path), Some(sha)) = (photo["path"].as_str(), photo["sha256"].as_str()) else { continue };
+                    if let Some(thumb) = self.file_thumb(sha)? {
+                        out.push((path.to_string(), thumb));
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The data a meeting document's template reads (data.json).

@@ -155,17 +155,58 @@ impl Store {
             vn_number(report.events),
             vn_number(report.participants)
         );
+        let evidence_line = format!(
+            "Có {}/{} hoạt động có minh chứng (ảnh, danh sách điểm danh, biên bản…); {} hoạt động chưa có minh chứng.",
+            vn_number(report.events_with_evidence),
+            vn_number(report.events),
+            vn_number((report.events - report.events_with_evidence).max(0))
+        );
+        let annex = if opts.evidence_annex { self.annex_data(report)? } else { Vec::new() };
         let upper = who.parent_name.clone().map(|n| format!("Ban Thường vụ {n} (b/c);"));
         let recipients: Vec<String> = upper.into_iter().chain(["Lưu VP.".to_string()]).collect();
         Ok(json!({
             "header": who.header(Some(number_line(opts.number, "BC", issuer_code(&who.level))), Some(place_date(&who.place, date))),
             "subject": format!("Kết quả công tác tuyên truyền {}", report.period.label),
             "summary": summary,
+            "evidence_line": evidence_line,
+            "annex": annex,
             "lines": lines,
             "key": key_names,
             "rows": rows,
             "signer": signer(opts, None),
             "recipients": recipients,
         }))
+    }
+
+    /// The annex: per row of the report (in its order), per event with evidence, its photos (thumbnails,
+    /// with captions) and the names of its other files. Photos not arrived yet are left out.
+    fn annex_data(&self, report: &Report) -> Result<Vec<Value>> {
+        let mut out = Vec::new();
+        for row in &report.rows {
+            let events: Vec<Value> = report
+                .evidence
+                .iter()
+                .filter(|e| e.row_id == row.id)
+                .map(|e| -> Result<Value> {
+                    let mut photos = Vec::new();
+                    let mut others = Vec::new();
+                    for f in &e.files {
+                        let caption = f.caption.clone().unwrap_or_default();
+                        if f.media_type == "image/jpeg" && self.holds_file(&f.sha256)? {
+                            photos.push(json!({"sha256": f.sha256, "path": format!("img/{}.jpg", f.sha256), "caption": caption,
+                                               "kind": f.kind.label(crate::Lang::Vi)}));
+                        } else {
+                            others.push(format!("{} ({})", f.name, f.kind.label(crate::Lang::Vi)));
+                        }
+                    }
+                    let date = e.start.get(..10).and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).map(dmy).unwrap_or_default();
+                    Ok(json!({"title": e.title, "date": date, "photos": photos, "others": others.join("; ")}))
+                })
+                .collect::<Result<_>>()?;
+            if !events.is_empty() {
+                out.push(json!({"unit": row.title(), "events": events}));
+            }
+        }
+        Ok(out)
     }
 }

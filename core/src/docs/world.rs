@@ -52,6 +52,8 @@ fn shared() -> &'static Shared {
 struct DocWorld {
     main: FileId,
     data: Bytes,
+    /// Pictures the data names (`img/<sha256>.jpg`: the evidence annex's thumbnails).
+    images: Vec<(String, Bytes)>,
 }
 
 fn id(name: &str) -> FileId {
@@ -82,6 +84,8 @@ impl World for DocWorld {
     fn file(&self, file: FileId) -> FileResult<Bytes> {
         if file == id("data.json") {
             Ok(self.data.clone())
+        } else if let Some((_, bytes)) = self.images.iter().find(|(name, _)| id(name) == file) {
+            Ok(bytes.clone())
         } else {
             Err(FileError::NotFound(file.vpath().as_rootless_path().into()))
         }
@@ -97,8 +101,9 @@ impl World for DocWorld {
     }
 }
 
-fn layout(template: &str, data: &serde_json::Value) -> Result<PagedDocument> {
-    let world = DocWorld { main: id(template), data: Bytes::new(serde_json::to_vec(data).map_err(Error::from_json)?) };
+fn layout(template: &str, data: &serde_json::Value, images: &[(String, Vec<u8>)]) -> Result<PagedDocument> {
+    let images = images.iter().map(|(name, b)| (name.clone(), Bytes::new(b.clone()))).collect();
+    let world = DocWorld { main: id(template), data: Bytes::new(serde_json::to_vec(data).map_err(Error::from_json)?), images };
     typst::compile(&world)
         .output
         .map_err(|errors| Error::Render(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; ")))
@@ -113,14 +118,14 @@ fn write_pdf(doc: &PagedDocument) -> Result<Vec<u8>> {
 
 /// Lays out `template` (a file of TEMPLATES) with `data` and writes the PDF. Returns the bytes and the
 /// number of pages.
-pub fn render(template: &str, data: &serde_json::Value) -> Result<(Vec<u8>, usize)> {
-    let doc = layout(template, data)?;
+pub fn render(template: &str, data: &serde_json::Value, images: &[(String, Vec<u8>)]) -> Result<(Vec<u8>, usize)> {
+    let doc = layout(template, data, images)?;
     Ok((write_pdf(&doc)?, doc.pages.len()))
 }
 
 /// The PDF and, from the same layout, each page as SVG (glyphs as outlines, so a preview needs no font).
-pub fn render_with_pages(template: &str, data: &serde_json::Value) -> Result<(Vec<u8>, Vec<String>)> {
-    let doc = layout(template, data)?;
+pub fn render_with_pages(template: &str, data: &serde_json::Value, images: &[(String, Vec<u8>)]) -> Result<(Vec<u8>, Vec<String>)> {
+    let doc = layout(template, data, images)?;
     let svgs = doc.pages.iter().map(typst_svg::svg).collect();
     Ok((write_pdf(&doc)?, svgs))
 }

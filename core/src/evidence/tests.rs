@@ -301,3 +301,32 @@ fn a_received_file_is_kept_only_when_its_bytes_are_its_hash() {
     assert_eq!(s.file_bytes(&done.sha256).unwrap().unwrap(), done.bytes);
     assert!(s.file_thumb(&done.sha256).unwrap().is_some());
 }
+
+#[test]
+fn the_report_counts_events_with_and_without_evidence_and_its_annex_shows_each_photo_with_its_caption() {
+    let (mut s, id) = commune();
+    let mut body = s.get(Kind::Event, &id).unwrap();
+    body["status"] = json!("done");
+    s.update(Kind::Event, &id, &body).unwrap();
+    let other = s.create(Kind::Event, &json!({"title": "Hội nghị không ảnh", "start_at": "2025-07-20T08:00", "status": "done"})).unwrap();
+    s.attach(Kind::Event, &id, vec![picked("hop.jpg", phone_photo(800, 600)), picked("bb.pdf", small_pdf("b", 100))], FileRole::Photo, Some("Đoàn viên dự sinh hoạt"))
+        .unwrap();
+    let period = crate::Period::parse("2025Q3").unwrap();
+    let r = s.period_report(None, &period).unwrap();
+    assert_eq!((r.events, r.events_with_evidence), (2, 1));
+    assert_eq!(r.evidence.len(), 1);
+    assert_eq!(r.evidence[0].event_id, id);
+    assert_ne!(r.evidence[0].event_id, other["id"].as_str().unwrap());
+    assert_eq!(s.dashboard(None, &period).unwrap().events_with_evidence, 1);
+
+    let req = crate::docs::DocumentRequest::Report { unit_id: None, period: period.clone() };
+    let plain = s.render_document(&req, &crate::docs::DocOptions::default()).unwrap();
+    let annexed = s.render_document(&req, &crate::docs::DocOptions { evidence_annex: true, ..Default::default() }).unwrap();
+    assert!(annexed.pages > plain.pages, "the annex adds its page");
+    let (data, _) = s.document_data(&req, &crate::docs::DocOptions { evidence_annex: true, ..Default::default() }).unwrap();
+    assert!(data["evidence_line"].as_str().unwrap().contains("Có 1/2 hoạt động có minh chứng"), "{}", data["evidence_line"]);
+    let photos = &data["annex"][0]["events"][0]["photos"];
+    assert_eq!(photos.as_array().unwrap().len(), 1);
+    assert_eq!(photos[0]["caption"], "Đoàn viên dự sinh hoạt");
+    assert!(data["annex"][0]["events"][0]["others"].as_str().unwrap().contains("bb.pdf"));
+}
