@@ -44,6 +44,9 @@ pub struct PrintRequest {
     /// The attendance sheet without its phone column.
     #[serde(default)]
     pub hide_phones: bool,
+    /// The report with its evidence annex (the photos of each event, with captions).
+    #[serde(default)]
+    pub evidence_annex: bool,
     #[serde(default)]
     pub signer: Option<String>,
     #[serde(default)]
@@ -101,6 +104,9 @@ impl PrintRequest {
         }
         if self.hide_phones {
             args.push("--no-phones".into());
+        }
+        if self.evidence_annex {
+            args.push("--evidence-annex".into());
         }
         for (flag, value) in [("signer", &self.signer), ("signer-title", &self.signer_title), ("date", &self.date)] {
             if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
@@ -372,6 +378,7 @@ mod tests {
             unit_id: None,
             group_by_unit: true,
             hide_phones: false,
+            evidence_annex: false,
             signer: Some("--db=/etc/passwd".into()),
             signer_title: None,
             date: Some("2026-11-20".into()),

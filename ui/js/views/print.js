@@ -58,6 +58,7 @@ export async function render(root, params, app) {
       : null));
   const group = h('input', { type: 'checkbox', id: 'print-group', checked: kept.groupByUnit });
   const noPhones = h('input', { type: 'checkbox', id: 'print-no-phones', checked: kept.hidePhones });
+  const annex = h('input', { type: 'checkbox', id: 'print-evidence-annex', checked: kept.evidenceAnnex });
   const signer = h('input', { type: 'text', id: 'print-signer', value: kept.signer, maxlength: '120', autocomplete: 'off' });
   const title = h('select', { id: 'print-signer-title' },
     ['BÍ THƯ', 'PHÓ BÍ THƯ'].map((v) => h('option', { value: v, text: v })));
@@ -89,6 +90,7 @@ export async function render(root, params, app) {
         h('fieldset', { class: 'section' }, h('legend', { text: t('print.documents') }), picks),
         target === 'event' ? h('label', { class: 'check' }, group, h('span', { text: t('print.group_by_unit') })) : null,
         target === 'event' ? h('label', { class: 'check' }, noPhones, h('span', { text: t('print.hide_phones') })) : null,
+        target === 'report' ? h('label', { class: 'check' }, annex, h('span', { text: t('print.evidence_annex') })) : null,
         h('div', { class: 'field' }, h('label', { for: 'print-signer', text: t('print.signer') }), signer),
         h('div', { class: 'field' }, h('label', { for: 'print-signer-title', text: t('print.signer_title') }), title),
         h('div', { class: 'field' }, h('label', { for: 'print-date', text: t('print.date') }), dateControl(date)),
@@ -107,11 +109,13 @@ export async function render(root, params, app) {
     kept.title = title.value;
     kept.groupByUnit = group.checked;
     kept.hidePhones = noPhones.checked;
+    kept.evidenceAnnex = annex.checked;
     return {
       ...base,
       docs: picks.map((p) => p.querySelector('input')).filter((i) => i.checked).map((i) => i.value),
       group_by_unit: group.checked,
       hide_phones: noPhones.checked,
+      evidence_annex: annex.checked,
       signer: kept.signer || null,
       signer_title: kept.title,
       date: iso || null,
