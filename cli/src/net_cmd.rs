@@ -76,6 +76,17 @@ pub struct SyncOptions {
     pub attempts: u32,
 }
 
+/// What a sync still has to move: changes waiting for a receipt, evidence files the peers lack, and
+/// files that records here name and that have not arrived.
+fn left_to_move(store: &Store) -> Result<usize, NetError> {
+    let changes: i64 = store.outbox()?.iter().map(|w| w.to - w.from + 1).sum();
+    let mut files = store.missing_files()?.len();
+    for p in store.peers()?.iter().filter(|p| p.revoked_at.is_none()) {
+        files += store.files_waiting(&p.installation)?;
+    }
+    Ok(changes.max(0) as usize + files)
+}
+
 /// Syncs until everything went through (retrying transient faults with backoff), or forever with --watch.
 pub fn sync(store: &mut Store, opts: SyncOptions, lang: Lang) -> Result<(), NetError> {
     if let Some(url) = &opts.hub {
@@ -89,6 +100,7 @@ pub fn sync(store: &mut Store, opts: SyncOptions, lang: Lang) -> Result<(), NetE
         Backoff::new(Duration::from_secs(1), Duration::from_secs(30))
     };
     loop {
+        let before = left_to_move(store)?;
         match sotay_net::sync_once(store, &Timeouts::default()) {
             Ok(report) => {
                 backoff.succeeded();
@@ -99,6 +111,10 @@ pub fn sync(store: &mut Store, opts: SyncOptions, lang: Lang) -> Result<(), NetE
                 std::thread::sleep(Duration::from_secs(opts.interval.max(1)));
             }
             Err(e) if e.is_transient() && (opts.watch || backoff.failures() + 1 < opts.attempts.max(1)) => {
+                // A link that drops every few seconds but moves work each time is worth trying again soon.
+                if left_to_move(store)? < before {
+                    backoff.succeeded();
+                }
                 let wait = backoff.failed();
                 eprintln!("{} ({} {:.1} s)", e.message(lang), if lang == Lang::Vi { "thử lại sau" } else { "retrying in" }, wait.as_secs_f64());
                 std::thread::sleep(wait);

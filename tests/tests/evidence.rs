@@ -367,3 +367,87 @@ fn over_the_hub_a_photo_goes_up_a_cut_transfer_resumes_and_a_practice_photo_come
     check_clean(&a);
     check_clean(&p);
 }
+
+/// Forwards connections on `listener` to `target`, cutting each one `life` after it opened (a link
+/// that drops every few seconds). Returns how many connections were cut mid-flow.
+fn cutting_relay(listener: std::net::TcpListener, target: std::net::SocketAddr, life: std::time::Duration) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let cuts = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = cuts.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = std::net::TcpStream::connect(target) else { continue };
+            let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let (c3, s3) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let pipe = |mut from: std::net::TcpStream, mut to: std::net::TcpStream| {
+                std::thread::spawn(move || {
+                    let mut buf = vec![0u8; 32 << 10];
+                    while let Ok(n) = from.read(&mut buf) {
+                        if n == 0 || to.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = to.shutdown(std::net::Shutdown::Write);
+                })
+            };
+            let up = pipe(client, server);
+            pipe(s2, c2);
+            let counted = counted.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(life);
+                if !up.is_finished() {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                }
+                let _ = c3.shutdown(std::net::Shutdown::Both);
+                let _ = s3.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    cuts
+}
+
+#[test]
+fn two_hundred_photos_over_a_link_cut_every_few_seconds_all_arrive_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hub_port = free_port();
+    let relay = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let relay_url = format!("https://{}", relay.local_addr().unwrap());
+    let (p, up) = province(d, &relay_url);
+    let a = commune(d, "XA-DH", &p, &up);
+    let _hub = HubProcess::start(&p, &format!("127.0.0.1:{hub_port}"), &[], &[]);
+    let cuts = cutting_relay(relay, format!("127.0.0.1:{hub_port}").parse().unwrap(), std::time::Duration::from_secs(2));
+
+    let photos = d.join("anh");
+    std::fs::create_dir_all(&photos).unwrap();
+    let mut x: u32 = 99;
+    let paths: Vec<PathBuf> = (0..200)
+        .map(|i| {
+            let img = image::RgbImage::from_fn(640, 480, |_, _| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                image::Rgb([x as u8, (x >> 8) as u8, (x >> 16) as u8])
+            });
+            let path = photos.join(format!("anh-{i:03}.jpg"));
+            img.save_with_format(&path, image::ImageFormat::Jpeg).unwrap();
+            path
+        })
+        .collect();
+    let e = r#"{"title": "Ra quân Chủ nhật xanh", "start_at": "2025-07-13T07:00", "status": "done"}"#;
+    let id = added_id(&ok(sotay(&a, &["add", "event", "--json", "-"], Some(e))).stdout);
+    let mut args = vec!["attach".to_string(), "event".into(), id.clone()];
+    args.extend(paths.iter().map(|p| p.display().to_string()));
+    ok(sotay(&a, &args.iter().map(String::as_str).collect::<Vec<_>>(), None));
+
+    let r = ok(sotay(&a, &["--lang", "en", "sync", "--attempts", "40"], None));
+    assert!(cuts.load(std::sync::atomic::Ordering::SeqCst) >= 1, "the link was cut mid-transfer: {}", r.stderr);
+    assert!(r.stderr.contains("retrying in"), "the agent tried again after a cut: {}", r.stderr);
+    assert_eq!(files_waiting(&a), 0, "{}{}", r.stdout, r.stderr);
+    sotay_tests::network::applied(&p);
+    let at_hub = files_of(&p, &id);
+    assert_eq!(at_hub.len(), 200);
+    assert!(at_hub.iter().all(|f| f.1), "every photo is at the province");
+    check_clean(&p);
+}
