@@ -36,6 +36,8 @@ export async function render(root, params, app) {
   const range = h('p', { id: 'dash-range', class: 'muted' });
   const events = h('span', { id: 'dash-events', class: 'figure', text: '…' });
   const participants = h('span', { id: 'dash-participants', class: 'figure', text: '…' });
+  const evidence = h('span', { id: 'dash-evidence', class: 'figure', text: '…' });
+  const evidenceLabel = h('span', { class: 'figure-label', text: t('dash.with_evidence', { without: '…' }) });
   const bannerBox = h('div', { class: 'banner-box' });
   const tbody = h('tbody');
   const table = h('table', { id: 'dashboard-table', class: 'grid dash' },
@@ -74,7 +76,8 @@ export async function render(root, params, app) {
     bannerBox,
     h('div', { class: 'figures' },
       h('div', { class: 'card figure-card' }, events, h('span', { class: 'figure-label', text: t('dash.events') })),
-      h('div', { class: 'card figure-card' }, participants, h('span', { class: 'figure-label', text: t('dash.participants') }))),
+      h('div', { class: 'card figure-card' }, participants, h('span', { class: 'figure-label', text: t('dash.participants') })),
+      h('div', { class: 'card figure-card' }, evidence, evidenceLabel)),
     h('div', { class: 'table-wrap' }, table),
     charts);
 
@@ -101,6 +104,7 @@ export async function render(root, params, app) {
       if (mine !== seq) return;
       const d = {
         period: report.period, unit: report.unit, events: report.events, participants: report.participants,
+        withEvidence: report.events_with_evidence || 0,
         rows: report.indicators.map((l) => ({ ...l, actual: l.value })),
       };
       show(d);
@@ -126,6 +130,8 @@ export async function render(root, params, app) {
     unitName.textContent = d.unit && d.unit.name ? d.unit.name : '';
     events.textContent = fmtNumber(d.events || 0);
     participants.textContent = fmtNumber(d.participants || 0);
+    evidence.textContent = fmtNumber(d.withEvidence || 0);
+    evidenceLabel.textContent = t('dash.with_evidence', { without: fmtNumber(Math.max(0, (d.events || 0) - (d.withEvidence || 0))) });
     const rows = d.rows || [];
     if (!rows.length) {
       replace(tbody, h('tr', { class: 'empty' }, h('td', { colspan: '6', text: t('dash.empty') })));
