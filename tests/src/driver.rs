@@ -54,6 +54,20 @@ pub fn launch(application: &Path, env: &[(&str, PathBuf)]) -> (Driver, Session) 
     (driver, session)
 }
 
+/// The window binary on `db` with a home and XDG folders of its own beside it (`<db>.profile/`): the
+/// webview's storage, caches and Documents stay out of the user's profile. `extra` adds variables.
+pub fn launch_on(db: &Path, extra: &[(&str, PathBuf)]) -> (Driver, Session) {
+    let profile = db.with_extension("profile");
+    let mut env: Vec<(&str, PathBuf)> = Vec::new();
+    for (var, sub) in [("HOME", "home"), ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")] {
+        std::fs::create_dir_all(profile.join(sub)).expect("the test's profile folders");
+        env.push((var, profile.join(sub)));
+    }
+    env.push(("SOTAY_DB", db.to_path_buf()));
+    env.extend(extra.iter().cloned());
+    launch(&crate::support::bin("sotay-desktop"), &env)
+}
+
 /// The lock screen the window starts on (every test database is encrypted under
 /// `support::PASSPHRASE`): the passphrase typed, Enter, and the app on screen.
 pub fn unlock(s: &Session) -> Result<(), String> {

@@ -10,7 +10,7 @@
 
 import * as ipc from './ipc.js';
 import { t, getLang, setLang, LANGS } from './i18n.js';
-import { h, replace, toast } from './dom.js';
+import { h, replace, toast, askInPage } from './dom.js';
 import { NAV_KINDS } from './schema.js';
 import * as setupView from './views/setup.js';
 import * as dashboardView from './views/dashboard.js';
@@ -212,23 +212,7 @@ async function route(restore = null) {
  * An in-page dialog (the webview's own confirm() is not reliable in every shell); Esc stays.
  */
 function confirmLeave() {
-  const old = document.getElementById('leave-dialog');
-  if (old) old.remove();
-  return new Promise((resolve) => {
-    const stay = h('button', { type: 'button', id: 'leave-stay', class: 'primary', text: t('leave.stay') });
-    const go = h('button', { type: 'button', id: 'leave-go', text: t('leave.go') });
-    const box = h('div', { id: 'leave-dialog', class: 'modal-backdrop' },
-      h('div', { class: 'modal card', role: 'alertdialog', 'aria-modal': 'true', 'aria-labelledby': 'leave-text' },
-        h('p', { id: 'leave-text', text: t('leave.text') }),
-        h('div', { class: 'actions' }, stay, go)));
-    const done = (leave) => { box.remove(); document.removeEventListener('keydown', onEsc, true); resolve(leave); };
-    const onEsc = (e) => { if (e.key === 'Escape') { e.preventDefault(); done(false); } };
-    stay.addEventListener('click', () => done(false));
-    go.addEventListener('click', () => done(true));
-    document.addEventListener('keydown', onEsc, true);
-    document.body.appendChild(box);
-    stay.focus();
-  });
+  return askInPage('leave-dialog', t('leave.text'), { id: 'leave-stay', text: t('leave.stay') }, { id: 'leave-go', text: t('leave.go') });
 }
 
 function mount(viewName, params, restore) {

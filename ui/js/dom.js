@@ -112,3 +112,28 @@ export function toast(message, kind = 'ok') {
 export function banner(message, kind = 'error') {
   return h('div', { class: `banner ${kind}`, role: kind === 'error' ? 'alert' : 'status', text: message });
 }
+
+/**
+ * A question in the page that must be answered before going on (the webview's own confirm() is not
+ * reliable in every shell): `id` names the dialog, its text `${id}-text`; `keep` ({ id, text }) is the
+ * safe answer, focused, and Esc gives it; `act` ({ id, text, cls }) the other. Resolves true for `act`.
+ */
+export function askInPage(id, text, keep, act) {
+  const old = document.getElementById(id);
+  if (old) old.remove();
+  return new Promise((resolve) => {
+    const no = h('button', { type: 'button', id: keep.id, class: 'primary', text: keep.text });
+    const yes = h('button', { type: 'button', id: act.id, class: act.cls || null, text: act.text });
+    const box = h('div', { id, class: 'modal-backdrop' },
+      h('div', { class: 'modal card', role: 'alertdialog', 'aria-modal': 'true', 'aria-labelledby': `${id}-text` },
+        h('p', { id: `${id}-text`, text }),
+        h('div', { class: 'actions' }, no, yes)));
+    const done = (answer) => { box.remove(); document.removeEventListener('keydown', onEsc, true); resolve(answer); };
+    const onEsc = (e) => { if (e.key === 'Escape') { e.preventDefault(); done(false); } };
+    no.addEventListener('click', () => done(false));
+    yes.addEventListener('click', () => done(true));
+    document.addEventListener('keydown', onEsc, true);
+    document.body.appendChild(box);
+    no.focus();
+  });
+}

@@ -29,6 +29,13 @@ export function fmtNumber(n) {
   return numberFormat().format(v);
 }
 
+/** A file's size: "2,0 MB", "820 KB" (the backup on the Sync screen, an evidence file). */
+export function fmtSize(bytes) {
+  const mb = Number(bytes) / 1048576;
+  if (mb >= 1024) return `${fmtNumber(Math.round(mb / 102.4) / 10)} GB`;
+  return mb >= 1 ? `${fmtNumber(Math.round(mb * 10) / 10)} MB` : `${fmtNumber(Math.ceil(Number(bytes) / 1024))} KB`;
+}
+
 /** "2025-07-12" (or the date part of a date-time) → "12/07/2025". */
 export function fmtDate(iso) {
   if (!iso) return '';

@@ -111,6 +111,8 @@ export async function syncStatus() {
     peers: arr(s.peers),
     outbox: arr(s.outbox),
     waiting: Number(s.waiting) || 0,
+    // Evidence files the upper level does not have yet (they follow the changes).
+    files_waiting: Number(s.files_waiting) || 0,
     own_changes: Number(s.own_changes) || 0,
     gaps: arr(s.gaps),
     events: arr(s.events),
@@ -172,12 +174,24 @@ export const restoreBackup = (path, secret) => call('restore_backup', { path, ..
 /** A file dialog for a backup on a stick; null when cancelled. */
 export const restorePickFile = () => call('restore_pick_file');
 
+/** Evidence files an export wrote beside its bundles: { written, bytes, waiting } (those left for the next time). */
+const filesExported = (e) => ({ written: Number((e || {}).written) || 0, bytes: Number((e || {}).bytes) || 0, waiting: Number((e || {}).waiting) || 0 });
+
 export async function syncExport(dir) {
   const r = (await call('sync_export', { dir })) || {};
-  return { files: arr(r.files), changes: Number(r.changes) || 0, ranges: arr(r.ranges) };
+  return { files: arr(r.files), changes: Number(r.changes) || 0, ranges: arr(r.ranges), evidence: filesExported(r.evidence) };
 }
 
-const importResult = (r) => ({ files: arr((r || {}).files), receipts_written: arr((r || {}).receipts_written) });
+/** Evidence files an import took: { taken, refused: [{ file, why }], still_missing: [name] } (missing ones are asked for again). */
+const filesTaken = (e) => ({
+  taken: Number((e || {}).taken) || 0,
+  refused: arr((e || {}).refused).filter(Array.isArray).map(([file, why]) => ({ file: String(file ?? ''), why: String(why ?? '') })),
+  still_missing: arr((e || {}).still_missing).map(String),
+});
+
+const importResult = (r) => ({
+  files: arr((r || {}).files), receipts_written: arr((r || {}).receipts_written), evidence: filesTaken((r || {}).evidence),
+});
 
 /** A dry run of sync_import: what each file in `dir` would do. */
 export const syncPreview = async (dir) => importResult(await call('sync_preview', { dir }));
@@ -206,6 +220,36 @@ export const printDefaultDir = async () => String((await call('print_default_dir
 export const printPickDir = (start) => call('print_pick_dir', { start: start || null });
 /** Shows a folder in the system's file manager. */
 export const printOpenDir = (dir) => call('print_open_dir', { dir });
+
+// ---------- evidence files (minh chứng) of events, practices, inspections, supervisions and cases ----------
+
+/** A record's attachments: [{ sha256, kind, name, media_type, size, caption?, held, width, height, thumb? }]. */
+export async function evidenceList(kind, id) {
+  return arr(await call('evidence_list', { kind, id }));
+}
+/** The system's multi-file dialog, then the files attached: { record, attached, refused: [{ file, message }] },
+ *  or null when cancelled. */
+export const evidencePick = (kind, id, role, caption) => call('evidence_pick', { kind, id, role, caption: caption || null });
+/** Attaches files dropped on the window (their paths): the same answer as evidencePick. */
+export const evidenceAttachPaths = (kind, id, paths, role, caption) =>
+  call('evidence_attach_paths', { kind, id, paths, role, caption: caption || null });
+/** Removes one attachment (a change that syncs): the record. */
+export const evidenceDetach = (kind, id, sha256) => call('evidence_detach', { kind, id, sha256 });
+/** Opens the file in the system's viewer: the path of the copy opened. */
+export const evidenceOpen = (sha256) => call('evidence_open', { sha256 });
+
+/**
+ * Files dragged over and dropped on the window (Tauri's own events): handlers { enter(), leave(),
+ * drop(payload) }. Resolves to a function that stops listening.
+ */
+export async function onFileDrop(handlers) {
+  const ev = window.__TAURI__ && window.__TAURI__.event;
+  if (!ev) return () => {};
+  const pairs = [['tauri://drag-enter', handlers.enter], ['tauri://drag-leave', handlers.leave], ['tauri://drag-drop', handlers.drop]];
+  const stops = await Promise.all(pairs.filter(([, fn]) => fn)
+    .map(([name, fn]) => ev.listen(name, (e) => fn(e.payload)).catch(() => () => {})));
+  return () => { for (const stop of stops) stop(); };
+}
 
 // ---------- enrolment: connecting with the upper and lower levels ----------
 

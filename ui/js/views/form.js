@@ -8,6 +8,8 @@ import { SCHEMAS, KIND_NAV, fieldsOf, newRecordDefaults } from '../schema.js';
 import { buildField, platformList, getPath, setDateText } from '../fields.js';
 import { readForm, clearErrors, showFieldErrors, showInvalid, watchErrors } from '../formdata.js';
 import { recordTitle } from './columns.js';
+import { evidenceGallery } from './evidence.js';
+import { hasEvidence, defaultRole } from '../evidence.js';
 
 export async function render(root, params, app, restore) {
   const { kind } = params;
@@ -112,6 +114,16 @@ export async function render(root, params, app, restore) {
     }
   }
 
+  // Evidence files: attached and removed at once, each a change of its own (the form never sends the
+  // list; save_record keeps it). A record not saved yet has no gallery, only the word to save first.
+  const gallery = hasEvidence(kind)
+    ? evidenceGallery(kind, id, app, {
+      readonly,
+      role: defaultRole(kind),
+      onRecord: (rec) => { current = rec; setMeta(rec); },
+    })
+    : null;
+
   const draftLine = h('span', { id: 'form-draft', class: 'hint draft-line', 'aria-live': 'polite' });
   const draftNotice = fromDraft && !readonly
     ? h('div', { id: 'form-draft-restored', class: 'banner info', role: 'status' },
@@ -124,6 +136,7 @@ export async function render(root, params, app, restore) {
     draftNotice,
     bannerBox,
     form,
+    gallery && gallery.el,
     readonly
       ? null
       : h('div', { class: 'form-actions' }, save, del, confirmBox, draftLine, h('span', { class: 'hint', text: t('form.shortcuts') })),
@@ -186,6 +199,8 @@ export async function render(root, params, app, restore) {
       showFieldErrors(form, errors, {});
       return;
     }
+    // The gallery's files are the record's as Rust has them, not as they were when the form opened.
+    delete data.attachments;
     busy = true;
     save.disabled = true;
     try {
@@ -268,6 +283,7 @@ export async function render(root, params, app, restore) {
     },
     // Leaving within the draft's pause: what was typed last is kept too.
     destroy: () => {
+      if (gallery) gallery.destroy();
       clearTimeout(draftTimer);
       if (dirty) ipc.draftSave(draftKey, { ...snapshot(), saved_at: new Date().toISOString() }).catch(() => {});
     },

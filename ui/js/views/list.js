@@ -6,6 +6,8 @@ import { t, enumLabel, enumValues, fieldLabel } from '../i18n.js';
 import { fmtNumber, reversedRange } from '../format.js';
 import { KIND_NAV, STATUS_ENUM, STATUS_FIELD } from '../schema.js';
 import { COLUMNS } from './columns.js';
+import { clipCount } from './evidence.js';
+import { hasEvidence, attachmentCount } from '../evidence.js';
 import { dateInput, dateControl, readDateValue, setDateValue } from '../fields.js';
 
 export const PAGE_SIZE = 50;
@@ -132,6 +134,14 @@ export async function render(root, params, app) {
   };
 
   const open = (id) => app.go(`#/${nav}/${encodeURIComponent(id)}`);
+  // A row is the whole record: the number of evidence files beside the title costs nothing to show.
+  const withFiles = hasEvidence(kind);
+  const cell = (c, r) => {
+    const td = h('td', { class: c.cls || null, text: c.get(r, cellCtx) });
+    const n = withFiles && c.cls === 'title' ? attachmentCount(r) : 0;
+    if (n) td.append(' ', clipCount(n));
+    return td;
+  };
 
   const show = (res) => {
     const rows = res.rows || [];
@@ -151,7 +161,7 @@ export async function render(root, params, app) {
       dataset: { id: r.id, owner: r.owner_unit || null, foreign: ownUnit && r.owner_unit && r.owner_unit !== ownUnit ? 'true' : null },
       onclick: () => open(r.id),
       onkeydown: (e) => { if (e.key === 'Enter') open(r.id); },
-    }, columns.map((c) => h('td', { class: c.cls || null, text: c.get(r, cellCtx) })))));
+    }, columns.map((c) => cell(c, r)))));
     table.hidden = rows.length === 0;
     emptyMsg.hidden = rows.length > 0;
     // "Nothing found" for a from–to the wrong way round would hide the reason: say it.

@@ -6,6 +6,7 @@ import { t } from '../i18n.js';
 import { fmtLocal, fmtNumber, nowLocalInput } from '../format.js';
 import { buildField, setDateValue } from '../fields.js';
 import { readForm, rawValues, setRawValues, clearErrors, showFieldErrors, showInvalid, watchErrors } from '../formdata.js';
+import { evidenceGallery } from './evidence.js';
 
 export const DRAFT_KEY = 'quick-event';
 
@@ -64,6 +65,9 @@ export async function render(root, params, app, restore) {
   const total = h('p', { id: 'quick-total', class: 'total wide', 'aria-live': 'polite' });
   const status = h('p', { id: 'quick-status', class: 'muted', 'aria-live': 'polite' });
   const bannerBox = h('div', { id: 'quick-banner', class: 'banner-box' });
+  // After a save: the event's evidence gallery, opened from the status line (closed, the form stays in view).
+  const evidenceBox = h('div', { id: 'quick-evidence', class: 'quick-evidence card', hidden: true });
+  let gallery = null;
   const last = h('ul', { id: 'quick-last', class: 'quick-last' });
   const save = h('button', { type: 'submit', id: 'quick-save', class: 'primary big', text: t('quick.save') });
 
@@ -78,7 +82,7 @@ export async function render(root, params, app, restore) {
       h('div', null, h('h1', { text: t('quick.title') }), h('p', { class: 'muted', text: t('quick.intro') })),
       h('div', { class: 'controls' },
         h('button', { type: 'button', id: 'quick-list', class: 'link', text: t('quick.open_list'), onclick: () => app.go('#/events') }))),
-    bannerBox, status, form, last);
+    bannerBox, status, evidenceBox, form, last);
 
   const input = (name) => form.querySelector(`[name="${name}"]`);
   const titleInput = input('title');
@@ -146,7 +150,10 @@ export async function render(root, params, app, restore) {
       // session's earlier records stay listed under the form.
       const link = () => h('a', { href: `#/events/${encodeURIComponent(saved.id || '')}`, text: saved.title || data.title });
       const when = ` · ${fmtLocal(saved.start_at || data.start_at)}`;
-      status.replaceChildren(`${t('quick.saved')}: `, link(), when);
+      const attach = h('button', { type: 'button', id: 'quick-attach', class: 'small', text: t('ev.quick_attach'),
+        onclick: () => openEvidence(saved.id, saved.title || data.title) });
+      closeEvidence();
+      status.replaceChildren(`${t('quick.saved')}: `, link(), when, ' ', attach);
       last.prepend(h('li', null, link(), when));
       reset(pickDefaults({ ...data, ...saved }));
       dirty = false;
@@ -159,6 +166,22 @@ export async function render(root, params, app, restore) {
       busy = false;
       save.disabled = false;
     }
+  };
+
+  const closeEvidence = () => {
+    if (gallery) gallery.destroy();
+    gallery = null;
+    evidenceBox.hidden = true;
+    evidenceBox.replaceChildren();
+  };
+  const openEvidence = (id, title) => {
+    closeEvidence();
+    gallery = evidenceGallery('event', id, app, { role: 'photo', heading: t('ev.quick_title', { title }) });
+    const close = h('button', { type: 'button', id: 'quick-evidence-close', class: 'small link', text: t('ev.quick_close'),
+      onclick: () => { closeEvidence(); titleInput.focus(); } });
+    evidenceBox.replaceChildren(h('div', { class: 'quick-evidence-head' }, close), gallery.el);
+    evidenceBox.hidden = false;
+    evidenceBox.querySelector('#evidence-pick').focus();
   };
 
   const reset = (keep) => {
@@ -183,6 +206,6 @@ export async function render(root, params, app, restore) {
     isDirty: () => dirty,
     // Before the idle lock closes the data: the draft as typed, saved now.
     flushDraft: () => { saveDraft.flush(); return pendingDraft; },
-    destroy: () => saveDraft.flush(),
+    destroy: () => { closeEvidence(); saveDraft.flush(); },
   };
 }

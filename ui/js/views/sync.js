@@ -5,7 +5,7 @@
 import * as ipc from '../ipc.js';
 import { h, replace, markFieldError, clearFieldError } from '../dom.js';
 import { t, tn } from '../i18n.js';
-import { fmtNumber, fmtTimestampVN, fmtLocal } from '../format.js';
+import { fmtNumber, fmtTimestampVN, fmtLocal, fmtSize } from '../format.js';
 import { networkCard } from './netsync.js';
 import { restoreCard } from './restore.js';
 
@@ -21,13 +21,6 @@ export const DIR_KEY = 'sotay.sync.dir';
 const mem = { op: null, preview: null, result: null, paint: null, gen: 0 };
 
 const OPS = { export: ipc.syncExport, preview: ipc.syncPreview, import: ipc.syncImport, backup: ipc.backupTo };
-
-/** "2,0 MB" with the Vietnamese decimal comma (a point in English, by fmtNumber). */
-function fmtSize(bytes) {
-  const mb = Number(bytes) / 1048576;
-  if (mb >= 1024) return `${fmtNumber(Math.round(mb / 102.4) / 10)} GB`;
-  return mb >= 1 ? `${fmtNumber(Math.round(mb * 10) / 10)} MB` : `${fmtNumber(Math.ceil(Number(bytes) / 1024))} KB`;
-}
 
 function readDir() {
   try { return window.localStorage.getItem(DIR_KEY) || ''; } catch (_) { return ''; }
@@ -142,6 +135,8 @@ export async function render(root, params, app, restore) {
   const waitingLine = h('p', { class: 'waiting' });
   const waitingHint = h('p', { class: 'hint' });
   const waitingDown = h('p', { class: 'waiting-down', hidden: true });
+  // Evidence files go after the changes (a stick too small carries the records first).
+  const filesWaiting = h('p', { id: 'sync-files-waiting', class: 'files-waiting', hidden: true });
   const outboxList = h('ul', { id: 'sync-outbox', class: 'outbox' });
   const outbox = h('details', { class: 'outbox-details' }, h('summary', { text: t('sync.outbox_details') }), outboxList);
   const gaps = h('ul', { id: 'sync-gaps', class: 'gaps' });
@@ -160,7 +155,7 @@ export async function render(root, params, app, restore) {
       h('span', { class: 'hint', text: t('sync.fingerprint_hint') })),
     h('h3', { text: t('sync.peers') }),
     peers,
-    waitingLine, waitingHint, waitingDown, outbox,
+    waitingLine, waitingHint, filesWaiting, waitingDown, outbox,
     gaps, gapsHint,
     conflictsLine, conflictsHint, conflictList);
   const historyCard = h('section', { class: 'card sync-card sync-history', 'aria-labelledby': 'sync-history-h' },
@@ -288,6 +283,12 @@ export async function render(root, params, app, restore) {
       waitingHint.textContent = level === 'central' ? '' : t('sync.no_upper_hint');
     }
     waitingLine.classList.toggle('zero', hasUpper && up === 0);
+    const files = hasUpper ? st.files_waiting || 0 : 0;
+    filesWaiting.hidden = files === 0;
+    replace(filesWaiting, files
+      ? [withNodes(tn('sync.files_waiting', files), { n: h('strong', { id: 'sync-files-waiting-n', text: fmtNumber(files) }) }),
+        h('span', { class: 'hint block', text: t('sync.files_waiting_hint') })]
+      : null);
     waitingDown.hidden = down === 0;
     replace(waitingDown, down ? withNodes(tn('sync.waiting_down', down), { n: h('strong', { id: 'sync-waiting-down', text: fmtNumber(down) }) }) : null);
     outbox.hidden = st.outbox.length === 0;
@@ -499,20 +500,28 @@ export async function render(root, params, app, restore) {
     }
     if (r.kind === 'export') {
       const files = r.data.files;
-      if (!files.length) {
+      const ev = r.data.evidence || { written: 0, bytes: 0, waiting: 0 };
+      // Evidence files: written this time, and those left for the next export (a full stick).
+      const evidenceLines = [
+        ev.written ? h('p', { id: 'sync-evidence-written', text: tn('sync.evidence_written', ev.written, { n: fmtNumber(ev.written), size: fmtSize(ev.bytes) }) }) : null,
+        ev.waiting ? h('p', { id: 'sync-evidence-waiting', class: 'held', text: tn('sync.evidence_left', ev.waiting, { n: fmtNumber(ev.waiting) }) }) : null,
+      ];
+      if (!files.length && !ev.written) {
         result.dataset.outcome = 'nothing';
         result.classList.add('info');
-        replace(result, h('p', { class: 'summary', text: t('sync.nothing_new') }));
+        replace(result, h('p', { class: 'summary', text: t('sync.nothing_new') }), evidenceLines);
         return;
       }
       result.dataset.outcome = 'written';
       result.classList.add('ok');
+      // Only files this time (the changes went on an earlier stick): no bundle to list.
       replace(result,
-        h('p', { class: 'summary', text: t('sync.export_done', {
+        files.length ? h('p', { class: 'summary', text: t('sync.export_done', {
           changes: tn('sync.n_changes', r.data.changes, { n: fmtNumber(r.data.changes) }),
           files: tn('sync.n_files', files.length, { n: fmtNumber(files.length) }),
-        }) }),
-        h('ul', { id: 'sync-files', class: 'file-list' }, files.map((f) => h('li', { class: 'mono', title: String(f), dataset: { file: f }, text: basename(f) }))),
+        }) }) : null,
+        files.length ? h('ul', { id: 'sync-files', class: 'file-list' }, files.map((f) => h('li', { class: 'mono', title: String(f), dataset: { file: f }, text: basename(f) }))) : null,
+        evidenceLines,
         h('p', { class: 'hint', text: t('sync.export_next') }));
       return;
     }
@@ -539,7 +548,26 @@ export async function render(root, params, app, restore) {
         ? h('p', { id: 'sync-receipts', dataset: { count: written.length } },
           t('sync.receipts_written', { files: written.map(basename).join(', ') }))
         : null,
-      written.length ? h('p', { class: 'hint', text: t('sync.receipts_next') }) : null);
+      written.length ? h('p', { class: 'hint', text: t('sync.receipts_next') }) : null,
+      evidenceTaken(r.data.evidence));
+  };
+
+  /** The evidence files an import took, refused (each by name, with why) and still misses. */
+  const evidenceTaken = (ev) => {
+    if (!ev) return null;
+    return [
+      ev.taken ? h('p', { id: 'sync-evidence-taken', text: tn('sync.evidence_taken', ev.taken, { n: fmtNumber(ev.taken) }) }) : null,
+      ev.refused.length
+        ? h('div', { id: 'sync-evidence-refused', class: 'banner error', role: 'alert' },
+          h('p', { text: t('sync.evidence_refused') }),
+          h('ul', null, ev.refused.map((x) => h('li', { text: `${x.file}: ${x.why}` }))))
+        : null,
+      ev.still_missing.length
+        ? h('p', { id: 'sync-evidence-missing', class: 'held', text: tn('sync.evidence_missing', ev.still_missing.length, {
+          n: fmtNumber(ev.still_missing.length), names: ev.still_missing.slice(0, 5).join(', ') + (ev.still_missing.length > 5 ? ', …' : ''),
+        }) })
+        : null,
+    ];
   };
 
   const paintPreview = () => {
