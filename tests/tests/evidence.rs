@@ -150,6 +150,8 @@ fn a_photo_attached_at_a_commune_arrives_byte_identical_at_the_province_and_thro
     // The PDF is kept byte for byte.
     assert!(at_commune.iter().any(|(h, _)| *h == sha256_of(&std::fs::read(&minutes).unwrap())));
 
+    assert_eq!(files_waiting(&a), 2, "attached files are counted as waiting before the first export");
+
     // Commune → province on a stick: the records, the files beside them, the receipt back.
     let stick = d.join("usb1");
     let r = ok(sotay(&a, &["export", "--out", stick.to_str().unwrap()], None));

@@ -124,38 +124,53 @@ pub struct FilesTaken {
 }
 
 impl Store {
-    /// Queues for `peer` every file that records travelling to it refer to: upward, those of records
-    /// that did not come from above; downward, those of records of the kinds sent down that are not the
-    /// peer's own. A file acknowledged once is never queued again.
-    pub(crate) fn queue_files_for(&mut self, peer: &Peer) -> Result<()> {
-        let inst = self.require_installation()?;
-        let sql = if peer.role == Role::Upper {
-            // Records of this unit's subtree (its own, and those relayed from below).
-            "INSERT OR IGNORE INTO file_outbox (peer, sha256)
-             SELECT DISTINCT ?1, f.sha256 FROM file_refs f JOIN records r ON r.rowid = f.record_rowid
-             WHERE r.owner_unit IN (WITH RECURSIVE tree(id) AS (SELECT ?2 UNION SELECT c.id FROM records c JOIN tree t ON c.link_id = t.id WHERE c.kind = 'unit')
-                                    SELECT id FROM tree)"
+    /// The files that records travelling to `peer` refer to, as a query over `?2`, the root of a unit
+    /// tree: upward, those of records of this unit's subtree (its own, and those relayed from below), the
+    /// root being this unit; downward, those of records of the kinds sent down that are not the peer's
+    /// own, the root being the peer's unit. Returns the query and its root.
+    fn files_for(peer: &Peer, own_unit: String) -> (&'static str, String) {
+        if peer.role == Role::Upper {
+            (
+                "SELECT DISTINCT f.sha256 FROM file_refs f JOIN records r ON r.rowid = f.record_rowid
+                 WHERE r.owner_unit IN (WITH RECURSIVE tree(id) AS (SELECT ?2 UNION SELECT c.id FROM records c JOIN tree t ON c.link_id = t.id WHERE c.kind = 'unit')
+                                        SELECT id FROM tree)",
+                own_unit,
+            )
         } else {
-            "INSERT OR IGNORE INTO file_outbox (peer, sha256)
-             SELECT DISTINCT ?1, f.sha256 FROM file_refs f JOIN records r ON r.rowid = f.record_rowid
-             WHERE r.kind IN ('unit', 'plan', 'indicator', 'practice')
-               AND r.owner_unit NOT IN (WITH RECURSIVE tree(id) AS (SELECT ?3 UNION SELECT c.id FROM records c JOIN tree t ON c.link_id = t.id WHERE c.kind = 'unit')
-                                        SELECT id FROM tree)"
-        };
-        let unit_id = inst.unit_id;
+            (
+                "SELECT DISTINCT f.sha256 FROM file_refs f JOIN records r ON r.rowid = f.record_rowid
+                 WHERE r.kind IN ('unit', 'plan', 'indicator', 'practice')
+                   AND r.owner_unit NOT IN (WITH RECURSIVE tree(id) AS (SELECT ?2 UNION SELECT c.id FROM records c JOIN tree t ON c.link_id = t.id WHERE c.kind = 'unit')
+                                            SELECT id FROM tree)",
+                peer.unit_id.clone(),
+            )
+        }
+    }
+
+    /// Queues for `peer` every file that records travelling to it refer to (see `files_for`).
+    /// A file acknowledged once is never queued again.
+    pub(crate) fn queue_files_for(&mut self, peer: &Peer) -> Result<()> {
+        let (wanted, root) = Self::files_for(peer, self.require_installation()?.unit_id);
+        let sql = format!("INSERT OR IGNORE INTO file_outbox (peer, sha256) SELECT ?1, sha256 FROM ({wanted})");
         self.with_tx(|tx| {
-            if peer.role == Role::Upper {
-                tx.execute(sql, params![peer.installation, unit_id])?;
-            } else {
-                tx.execute(sql, params![peer.installation, unit_id, peer.unit_id])?;
-            }
+            tx.execute(&sql, params![peer.installation, root])?;
             Ok(())
         })
     }
 
-    /// How many files `peer` still lacks (queued, not acknowledged).
+    /// How many files `peer` still lacks: those records travelling to it refer to, less those it said it
+    /// holds. Counted from the records, not from the outbox, so that a file attached since the last
+    /// export or sync is counted before anything was queued.
     pub fn files_waiting(&self, peer: &str) -> Result<usize> {
-        let n: i64 = self.conn().query_row("SELECT count(*) FROM file_outbox WHERE peer = ?1 AND acked_at IS NULL", [peer], |r| r.get(0))?;
+        let (Some(peer), Some(inst)) = (self.peer(peer)?, self.installation()?) else {
+            return Ok(0);
+        };
+        let (wanted, root) = Self::files_for(&peer, inst.unit_id);
+        let sql = format!(
+            "SELECT count(*) FROM ({wanted}) w WHERE NOT EXISTS
+               (SELECT 1 FROM file_outbox o WHERE o.peer = ?1 AND o.sha256 = w.sha256 AND o.acked_at IS NOT NULL)"
+        );
+        let n: i64 = self.conn().query_row(&sql, params![peer.installation, root], |r| r.get(0))?;
         Ok(n as usize)
     }
 
