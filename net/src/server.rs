@@ -483,6 +483,8 @@ impl HubServer {
     pub async fn bind(mut store: Store, listen: &str, limits: HubLimits) -> Result<HubServer, NetError> {
         let (cert, key) = crate::tls::hub_identity(&mut store)?;
         store.tune_for_server()?;
+        // Housekeeping at each start: evidence files no record wants any more, after their grace period.
+        store.prune_files(sotay_core::clock::now_utc(), sotay_core::evidence::ORPHAN_GRACE_DAYS)?;
         if let (Some(path), Some(key)) = (store.path().map(std::path::Path::to_path_buf), store.key().cloned()) {
             spawn_checkpointer(path, key);
         }

@@ -218,7 +218,8 @@ impl Store {
     }
 
     /// Housekeeping: marks files no live record refers to, and removes those marked more than
-    /// `grace_days` ago. Returns how many were removed.
+    /// `grace_days` ago (and parts of transfers left unfinished as long). Returns how many files were
+    /// removed.
     pub fn prune_files(&mut self, now: chrono::DateTime<chrono::Utc>, grace_days: i64) -> Result<usize> {
         let now_text = crate::clock::rfc3339(now);
         let cutoff = crate::clock::rfc3339(now - chrono::Duration::days(grace_days));
@@ -231,6 +232,8 @@ impl Store {
                 "UPDATE files SET orphan_since = ?1 WHERE orphan_since IS NULL AND NOT EXISTS (SELECT 1 FROM file_refs r WHERE r.sha256 = files.sha256)",
                 [&now_text],
             )?;
+            // Parts of a transfer nobody finished within the grace period will not be finished.
+            tx.execute("DELETE FROM file_parts WHERE received_at < ?1", [&cutoff])?;
             Ok(tx.execute("DELETE FROM files WHERE orphan_since IS NOT NULL AND orphan_since < ?1", [&cutoff])?)
         })
     }
