@@ -6,7 +6,9 @@
 //! app's cache), then removed after the page asks, and is gone — from the window and for the CLI. A new
 //! record says to save first; a false-information case has the gallery (an article preselected) and no
 //! field for a SHA-256; the quick log offers the gallery of the event just saved. Screenshots of the
-//! gallery at 1366×768 and 1024×640 go to tests/artifacts/.
+//! gallery at 1366×768 and 1024×640 go to tests/artifacts/. Last, November's report: ticking the evidence
+//! annex lays out more pages, the report is saved, and the saved PDF's last page (rendered to
+//! tests/artifacts/evidence-report-annex-page.png) shows the attendance sheet's photo with its caption.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -43,7 +45,17 @@ fn ok(args: &[&str], db: &Path, stdin: Option<&str>) -> String {
 /// file is written without starting a viewer.
 fn launch(db: &Path, picked: &[PathBuf]) -> (Driver, Session) {
     let picked = std::env::join_paths(picked).expect("paths without separators").into();
-    sotay_tests::driver::launch_on(db, &[("SOTAY_TEST_PICKED_EVIDENCE", picked), ("SOTAY_TEST_NO_VIEWER", PathBuf::from("1"))])
+    sotay_tests::driver::launch_on(db, &[
+        ("SOTAY_TEST_PICKED_EVIDENCE", picked),
+        ("SOTAY_TEST_NO_VIEWER", PathBuf::from("1")),
+        // The folder the print centre's folder button gives (no system dialog can be driven here).
+        ("SOTAY_TEST_PICKED_DIR", saved_pdfs(db)),
+    ])
+}
+
+/// Where the print centre saves, beside the database.
+fn saved_pdfs(db: &Path) -> PathBuf {
+    db.with_file_name("pdf")
 }
 
 fn shot(s: &Session, name: &str) -> Result<(), String> {
@@ -74,6 +86,7 @@ fn attach_see_open_and_remove_evidence_in_the_window() {
     photo(&second, [250, 250, 250]);
     std::fs::write(&bad, "Biên bản họp chi đoàn — đây là chữ, không phải ảnh").unwrap();
 
+    std::fs::create_dir_all(saved_pdfs(&db)).unwrap();
     let (_driver, s) = launch(&db, &[good.clone(), bad.clone()]);
     let result = drive(&s, &event, &case, &second, &db);
     if result.is_err() {
@@ -89,6 +102,31 @@ fn attach_see_open_and_remove_evidence_in_the_window() {
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!((listed[0]["kind"].as_str(), listed[0]["name"].as_str()), (Some("sheet"), Some("danh-sach-diem-danh.jpg")));
     assert_eq!(sotay(&db, &["check"], None).code, 0);
+
+    // The report saved with its annex: the sheet's photo (sky, field, banner) on its last page, captioned.
+    let pdfs: Vec<PathBuf> = std::fs::read_dir(saved_pdfs(&db)).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(pdfs.len(), 1, "{pdfs:?}");
+    let text = std::process::Command::new("pdftotext").arg(&pdfs[0]).arg("-").output().expect("pdftotext (poppler-utils)");
+    let text = String::from_utf8_lossy(&text.stdout);
+    for words in ["PHỤ LỤC", "Tuyên truyền Nghị quyết tại thôn Đông", "Danh sách ký tên"] {
+        assert!(text.contains(words), "the saved report lacks «{words}»:\n{text}");
+    }
+    let info = std::process::Command::new("pdfinfo").arg(&pdfs[0]).output().expect("pdfinfo (poppler-utils)");
+    let last = String::from_utf8_lossy(&info.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:").map(|n| n.trim().to_string()))
+        .expect("the PDF's page count");
+    let page = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/evidence-report-annex-page");
+    let rendered = std::process::Command::new("pdftoppm")
+        .args(["-png", "-r", "60", "-singlefile", "-f", &last, "-l", &last])
+        .arg(&pdfs[0])
+        .arg(&page)
+        .status()
+        .expect("pdftoppm (poppler-utils)");
+    assert!(rendered.success());
+    let image = image::open(page.with_extension("png")).expect("the annex page as PNG").to_rgb8();
+    let field = image.pixels().filter(|p| p[1] > p[0].saturating_add(40) && p[1] > p[2].saturating_add(40)).count();
+    assert!(field > 500, "the annex page shows no photo ({field} green pixels)");
 }
 
 fn drive(s: &Session, event: &str, case: &str, second: &Path, db: &Path) -> Result<(), String> {
@@ -260,6 +298,23 @@ fn drive(s: &Session, event: &str, case: &str, second: &Path, db: &Path) -> Resu
     shot(s, "evidence-quick-log.png")?;
     s.click("#quick-evidence-close")?;
     s.wait_until("return document.querySelector('#quick-evidence').hidden ? true : null", LONG)?;
+
+    // November's report with the evidence annex: ticking it lays out more pages, and saving writes them.
+    s.execute("location.hash = '#/print/report/2026M11'; return true;", json!([]))?;
+    s.wait("section[data-view=print][data-state=ready]", LONG)?;
+    let ready = "const p = document.querySelector('#print-pages'); return p && p.dataset.state === 'ready' && !document.querySelector('#print-save').disabled";
+    let without = s.wait_until(&format!("{ready} ? Number(p.dataset.pages) : null"), LONG)?;
+    s.click("#print-evidence-annex")?;
+    let with_annex = s
+        .wait_until(&format!("{ready} && Number(p.dataset.pages) > {without} ? Number(p.dataset.pages) : null"), LONG)
+        .map_err(|e| format!("ticking the annex did not add pages to the {without}: {e}"))?;
+    s.execute("document.querySelector(`#print-pages img.print-page:last-of-type`).scrollIntoView()", json!([]))?;
+    shot(s, "evidence-report-annex.png")?;
+    s.click("#print-pick-dir")?;
+    s.wait_until("return document.querySelector('#print-dir').value ? true : null", LONG)?;
+    s.click("#print-save")?;
+    s.wait_until("const l = document.querySelector('#print-saved'); return l && l.dataset.count === '1'", LONG)
+        .map_err(|e| format!("the report ({with_annex} pages) was not saved: {e}; {}", s.text("#print-status").unwrap_or_default()))?;
     Ok(())
 }
 

@@ -213,7 +213,7 @@ export async function render(root, params, app) {
   });
 
   // Every change of an option lays the pages out again, so what is shown is what prints.
-  for (const el of [...picks.map((p) => p.querySelector('input')), group, noPhones, title]) el.addEventListener('change', preview);
+  for (const el of [...picks.map((p) => p.querySelector('input')), group, noPhones, annex, title]) el.addEventListener('change', preview);
   for (const el of [signer, date]) el.addEventListener('change', preview);
   await preview();
   return null;
