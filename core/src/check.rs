@@ -65,8 +65,14 @@ impl Store {
                 Err(e) => problems.push(format!("{kind} {id}: body is not JSON: {e}")),
                 Ok(v) => match model::prepare(kind_enum, &v, &known) {
                     // A unit from an enrolment file names its own upper unit, which this store may not
-                    // hold (a second laptop of a commune knows the commune, not the province above it).
-                    Err(e) if enrolled_unit && e.field_problems().iter().all(|p| p.field == "parent_id" && matches!(p.problem, crate::Problem::UnknownUnit(_))) => {}
+                    // hold (a second laptop of a commune knows the commune, not the province above it),
+                    // and, once the level above merged it, its successor (a sibling, which does not come
+                    // down).
+                    Err(e)
+                        if enrolled_unit
+                            && e.field_problems().iter().all(|p| {
+                                (p.field == "parent_id" || p.field == "successor_id") && matches!(p.problem, crate::Problem::UnknownUnit(_))
+                            }) => {}
                     Err(e) => problems.push(format!("{kind} {id}: {}", e.message(crate::Lang::En))),
                     Ok(p) if p.body != v => problems.push(format!("{kind} {id}: body is not in canonical form")),
                     Ok(_) => {}

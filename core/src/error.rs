@@ -31,6 +31,9 @@ pub enum Error {
     Integrity(String),
     #[error("{kind} {id} belongs to unit {owner}; only that unit can change it")]
     NotOwner { kind: String, id: String, owner: String },
+    /// A unit under an upper unit tried to change a field of its own structure (docs/store.md).
+    #[error("the {field} of unit {unit} is decided by the level above")]
+    StructureFromAbove { unit: String, field: String },
     #[error("no upper unit is enrolled yet")]
     NoUpperPeer,
     /// A document could not be laid out (a bug in a template, never the user's text).
@@ -218,6 +221,7 @@ impl Error {
             Error::Io { .. } => "io",
             Error::Integrity(_) => "integrity",
             Error::NotOwner { .. } => "not_owner",
+            Error::StructureFromAbove { .. } => "structure_from_above",
             Error::Refused { .. } => "refused",
             Error::NoUpperPeer => "not_found",
             Error::Render(_) => "render",

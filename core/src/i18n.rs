@@ -184,6 +184,13 @@ pub fn error_message(e: &Error, lang: Lang) -> String {
                 format!("{kind} {id} belongs to unit {owner}; only that unit can change it")
             }
         }
+        Error::StructureFromAbove { unit, field } => {
+            if vi {
+                format!("Trường {field} của {unit} do cấp trên quyết định (sáp nhập, chia tách, đổi tên, chuyển đơn vị): hãy đề nghị đơn vị cấp trên sửa")
+            } else {
+                format!("The {field} of {unit} is decided by the level above (merges, splits, renames, moves): ask the upper unit to change it")
+            }
+        }
         Error::NoUpperPeer => {
             if vi {
                 "Chưa kết nối với đơn vị cấp trên: hãy đọc tệp kết nối của cấp trên ở màn hình «Kết nối» (hoặc lệnh sotay enroll import) trước khi xuất".into()

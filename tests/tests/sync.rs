@@ -273,3 +273,66 @@ fn plans_sent_down_on_a_stick_leave_every_communes_log_whole() {
     let events = ok(sotay(&a, &["list", "events", "--json"], None)).stdout;
     assert!(!events.contains("của tỉnh"), "the province's events stay at the province");
 }
+
+/// Issue 15's first finding, as a new user met it: once the commune's events reached the province, the
+/// province records that the commune was merged into another on 1 July 2025 (`sotay edit unit … --json`
+/// with `valid_to`, `successor_id`, `change: merged`). It is taken, goes down to the commune's own
+/// installation on the next stick, and the commune cannot undo it — it is told, in Vietnamese, that the
+/// level above decides — while it still edits its own place. `check` is clean on both sides.
+#[test]
+fn the_province_records_a_communes_merge_and_the_commune_learns_it_on_the_next_stick() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (p, up) = sotay_tests::network::province(d, "https://127.0.0.1:9");
+    let old = sotay_tests::network::commune(d, "XA-CU", &p, &up);
+    let new = sotay_tests::network::commune(d, "XA-MOI", &p, &up);
+    sotay_tests::network::add_event(&old, "Tuyên truyền trước sáp nhập");
+    for (c, name) in [(&old, "s-old"), (&new, "s-new")] {
+        ok(sotay(c, &["export", "--out", d.join(name).to_str().unwrap()], None));
+        for f in files(&d.join(name), ".bundle.json") {
+            ok(sotay(&p, &["import", f.to_str().unwrap()], None));
+        }
+    }
+    let unit_of = |db: &Path| {
+        let keys = ok(sotay(db, &["--lang", "en", "keys"], None)).stdout;
+        keys.lines().find_map(|l| l.strip_prefix("Unit: ")).unwrap().trim().to_string()
+    };
+    let (old_unit, new_unit) = (unit_of(&old), unit_of(&new));
+    let show = |db: &Path| -> serde_json::Value { serde_json::from_str(&ok(sotay(db, &["show", "unit", &old_unit], None)).stdout).unwrap() };
+
+    let mut merged = show(&p);
+    merged["valid_to"] = serde_json::json!("2025-06-30");
+    merged["successor_id"] = serde_json::json!(new_unit);
+    merged["change"] = serde_json::json!("merged");
+    ok(sotay(&p, &["edit", "unit", &old_unit, "--json", "-"], Some(&merged.to_string())));
+    // The commune's own settings stay its own.
+    let mut placed = show(&p);
+    placed["place"] = serde_json::json!("Thôn Đông");
+    let r = sotay(&p, &["edit", "unit", &old_unit, "--json", "-"], Some(&placed.to_string()));
+    assert_ne!(r.code, 0, "the province changed the commune's place: {}", r.stdout);
+
+    let stick = d.join("s-down");
+    ok(sotay(&p, &["export", "--to", &installation(&old), "--out", stick.to_str().unwrap()], None));
+    for f in files(&stick, ".bundle.json") {
+        ok(sotay(&old, &["import", f.to_str().unwrap()], None));
+    }
+    let here = show(&old);
+    assert_eq!(
+        (here["valid_to"].as_str(), here["successor_id"].as_str(), here["change"].as_str()),
+        (Some("2025-06-30"), Some(new_unit.as_str()), Some("merged")),
+        "{here}"
+    );
+    let mut undo = here.clone();
+    for field in ["valid_to", "successor_id", "change"] {
+        undo[field] = serde_json::Value::Null;
+    }
+    let r = sotay(&old, &["edit", "unit", &old_unit, "--json", "-"], Some(&undo.to_string()));
+    assert_ne!(r.code, 0, "the commune undid its merge");
+    assert!(r.stderr.contains("do cấp trên quyết định"), "{}", r.stderr);
+    let mut own = here.clone();
+    own["place"] = serde_json::json!("Đông Hưng");
+    ok(sotay(&old, &["edit", "unit", &old_unit, "--json", "-"], Some(&own.to_string())));
+    for db in [&p, &old] {
+        ok(sotay(db, &["check"], None));
+    }
+}

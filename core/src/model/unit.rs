@@ -93,6 +93,16 @@ impl Record for Unit {
     }
 }
 
+/// The fields of a unit that the level above decides (docs/store.md, "Who decides a unit's
+/// structure"): where it hangs, its level, its validity, its successor, the kind of change, and its name
+/// when renamed. The other fields (code, place, upper body text, member count) are the unit's own.
+pub const STRUCTURAL_FIELDS: [&str; 7] = ["name", "level", "parent_id", "valid_from", "valid_to", "successor_id", "change"];
+
+/// Whether `field` is one of the fields the level above decides.
+pub fn is_structural(field: &str) -> bool {
+    STRUCTURAL_FIELDS.contains(&field)
+}
+
 /// The snake_case name serde gives an enum value.
 pub(crate) fn serde_plain<T: Serialize>(v: &T) -> String {
     match serde_json::to_value(v) {

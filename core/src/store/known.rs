@@ -45,3 +45,32 @@ impl Known for TxKnown<'_> {
         self.indicator_exists_any(code)
     }
 }
+
+/// For an update: a unit the record already names counts as known even when it is not held here — the
+/// level above may name a unit this installation never received (the successor of a merged commune is
+/// a sibling), and the record's own unrelated fields must stay editable. A unit named anew must exist.
+pub(crate) struct KnownOrHeld<'a> {
+    pub known: TxKnown<'a>,
+    pub old: &'a serde_json::Value,
+}
+
+impl KnownOrHeld<'_> {
+    fn named_before(&self, id: &str) -> bool {
+        self.old.as_object().is_some_and(|m| m.values().any(|v| v.as_str() == Some(id)))
+    }
+}
+
+impl Known for KnownOrHeld<'_> {
+    fn unit_exists(&self, id: &str) -> Result<bool> {
+        Ok(self.named_before(id) || self.known.unit_exists(id)?)
+    }
+    fn plan_exists(&self, id: &str) -> Result<bool> {
+        self.known.plan_exists(id)
+    }
+    fn event_exists(&self, id: &str) -> Result<bool> {
+        self.known.event_exists(id)
+    }
+    fn indicator_exists(&self, code: &str) -> Result<bool> {
+        self.known.indicator_exists(code)
+    }
+}

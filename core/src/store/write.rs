@@ -5,7 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::known::TxKnown;
+use super::known::{KnownOrHeld, TxKnown};
 use super::{Installation, Store};
 use crate::clock::{self, Hlc};
 use crate::error::{Error, Problem, Result};
@@ -112,15 +112,29 @@ impl Store {
 /// and the record's new list together).
 pub(crate) fn update_in(tx: &Transaction, inst: &Installation, ctx: WriteCtx, kind: Kind, id: &str, input: &Value) -> Result<Value> {
     let (rowid, owner, old_body, created_at) = existing(tx, kind, id)?;
-    if owner != inst.unit_id && owner != STANDARD_OWNER {
+    let own = owner == inst.unit_id || owner == STANDARD_OWNER;
+    // The level above decides the structure of every unit below it (and nothing else of theirs).
+    let from_above = !own && kind == Kind::Unit && is_below(tx, id, &inst.unit_id)?;
+    if !own && !from_above {
         return Err(not_owner(tx, kind, id, &owner));
     }
-    let prepared = model::prepare(kind, input, &TxKnown(tx))?;
+    let prepared = model::prepare(kind, input, &KnownOrHeld { known: TxKnown(tx), old: &old_body })?;
     if kind == Kind::Unit {
         check_unit_code_free(tx, &prepared.body, Some(id))?;
     }
     check_new_files_held(tx, kind, &prepared.body, Some(&old_body))?;
     let changed = diff(&old_body, &prepared.body);
+    if from_above && changed.keys().any(|f| !model::is_structural(f)) {
+        return Err(not_owner(tx, kind, id, &owner));
+    }
+    // A unit that hangs under an upper unit does not change its own structure; before it hangs anywhere
+    // (a new installation, its enrolment setting its parent) it does.
+    if kind == Kind::Unit && id == inst.unit_id && old_body.get("parent_id").is_some_and(|p| !p.is_null()) {
+        if let Some(field) = changed.keys().find(|f| model::is_structural(f)) {
+            let unit = old_body.get("name").and_then(Value::as_str).unwrap_or(id).to_string();
+            return Err(Error::StructureFromAbove { unit, field: field.clone() });
+        }
+    }
     let updated_at = ctx.rfc3339();
     if !changed.is_empty() {
         let row = RecordRow {
@@ -137,6 +151,22 @@ pub(crate) fn update_in(tx: &Transaction, inst: &Installation, ctx: WriteCtx, ki
         append_change(tx, inst, ctx, kind, id, "update", &owner, &Value::Object(changed))?;
     }
     super::read::get_tx(tx, kind, id)
+}
+
+/// Whether `unit` hangs, at any depth, under `ancestor` (by the parents held here).
+fn is_below(tx: &Connection, unit: &str, ancestor: &str) -> Result<bool> {
+    let mut parent_of = tx.prepare_cached("SELECT link_id FROM records WHERE id = ?1 AND kind = 'unit' AND deleted = 0")?;
+    let mut current = unit.to_string();
+    // A tree deeper than this is a loop in the data: it hangs under nobody.
+    for _ in 0..64 {
+        let parent: Option<String> = parent_of.query_row([&current], |r| r.get(0)).optional()?.flatten();
+        match parent {
+            Some(p) if p == ancestor => return Ok(true),
+            Some(p) => current = p,
+            None => return Ok(false),
+        }
+    }
+    Ok(false)
 }
 
 /// The refusal names the owning unit by name, as people know it.

@@ -195,7 +195,7 @@ impl Store {
                 let entity: String = r.get(4)?;
                 let owner: String = r.get(7)?;
                 // The same rule as the header's `omitted` (header_for).
-                if !to.gets(&entity, &owner) {
+                if !to.gets(&entity, &owner, r.get_ref(8)?.as_str().unwrap_or("")) {
                     continue;
                 }
                 let op: String = r.get(6)?;
@@ -240,7 +240,7 @@ impl Store {
     /// level passing plans down); an upward header states the scope of its changes' owners.
     fn header_for(&self, to: &Recipient, inst: &crate::store::Installation, mut ranges: Vec<Range>) -> Result<Header> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT seq, entity, owner_unit FROM change_log WHERE origin = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq",
+            "SELECT seq, entity, owner_unit, fields FROM change_log WHERE origin = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq",
         )?;
         let mut owners = std::collections::BTreeSet::new();
         for range in &mut ranges {
@@ -248,7 +248,7 @@ impl Store {
             let mut rows = stmt.query(params![range.origin, range.from, range.to])?;
             while let Some(r) = rows.next()? {
                 let (seq, entity, owner): (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
-                if !to.gets(&entity, &owner) {
+                if !to.gets(&entity, &owner, r.get_ref(3)?.as_str().unwrap_or("")) {
                     continue;
                 }
                 if seq > next {
@@ -327,10 +327,18 @@ struct Recipient {
 }
 
 impl Recipient {
-    /// Whether this peer gets a change of `entity` owned by `owner`: upward everything; downward the
-    /// kinds sent down, except records owned inside the peer's own subtree (it has them already).
-    fn gets(&self, entity: &str, owner: &str) -> bool {
-        self.direction == Direction::Up || (DOWNWARD_KINDS.contains(&entity) && !self.below_peer.contains(owner))
+    /// Whether this peer gets a change of `entity` owned by `owner` setting `fields` (JSON text):
+    /// upward everything; downward the kinds sent down, except records owned inside the peer's own
+    /// subtree (it has them already) — but the structure of the units in that subtree, which the levels
+    /// above decide, goes down to them (docs/bundle-format.md, "Structure from above").
+    fn gets(&self, entity: &str, owner: &str, fields: &str) -> bool {
+        if self.direction == Direction::Up {
+            return true;
+        }
+        if !self.below_peer.contains(owner) {
+            return DOWNWARD_KINDS.contains(&entity);
+        }
+        entity == "unit" && structural_only(fields)
     }
 
     fn header(&self, inst: &crate::store::Installation, ranges: Vec<Range>) -> Header {
@@ -357,4 +365,12 @@ pub struct OutgoingBundle {
     /// the sequence numbers its ranges cover).
     pub changes: u64,
     pub ranges: Vec<Range>,
+}
+
+/// Whether a change's fields (JSON text of an object) are all fields of a unit's structure.
+fn structural_only(fields: &str) -> bool {
+    match serde_json::from_str::<Map<String, Value>>(fields) {
+        Ok(m) => !m.is_empty() && m.keys().all(|f| crate::model::is_structural(f)),
+        Err(_) => false,
+    }
 }

@@ -447,7 +447,11 @@ impl Checker {
         }
         let in_scope = match self.direction {
             Direction::Up => self.allowed.contains(&c.owner_unit),
-            Direction::Down => !self.allowed.contains(&c.owner_unit) && DOWNWARD_KINDS.contains(&c.entity.as_str()),
+            // From above: the kinds sent down, and the structure of any unit, this one's own included.
+            Direction::Down => {
+                (!self.allowed.contains(&c.owner_unit) && DOWNWARD_KINDS.contains(&c.entity.as_str()))
+                    || (c.entity == crate::model::Kind::Unit && !c.fields.is_empty() && c.fields.keys().all(|f| crate::model::is_structural(f)))
+            }
         };
         if !in_scope {
             return Err(self.refused(Refusal::OutOfScope { line, owner_unit: c.owner_unit.clone() }));

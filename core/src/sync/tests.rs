@@ -888,3 +888,68 @@ fn the_enrolment_file_carries_the_encryption_key_and_one_that_is_not_the_keys_ow
     v1.signature = super::keys::sign(&key, &super::signed_part(&v1));
     assert!(Store::read_enrolment(&write(&v1, "v1.json")).is_ok());
 }
+
+/// The structure is decided from above (issue 15): the province records that commune A was merged into
+/// commune B; A's own installation learns it from the province's next bundle and cannot undo it; the
+/// province cannot touch A's own settings, and A's own later edits still go up and merge with it.
+#[test]
+fn the_province_decides_a_communes_structure_and_the_commune_learns_it_from_above() {
+    let dir = TempDir::new().unwrap();
+    let (mut p, mut a, mut b) = world(dir.path());
+    let a_unit = a.store.identity().unwrap().unit_id;
+    let b_unit = b.store.identity().unwrap().unit_id;
+    log_events(&mut a.store, 3, "xã A");
+    // B's unit reaches the province with B's first bundle, and from there every commune.
+    for f in export(&mut b.store, &dir.path().join("up-b"), 100) {
+        p.store.import_file(&f, false).unwrap();
+    }
+    for f in export(&mut a.store, &dir.path().join("up"), 100) {
+        p.store.import_file(&f, false).unwrap();
+    }
+
+    let mut merged = p.store.get(Kind::Unit, &a_unit).unwrap();
+    merged["valid_to"] = json!("2025-06-30");
+    merged["successor_id"] = json!(b_unit);
+    merged["change"] = json!("merged");
+    p.store.update(Kind::Unit, &a_unit, &merged).unwrap();
+    let mut placed = p.store.get(Kind::Unit, &a_unit).unwrap();
+    placed["place"] = json!("Thôn Đông");
+    assert_eq!(p.store.update(Kind::Unit, &a_unit, &placed).unwrap_err().code(), "not_owner", "a unit's own settings stay its own");
+    let event_id = a.store.list(&crate::ListQuery::new(Kind::Event)).unwrap().rows[0]["id"].as_str().unwrap().to_string();
+    let mut event = p.store.get(Kind::Event, &event_id).unwrap();
+    event["title"] = json!("Sửa từ tỉnh");
+    assert_eq!(p.store.update(Kind::Event, &event_id, &event).unwrap_err().code(), "not_owner", "only a unit's structure is the province's");
+
+    // Down to A, with the plans: A's installation now knows it was merged, from when, into which unit.
+    let a_inst = a.store.identity().unwrap().installation;
+    for f in export_to(&mut p.store, &a_inst, &dir.path().join("down"), 100) {
+        assert_eq!(a.store.import_file(&f, false).unwrap().status, ImportStatus::Applied);
+    }
+    let here = a.store.get(Kind::Unit, &a_unit).unwrap();
+    assert_eq!(
+        (here["valid_to"].as_str(), here["successor_id"].as_str(), here["change"].as_str()),
+        (Some("2025-06-30"), Some(b_unit.as_str()), Some("merged"))
+    );
+    // A cannot undo it, nor rename itself; it keeps its own settings.
+    let mut undo = here.clone();
+    for field in ["valid_to", "successor_id", "change"] {
+        undo[field] = serde_json::Value::Null;
+    }
+    assert_eq!(a.store.update(Kind::Unit, &a_unit, &undo).unwrap_err().code(), "structure_from_above");
+    let mut renamed = here.clone();
+    renamed["name"] = json!("Đoàn xã Đông Hưng mới");
+    let e = a.store.update(Kind::Unit, &a_unit, &renamed).unwrap_err();
+    assert_eq!(e.code(), "structure_from_above", "{e:?}");
+    let mut own = here.clone();
+    own["place"] = json!("Đông Hưng");
+    a.store.update(Kind::Unit, &a_unit, &own).unwrap();
+
+    // A's own edit goes up and merges field by field with what the province decided.
+    for f in export(&mut a.store, &dir.path().join("up2"), 100) {
+        p.store.import_file(&f, false).unwrap();
+    }
+    let at_p = p.store.get(Kind::Unit, &a_unit).unwrap();
+    assert_eq!((at_p["place"].as_str(), at_p["change"].as_str()), (Some("Đông Hưng"), Some("merged")));
+    assert!(p.store.check().unwrap().is_empty(), "{:?}", p.store.check().unwrap());
+    assert!(a.store.check().unwrap().is_empty(), "{:?}", a.store.check().unwrap());
+}
