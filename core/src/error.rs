@@ -31,6 +31,9 @@ pub enum Error {
     Integrity(String),
     #[error("{kind} {id} belongs to unit {owner}; only that unit can change it")]
     NotOwner { kind: String, id: String, owner: String },
+    /// A record dated after the last day of a unit the level above closed (merged, split, dissolved).
+    #[error("unit {unit} ended on {until}: a record dated after it belongs to its successor")]
+    UnitEnded { unit: String, until: String, successor: Option<String> },
     /// A unit under an upper unit tried to change a field of its own structure (docs/store.md).
     #[error("the {field} of unit {unit} is decided by the level above")]
     StructureFromAbove { unit: String, field: String },
@@ -222,6 +225,7 @@ impl Error {
             Error::Integrity(_) => "integrity",
             Error::NotOwner { .. } => "not_owner",
             Error::StructureFromAbove { .. } => "structure_from_above",
+            Error::UnitEnded { .. } => "unit_ended",
             Error::Refused { .. } => "refused",
             Error::NoUpperPeer => "not_found",
             Error::Render(_) => "render",

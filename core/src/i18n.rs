@@ -184,6 +184,15 @@ pub fn error_message(e: &Error, lang: Lang) -> String {
                 format!("{kind} {id} belongs to unit {owner}; only that unit can change it")
             }
         }
+        Error::UnitEnded { unit, until, successor } => {
+            let day: String = until.split('-').rev().collect::<Vec<_>>().join("/");
+            match (vi, successor) {
+                (true, Some(next)) => format!("{unit} đã kết thúc từ sau ngày {day} (chuyển về {next}): không ghi được hồ sơ sau ngày đó ở đây; hãy ghi ở máy của {next}"),
+                (true, None) => format!("{unit} đã kết thúc từ sau ngày {day}: không ghi được hồ sơ sau ngày đó ở đây; hãy ghi ở máy của đơn vị kế thừa"),
+                (false, Some(next)) => format!("{unit} ended after {day} (its work went to {next}): records dated later cannot be written here; write them on {next}'s computer"),
+                (false, None) => format!("{unit} ended after {day}: records dated later cannot be written here; write them on the successor unit's computer"),
+            }
+        }
         Error::StructureFromAbove { unit, field } => {
             if vi {
                 format!("Trường {field} của {unit} do cấp trên quyết định (sáp nhập, chia tách, đổi tên, chuyển đơn vị): hãy đề nghị đơn vị cấp trên sửa")

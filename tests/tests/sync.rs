@@ -277,8 +277,9 @@ fn plans_sent_down_on_a_stick_leave_every_communes_log_whole() {
 /// Issue 15's first finding, as a new user met it: once the commune's events reached the province, the
 /// province records that the commune was merged into another on 1 July 2025 (`sotay edit unit … --json`
 /// with `valid_to`, `successor_id`, `change: merged`). It is taken, goes down to the commune's own
-/// installation on the next stick, and the commune cannot undo it — it is told, in Vietnamese, that the
-/// level above decides — while it still edits its own place. `check` is clean on both sides.
+/// installation on the next stick, which from then on refuses new work dated after 30/06/2025 (in
+/// Vietnamese), and the commune cannot undo it — it is told that the level above decides — while it still
+/// edits its own place. `check` is clean on both sides.
 #[test]
 fn the_province_records_a_communes_merge_and_the_commune_learns_it_on_the_next_stick() {
     let dir = tempfile::tempdir().unwrap();
@@ -322,6 +323,11 @@ fn the_province_records_a_communes_merge_and_the_commune_learns_it_on_the_next_s
         (Some("2025-06-30"), Some(new_unit.as_str()), Some("merged")),
         "{here}"
     );
+    // New work dated after the merge is refused in words; June's still goes in.
+    let r = sotay(&old, &["add", "event", "--json", "-"], Some(r#"{"title": "Sinh hoạt tháng 7", "start_at": "2025-07-10T08:00"}"#));
+    assert_ne!(r.code, 0, "an event after the merge went in: {}", r.stdout);
+    assert!(r.stderr.contains("đã kết thúc từ sau ngày 30/06/2025"), "{}", r.stderr);
+    ok(sotay(&old, &["add", "event", "--json", "-"], Some(r#"{"title": "Sinh hoạt cuối tháng 6", "start_at": "2025-06-27T08:00"}"#)));
     let mut undo = here.clone();
     for field in ["valid_to", "successor_id", "change"] {
         undo[field] = serde_json::Value::Null;

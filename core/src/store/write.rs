@@ -135,6 +135,11 @@ pub(crate) fn update_in(tx: &Transaction, inst: &Installation, ctx: WriteCtx, ki
             return Err(Error::StructureFromAbove { unit, field: field.clone() });
         }
     }
+    if own && !changed.is_empty() {
+        // An undated record of a closed unit can still be corrected; a dated one only on or before its
+        // last day.
+        check_unit_open(tx, &owner, kind, prepared.index.start.as_deref())?;
+    }
     let updated_at = ctx.rfc3339();
     if !changed.is_empty() {
         let row = RecordRow {
@@ -151,6 +156,30 @@ pub(crate) fn update_in(tx: &Transaction, inst: &Installation, ctx: WriteCtx, ki
         append_change(tx, inst, ctx, kind, id, "update", &owner, &Value::Object(changed))?;
     }
     super::read::get_tx(tx, kind, id)
+}
+
+/// A unit the level above closed (merged, split or dissolved: its `valid_to` set) takes no record dated
+/// after its last day — that work is its successor's. Units and indicators are not dated work.
+fn check_unit_open(tx: &Connection, owner: &str, kind: Kind, date: Option<&str>) -> Result<()> {
+    let (Some(date), false) = (date, matches!(kind, Kind::Unit | Kind::Indicator)) else {
+        return Ok(());
+    };
+    let unit: Option<(String, Option<String>, Option<String>)> = tx
+        .prepare_cached("SELECT title, json_extract(body, '$.valid_to'), json_extract(body, '$.successor_id') FROM records WHERE id = ?1 AND kind = 'unit'")?
+        .query_row([owner], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let Some((name, Some(until), successor)) = unit else {
+        return Ok(());
+    };
+    if date.get(..10).unwrap_or(date) <= until.as_str() {
+        return Ok(());
+    }
+    // The successor by name when it is held here, else by nothing (its id would mean nothing to a person).
+    let successor = match successor {
+        Some(id) => tx.query_row("SELECT title FROM records WHERE id = ?1 AND kind = 'unit'", [&id], |r| r.get(0)).optional()?,
+        None => None,
+    };
+    Err(Error::UnitEnded { unit: name, until, successor })
 }
 
 /// Whether `unit` hangs, at any depth, under `ancestor` (by the parents held here).
@@ -217,6 +246,7 @@ fn insert(
     }
     check_new_files_held(tx, kind, &prepared.body, None)?;
     let now = ctx.rfc3339();
+    check_unit_open(tx, &owner, kind, prepared.index.start.as_deref().or(now.get(..10)))?;
     insert_row(tx, &id, kind, &owner, &now, &prepared)?;
     append_change(tx, inst, ctx, kind, &id, "create", &owner, &prepared.body)?;
     Ok(super::read::assemble(kind.as_str(), &id, &owner, &now, &now, false, prepared.body))

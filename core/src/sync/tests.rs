@@ -930,6 +930,11 @@ fn the_province_decides_a_communes_structure_and_the_commune_learns_it_from_abov
         (here["valid_to"].as_str(), here["successor_id"].as_str(), here["change"].as_str()),
         (Some("2025-06-30"), Some(b_unit.as_str()), Some("merged"))
     );
+    // Its work after the merge is the successor's; before it, still its own.
+    let after = a.store.create(Kind::Event, &json!({"title": "Sinh hoạt sau sáp nhập", "start_at": "2025-07-05T08:00"})).unwrap_err();
+    assert_eq!(after.code(), "unit_ended", "{after:?}");
+    assert!(after.message(crate::Lang::Vi).contains("sau ngày 30/06/2025"), "{}", after.message(crate::Lang::Vi));
+    a.store.create(Kind::Event, &json!({"title": "Sinh hoạt cuối tháng 6", "start_at": "2025-06-28T08:00"})).unwrap();
     // A cannot undo it, nor rename itself; it keeps its own settings.
     let mut undo = here.clone();
     for field in ["valid_to", "successor_id", "change"] {
