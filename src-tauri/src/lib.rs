@@ -119,8 +119,13 @@ fn app_status(state: State<'_, AppState>) -> Result<Value, WireError> {
             q.page_size = 1;
             counts.insert(k.as_str().into(), json!(s.list(&q)?.total));
         }
+        // A unit the level above closed names its successor by name when this store holds it.
+        let successor = match unit.as_ref().and_then(|u| u["successor_id"].as_str()) {
+            Some(id) => s.get(Kind::Unit, id).ok().and_then(|u| u["name"].as_str().map(str::to_string)),
+            None => None,
+        };
         Ok(json!({"initialized": inst.is_some(), "lang": if lang == Lang::En { "en" } else { "vi" },
-                  "db_path": db_path, "unit": unit, "counts": counts}))
+                  "db_path": db_path, "unit": unit, "successor": successor, "counts": counts}))
     })
 }
 

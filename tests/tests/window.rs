@@ -762,3 +762,48 @@ fn one_screen(s: &Session, hash: &str, width: u32) -> Result<Option<String>, Str
     }
     Ok(if said.is_empty() { None } else { Some(said.join("; ")) })
 }
+
+/// Issue 15: a commune that the province merged into another on 1 July 2025 learns it from the province's
+/// next stick, and its window says so above the first screen — the last day, by decision of the level
+/// above, records still readable, new work on the successor's computer.
+#[test]
+fn a_merged_commune_says_so_above_its_first_screen() {
+    let user = sotay_tests::support::UserFolders::now();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ok = |db: &std::path::Path, args: &[&str], stdin: Option<&str>| {
+        let r = sotay(db, args, stdin);
+        assert_eq!(r.code, 0, "sotay {args:?}: {}", r.stderr);
+        r.stdout
+    };
+    let (p, up) = sotay_tests::network::province(d, "https://127.0.0.1:9");
+    let old = sotay_tests::network::commune(d, "XA-CU", &p, &up);
+    let new = sotay_tests::network::commune(d, "XA-MOI", &p, &up);
+    let keys = |db: &std::path::Path, line: &str| {
+        ok(db, &["--lang", "en", "keys"], None).lines().find_map(|l| l.strip_prefix(line).map(|v| v.trim().to_string())).expect("sotay keys")
+    };
+    let (old_unit, new_unit) = (keys(&old, "Unit: "), keys(&new, "Unit: "));
+    let mut merged: Value = serde_json::from_str(&ok(&p, &["show", "unit", &old_unit], None)).unwrap();
+    merged["valid_to"] = json!("2025-06-30");
+    merged["successor_id"] = json!(new_unit);
+    merged["change"] = json!("merged");
+    ok(&p, &["edit", "unit", &old_unit, "--json", "-"], Some(&merged.to_string()));
+    let stick = d.join("stick");
+    ok(&p, &["export", "--to", &keys(&old, "Installation: "), "--out", stick.to_str().unwrap()], None);
+    ok(&old, &["import", stick.to_str().unwrap()], None);
+
+    let (_driver, s) = launch(&old);
+    let result = (|| -> Result<String, String> {
+        unlock(&s)?;
+        s.wait("#unit-ended", LONG)?;
+        let said = s.text("#unit-ended")?;
+        s.screenshot(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/window-unit-ended.png"))?;
+        Ok(said)
+    })();
+    s.end();
+    let said = result.unwrap();
+    user.assert_untouched();
+    for words in ["đã kết thúc sau ngày 30/06/2025", "cấp trên", "vẫn xem được", "đơn vị kế thừa"] {
+        assert!(said.contains(words), "the banner does not say «{words}»: {said}");
+    }
+}

@@ -158,6 +158,7 @@ function applyTexts() {
 function applyShell() {
   const unit = app.status && app.status.unit;
   $('#unit-name').textContent = unit ? unit.name : '';
+  showUnitEnded(unit, app.status && app.status.successor);
   document.body.classList.toggle('no-unit', !(app.status && app.status.initialized));
   document.body.classList.toggle('vault-open', !!(app.vault && app.vault.state === 'unlocked'));
 }
@@ -341,6 +342,22 @@ async function openApp() {
   applyShell();
   if (!app.status.initialized) showSetup();
   else route();
+}
+
+/**
+ * A unit the level above closed (merged, split, dissolved) says so above every screen: since when, into
+ * which unit, and that its records stay readable while new work is written on the successor's computer.
+ */
+function showUnitEnded(unit, successor) {
+  const old = document.getElementById('unit-ended');
+  if (old) old.remove();
+  if (!unit || !unit.valid_to) return;
+  const [y, m, d] = unit.valid_to.split('-');
+  const key = successor ? 'unit.ended_into' : 'unit.ended';
+  const box = h('div', { id: 'unit-ended', class: 'banner info', role: 'status',
+    text: t(key, { day: `${d}/${m}/${y}`, successor: successor || '' }) });
+  const view = document.getElementById('view');
+  view.parentNode.insertBefore(box, view);
 }
 
 /**

@@ -455,6 +455,8 @@ export const strings = {
 
   'tz.notice': 'This computer’s clock is set to another time zone than Vietnam’s. Sotay always keeps and shows Vietnam’s time (UTC+7): saved-at and synced-at times and “now” may differ from the clock in the corner of the screen.',
   'tz.ok': 'Got it',
+  'unit.ended': 'This unit ended after {day} by decision of the level above (merged, split or dissolved). Every record stays readable; work after that day is written on the successor unit’s computer.',
+  'unit.ended_into': 'This unit ended after {day} by decision of the level above, into {successor}. Every record stays readable; work after that day is written on {successor}’s computer.',
   'leave.text': 'This form has changes that are not saved. A draft is kept: the form shows it again next time. Leave this page?',
   'leave.stay': 'Stay',
   'leave.go': 'Leave (keep the draft)',

@@ -439,6 +439,8 @@ export const strings = {
 
   'tz.notice': 'Đồng hồ máy tính này đang để múi giờ khác giờ Việt Nam. Sổ tay luôn ghi và hiển thị giờ Việt Nam (UTC+7): giờ lưu, giờ đồng bộ và “bây giờ” có thể lệch với đồng hồ ở góc màn hình.',
   'tz.ok': 'Đã hiểu',
+  'unit.ended': 'Đơn vị này đã kết thúc sau ngày {day} theo quyết định của cấp trên (sáp nhập, chia tách hoặc giải thể). Mọi hồ sơ vẫn xem được; hoạt động sau ngày đó ghi ở máy của đơn vị kế thừa.',
+  'unit.ended_into': 'Đơn vị này đã kết thúc sau ngày {day} theo quyết định của cấp trên, chuyển về {successor}. Mọi hồ sơ vẫn xem được; hoạt động sau ngày đó ghi ở máy của {successor}.',
   'leave.text': 'Biểu mẫu này có thay đổi chưa lưu. Bản nháp đã được giữ lại: lần sau mở biểu mẫu sẽ thấy lại. Rời khỏi trang này?',
   'leave.stay': 'Ở lại',
   'leave.go': 'Rời trang (giữ bản nháp)',
