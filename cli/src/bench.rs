@@ -82,7 +82,7 @@ fn period_report(store: &Store, year: &Period, runs: usize) -> Result<(), Error>
     let r = store.period_report(None, year)?;
     println!("report {}: {} events done, {} unit rows", year.code, r.events, r.rows.len());
     report("report: installation unit, year 2025 (rows = units)", time(runs, || Ok(store.period_report(None, year)?.rows.len()))?);
-    let req = DocumentRequest::Report { unit_id: None, period: year.clone() };
+    let req = DocumentRequest::Report { unit_id: None, period: year.clone(), structure: Default::default() };
     let opts = DocOptions::default();
     report(
         "report as PDF: year 2025, numbers + layout (rows = pages)",
@@ -185,7 +185,7 @@ pub fn docs(store: &Store, event: &str, runs: usize) -> Result<(), Error> {
         })?);
     }
     let year: String = ev["start_at"].as_str().unwrap_or("2025").chars().take(4).collect();
-    let req = DocumentRequest::Report { unit_id: None, period: Period::parse(&year)? };
+    let req = DocumentRequest::Report { unit_id: None, period: Period::parse(&year)?, structure: Default::default() };
     report(&format!("render report, installation unit, year {year}"), time(runs, || {
         forget_layout_cache();
         Ok(store.render_document(&req, &opts)?.pages)

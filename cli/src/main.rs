@@ -18,6 +18,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use sotay_core::docs::{DocOptions, DocumentRequest, MeetingDoc};
 use sotay_core::{Error, Kind, Lang, ListQuery, Period, Sort, Store};
+use sotay_core::report::Structure;
 
 #[derive(Parser)]
 #[command(name = "sotay", version, about = "Sổ tay Đoàn — the Youth Union officer's field log, from a terminal",
@@ -277,6 +278,10 @@ enum Command {
         /// The day of the month the figures are closed on, e.g. 14: the quarter then runs 15/06–14/09
         #[arg(long)]
         cut_off: Option<u32>,
+        /// today: every record under the unit that carries it now (merged units under their successors);
+        /// as-it-was: the tree in force on the period's last day
+        #[arg(long, default_value = "today", value_parser = ["today", "as-it-was"])]
+        structure: String,
         /// The report as JSON on stdout
         #[arg(long, conflicts_with_all = ["xlsx", "csv"])]
         json: bool,
@@ -390,6 +395,9 @@ enum EnrollAction {
     /// signs afterwards is taken. WHO is its installation id, or its unit's code when the unit has one
     /// installation here
     Revoke { who: String },
+    /// Go on as the successor of this installation's unit, which the level above merged or split: FILE is
+    /// the successor's enrolment file. Records kept; a new key, to enrol at the level above
+    Successor { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -469,6 +477,9 @@ struct Target {
     /// The day of the month the figures are closed on, e.g. 14: the quarter then runs 15/06–14/09
     #[arg(long)]
     cut_off: Option<u32>,
+    /// The report's tree: today (merged units under their successors) or as-it-was (on the period's last day)
+    #[arg(long, default_value = "today", value_parser = ["today", "as-it-was"])]
+    structure: String,
 }
 
 /// What the person printing adds to a document.
@@ -524,7 +535,8 @@ impl Target {
                     Some(code) => Some(store.unit_id_by_code(code)?),
                     None => None,
                 };
-                DocumentRequest::Report { unit_id, period }
+                let structure = Structure::parse(&self.structure).unwrap_or_default();
+                DocumentRequest::Report { unit_id, period, structure }
             }
         })
     }
@@ -712,13 +724,13 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
             let requests = docs.iter().map(|d| target.request(&store, *d)).collect::<Result<Vec<_>, _>>()?;
             print_cmd::preview(&store, &requests, &look.options()?)?
         }
-        Command::Report { unit, period, cut_off, json, xlsx, csv } => {
+        Command::Report { unit, period, cut_off, structure, json, xlsx, csv } => {
             let period = report_period(&period, cut_off)?;
             let unit_id = match unit {
                 Some(code) => Some(store.unit_id_by_code(&code)?),
                 None => None,
             };
-            let report = store.period_report(unit_id.as_deref(), &period)?;
+            let report = store.period_report_in(unit_id.as_deref(), &period, Structure::parse(&structure).unwrap_or_default())?;
             print_cmd::report(&report, json, xlsx.as_deref(), csv.as_deref(), lang)?
         }
         Command::Serve { listen, max_body_mb, rate, max_connections, request_timeout, log } => {
@@ -727,6 +739,7 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
         Command::Sync { hub, watch, interval, attempts } => {
             net_cmd::sync(&mut store, net_cmd::SyncOptions { hub, watch, interval, attempts }, lang)?
         }
+        Command::Enroll { action: EnrollAction::Successor { file } } => sync_cmd::join_successor(&mut store, &file, lang)?,
         Command::Enroll { action: EnrollAction::Revoke { who } } => sync_cmd::enroll_revoke(&mut store, &who, lang)?,
         Command::Enroll { action: EnrollAction::Import { file, fingerprint } } => {
             sync_cmd::enroll_import(&mut store, &file, fingerprint.as_deref(), lang)?

@@ -45,6 +45,18 @@ pub fn enroll_export(store: &Store, out: &Path, lang: Lang) -> Result<(), Error>
     Ok(())
 }
 
+pub fn join_successor(store: &mut Store, file: &Path, lang: Lang) -> Result<(), Error> {
+    let e = Store::read_enrolment(file)?;
+    let unit = store.join_successor(&e)?;
+    let name = unit["name"].as_str().unwrap_or_default();
+    if lang == Lang::Vi {
+        println!("máy này nay làm việc cho {name}; hồ sơ cũ giữ nguyên. Hãy gửi tệp đăng ký mới (sotay enroll export) cho cấp trên");
+    } else {
+        println!("this computer now works for {name}; old records kept. Send its new enrolment file (sotay enroll export) to the level above");
+    }
+    Ok(())
+}
+
 pub fn enroll_import(store: &mut Store, file: &Path, expect: Option<&str>, lang: Lang) -> Result<(), Error> {
     let e = Store::read_enrolment(file)?;
     let vi = lang == Lang::Vi;

@@ -71,7 +71,7 @@ impl Store {
                     Err(e)
                         if enrolled_unit
                             && e.field_problems().iter().all(|p| {
-                                (p.field == "parent_id" || p.field == "successor_id") && matches!(p.problem, crate::Problem::UnknownUnit(_))
+                                matches!(p.field.as_str(), "parent_id" | "successor_id" | "split_into" | "former_parents") && matches!(p.problem, crate::Problem::UnknownUnit(_))
                             }) => {}
                     Err(e) => problems.push(format!("{kind} {id}: {}", e.message(crate::Lang::En))),
                     Ok(p) if p.body != v => problems.push(format!("{kind} {id}: body is not in canonical form")),

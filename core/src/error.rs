@@ -39,6 +39,12 @@ pub enum Error {
     StructureFromAbove { unit: String, field: String },
     #[error("no upper unit is enrolled yet")]
     NoUpperPeer,
+    /// Joining a unit that is not the successor of this installation's ended unit (or a unit not ended).
+    #[error("{unit} is not a successor of {of}")]
+    NotASuccessor { unit: String, of: String, ended: bool },
+    /// Changes of this installation the level above has not acknowledged yet.
+    #[error("{changes} change(s) not yet received by the level above")]
+    NotYetSent { changes: i64 },
     /// A document could not be laid out (a bug in a template, never the user's text).
     #[error("the document could not be laid out: {0}")]
     Render(String),
@@ -228,6 +234,8 @@ impl Error {
             Error::UnitEnded { .. } => "unit_ended",
             Error::Refused { .. } => "refused",
             Error::NoUpperPeer => "not_found",
+            Error::NotASuccessor { .. } => "not_a_successor",
+            Error::NotYetSent { .. } => "not_yet_sent",
             Error::Render(_) => "render",
             Error::BadClock { .. } => "clock",
             Error::FilesRefused { .. } => "refused",

@@ -36,6 +36,8 @@ pub fn field_label(field: &str, lang: Lang) -> String {
         "kind" => ("Loại", "Kind"),
         "parent_id" => ("Đơn vị cấp trên", "Parent unit"),
         "successor_id" => ("Đơn vị kế thừa", "Successor unit"),
+        "split_into" => ("Các đơn vị nhận phần tách ra", "Other units of the split"),
+        "former_parents" => ("Các đơn vị cấp trên trước đây", "Former upper units"),
         "valid_from" => ("Hiệu lực từ", "Valid from"),
         "valid_to" => ("Hiệu lực đến", "Valid to"),
         "owner_unit" => ("Đơn vị", "Unit"),
@@ -187,10 +189,31 @@ pub fn error_message(e: &Error, lang: Lang) -> String {
         Error::UnitEnded { unit, until, successor } => {
             let day: String = until.split('-').rev().collect::<Vec<_>>().join("/");
             match (vi, successor) {
-                (true, Some(next)) => format!("{unit} đã kết thúc từ sau ngày {day} (chuyển về {next}): không ghi được hồ sơ sau ngày đó ở đây; hãy ghi ở máy của {next}"),
+                (true, Some(next)) => format!("{unit} đã kết thúc từ sau ngày {day} (chuyển về {next}): không ghi được hồ sơ sau ngày đó ở đây; hãy ghi ở máy của {next}, hoặc nhận tệp đăng ký của {next} để máy này tiếp tục làm việc cho {next} (giữ nguyên hồ sơ cũ)"),
                 (true, None) => format!("{unit} đã kết thúc từ sau ngày {day}: không ghi được hồ sơ sau ngày đó ở đây; hãy ghi ở máy của đơn vị kế thừa"),
-                (false, Some(next)) => format!("{unit} ended after {day} (its work went to {next}): records dated later cannot be written here; write them on {next}'s computer"),
+                (false, Some(next)) => format!("{unit} ended after {day} (its work went to {next}): records dated later cannot be written here; write them on {next}'s computer, or take {next}'s enrolment file to go on here as {next} (old records kept)"),
                 (false, None) => format!("{unit} ended after {day}: records dated later cannot be written here; write them on the successor unit's computer"),
+            }
+        }
+        Error::NotASuccessor { unit, of, ended: false } => {
+            if vi {
+                format!("{of} chưa được cấp trên ghi là đã sáp nhập hoặc chia tách: chưa thể chuyển máy này sang {unit}")
+            } else {
+                format!("The level above has not recorded {of} as merged or split: this computer cannot go on as {unit} yet")
+            }
+        }
+        Error::NotASuccessor { unit, of, ended: true } => {
+            if vi {
+                format!("{unit} không phải đơn vị kế thừa của {of}: hãy dùng tệp đăng ký của đơn vị mà {of} được sáp nhập vào")
+            } else {
+                format!("{unit} is not a successor of {of}: use the enrolment file of the unit {of} was merged into")
+            }
+        }
+        Error::NotYetSent { changes } => {
+            if vi {
+                format!("Còn {changes} thay đổi chưa được cấp trên xác nhận đã nhận: hãy đồng bộ với cấp trên trước (USB hoặc mạng), rồi làm lại")
+            } else {
+                format!("{changes} change(s) not yet acknowledged by the level above: sync with it first (stick or network), then try again")
             }
         }
         Error::StructureFromAbove { unit, field } => {

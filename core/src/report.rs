@@ -9,8 +9,11 @@
 //!   adds across units, whose members are different people; its percentage of all members is recomputed
 //!   at each level from the two numbers, never added or averaged;
 //! - the percentage of the plan target is likewise recomputed at each level;
-//! - units merged in 2025 roll up under their successors: a predecessor's records count for the unit that
-//!   took it over, in the totals and in the per-unit rows, whatever the period.
+//! - two views of the structure ([`Structure`]): **in today's structure** (the default) every record counts
+//!   under the unit that carries it on today — a merged or split unit's under its successor (the one named
+//!   to carry its history), a moved unit's under its present parent — whatever the period; **as it was**
+//!   takes the tree in force on the period's last day: units not yet merged keep their rows, moved units
+//!   hang where they hung then.
 
 pub mod export;
 
@@ -24,6 +27,38 @@ use crate::error::{Error, Result};
 use crate::model::{Aggregation, Indicator, Rule, EVENT_MEASURES_COLUMNS};
 use crate::period::Period;
 use crate::store::Store;
+
+/// Which tree a report is laid out in (docs/store.md, "Reports and the structure").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Structure {
+    /// Every record under the unit that carries it on today.
+    #[default]
+    Today,
+    /// The tree in force on the period's last day.
+    AsItWas,
+}
+
+impl Structure {
+    pub fn parse(s: &str) -> Option<Structure> {
+        match s {
+            "today" => Some(Structure::Today),
+            "as-it-was" => Some(Structure::AsItWas),
+            _ => None,
+        }
+    }
+
+    /// The words documents and spreadsheets put under the report's title.
+    pub fn heading(self, period_end: chrono::NaiveDate, lang: crate::Lang) -> String {
+        let day = crate::clock::format_date_vn(period_end);
+        match (self, lang) {
+            (Structure::Today, crate::Lang::Vi) => "Theo cơ cấu tổ chức hiện nay".to_string(),
+            (Structure::Today, crate::Lang::En) => "In today's structure".to_string(),
+            (Structure::AsItWas, crate::Lang::Vi) => format!("Theo cơ cấu tổ chức tại ngày {day}"),
+            (Structure::AsItWas, crate::Lang::En) => format!("In the structure as it was on {day}"),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportUnit {
@@ -98,6 +133,7 @@ pub struct SeriesPoint {
 pub struct Report {
     pub unit: ReportUnit,
     pub period: Period,
+    pub structure: Structure,
     /// Events done in the period, and their participants (members, others and non-members).
     pub events: i64,
     pub participants: i64,
@@ -130,16 +166,37 @@ struct UnitNode {
     valid_from: Option<String>,
     valid_to: Option<String>,
     member_count: Option<i64>,
+    /// Where it hung before it moved: (parent, last day there), oldest first.
+    former_parents: Vec<(String, String)>,
     body: Value,
 }
 
 impl UnitNode {
-    fn overlaps(&self, start: &str, end: &str) -> bool {
-        self.valid_from.as_deref().is_none_or(|f| f <= end) && self.valid_to.as_deref().is_none_or(|t| t >= start)
-    }
-
     fn valid_on(&self, day: &str) -> bool {
         self.valid_from.as_deref().is_none_or(|f| f <= day) && self.valid_to.as_deref().is_none_or(|t| t >= day)
+    }
+
+    /// The parent it hung under on `day`.
+    fn parent_on(&self, day: &str) -> Option<String> {
+        self.former_parents.iter().find(|(_, until)| until.as_str() >= day).map(|(p, _)| p.clone()).or_else(|| self.parent.clone())
+    }
+}
+
+/// The units laid out in the tree the report asks for: today's (as held), or the one in force on `day` —
+/// each unit under the parent it had then, and a successor only for units that had ended by then.
+fn tree_in(units: HashMap<String, UnitNode>, structure: Structure, day: &str) -> HashMap<String, UnitNode> {
+    match structure {
+        Structure::Today => units,
+        Structure::AsItWas => units
+            .into_iter()
+            .map(|(id, mut u)| {
+                u.parent = u.parent_on(day);
+                if u.valid_to.as_deref().is_none_or(|t| t >= day) {
+                    u.successor = None;
+                }
+                (id, u)
+            })
+            .collect(),
     }
 }
 
@@ -186,11 +243,17 @@ fn percent(part: f64, whole: f64) -> Option<f64> {
 }
 
 impl Store {
-    /// The report of `unit_id` (the installation's unit by default) for `period`.
+    /// The report of `unit_id` (the installation's unit by default) for `period`, in today's structure.
     pub fn period_report(&self, unit_id: Option<&str>, period: &Period) -> Result<Report> {
+        self.period_report_in(unit_id, period, Structure::Today)
+    }
+
+    /// The report of `unit_id` for `period`, laid out in the given structure.
+    pub fn period_report_in(&self, unit_id: Option<&str>, period: &Period, structure: Structure) -> Result<Report> {
         let inst = self.require_installation()?;
         let root_id = unit_id.unwrap_or(&inst.unit_id).to_string();
-        let units = self.unit_nodes()?;
+        let period_end = period.end.format("%Y-%m-%d").to_string();
+        let units = tree_in(self.unit_nodes()?, structure, &period_end);
         let root = units.get(&root_id).ok_or_else(|| Error::NotFound { kind: "unit".into(), id: root_id.clone() })?;
 
         let closure = roll_up_closure(&units, &root_id);
@@ -231,7 +294,14 @@ impl Store {
             }
         }
 
-        let period_end = period.end.format("%Y-%m-%d").to_string();
+        // A unit with nothing in the period has a row when it is part of the tree shown: today's units
+        // (not ended before today) in today's structure, the units in force on the period's last day in
+        // the structure as it was.
+        let today = crate::clock::today_vn().format("%Y-%m-%d").to_string();
+        let shown_empty = |node: &UnitNode| match structure {
+            Structure::Today => node.valid_to.as_deref().is_none_or(|t| t >= today.as_str()) && node.valid_from.as_deref().is_none_or(|f| f <= today.as_str()),
+            Structure::AsItWas => node.valid_on(&period_end),
+        };
         let mut rows: Vec<ReportRow> = Vec::new();
         let mut row_ids: Vec<&String> = per_row.keys().collect();
         row_ids.sort_by(|a, b| {
@@ -245,7 +315,7 @@ impl Store {
             let values: BTreeMap<String, f64> = per_row[id].iter().map(|(k, v)| (k.clone(), *v)).collect();
             let (ev, people) = activity.get(id).copied().unwrap_or_default();
             let has_data = values.values().any(|v| *v != 0.0);
-            if !own && !has_data && !node.overlaps(&start, &period_end) {
+            if !own && !has_data && !shown_empty(node) {
                 continue;
             }
             let mut merged: Vec<String> = closure
@@ -318,6 +388,7 @@ impl Store {
                 place: text("place"),
             },
             period: period.clone(),
+            structure,
             events: activity.values().map(|a| a.0).sum(),
             participants: activity.values().map(|a| a.1).sum(),
             indicators,
@@ -388,6 +459,15 @@ impl Store {
                     valid_from: s("valid_from"),
                     valid_to: s("valid_to"),
                     member_count: body.get("member_count").and_then(Value::as_i64),
+                    former_parents: body
+                        .get("former_parents")
+                        .and_then(Value::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|f| Some((f.get("parent_id")?.as_str()?.to_string(), f.get("until")?.as_str()?.to_string())))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
                     id,
                     body,
                 },

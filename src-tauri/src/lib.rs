@@ -14,7 +14,8 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use serde_json::{json, Value};
-use sotay_core::{Kind, Lang, ListQuery, Period, Store};
+use sotay_core::report::Structure;
+use sotay_core::{Error, Kind, Lang, ListQuery, Period, Store};
 use tauri::{Manager, State};
 
 pub use wire::WireError;
@@ -207,10 +208,14 @@ fn delete_record(app: tauri::AppHandle<impl tauri::Runtime>, state: State<'_, Ap
 
 /// The period report of a unit (its subtree, a row per unit under it) for the dashboard's charts.
 #[tauri::command(async)]
-fn report(state: State<'_, AppState>, period: String, unit_id: Option<String>) -> Result<Value, WireError> {
+fn report(state: State<'_, AppState>, period: String, unit_id: Option<String>, structure: Option<String>) -> Result<Value, WireError> {
     state.with(|s| {
         let period = Period::parse(&period)?;
-        Ok(serde_json::to_value(s.period_report(unit_id.as_deref(), &period)?).unwrap_or_default())
+        let structure = match structure.as_deref() {
+            None => Structure::Today,
+            Some(v) => Structure::parse(v).ok_or_else(|| Error::invalid("structure", sotay_core::Problem::BadValue(v.to_string())))?,
+        };
+        Ok(serde_json::to_value(s.period_report_in(unit_id.as_deref(), &period, structure)?).unwrap_or_default())
     })
 }
 

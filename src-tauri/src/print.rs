@@ -47,6 +47,9 @@ pub struct PrintRequest {
     /// The report with its evidence annex (the photos of each event, with captions).
     #[serde(default)]
     pub evidence_annex: bool,
+    /// The report's tree: "today" (the default) or "as-it-was".
+    #[serde(default)]
+    pub structure: Option<String>,
     #[serde(default)]
     pub signer: Option<String>,
     #[serde(default)]
@@ -107,6 +110,11 @@ impl PrintRequest {
         }
         if self.evidence_annex {
             args.push("--evidence-annex".into());
+        }
+        match self.structure.as_deref() {
+            None | Some("today") => {}
+            Some("as-it-was") => args.push("--structure=as-it-was".into()),
+            Some(other) => return Err(error("invalid", format!("structure: {other}"), Some("structure"))),
         }
         for (flag, value) in [("signer", &self.signer), ("signer-title", &self.signer_title), ("date", &self.date)] {
             if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {

@@ -327,6 +327,8 @@ fn the_province_records_a_communes_merge_and_the_commune_learns_it_on_the_next_s
     let r = sotay(&old, &["add", "event", "--json", "-"], Some(r#"{"title": "Sinh hoạt tháng 7", "start_at": "2025-07-10T08:00"}"#));
     assert_ne!(r.code, 0, "an event after the merge went in: {}", r.stdout);
     assert!(r.stderr.contains("đã kết thúc từ sau ngày 30/06/2025"), "{}", r.stderr);
+    // The successor, a sibling whose own records never come down, came down with the merge: named.
+    assert!(r.stderr.contains("chuyển về Đoàn xã XA-MOI"), "the successor is not named: {}", r.stderr);
     ok(sotay(&old, &["add", "event", "--json", "-"], Some(r#"{"title": "Sinh hoạt cuối tháng 6", "start_at": "2025-06-27T08:00"}"#)));
     let mut undo = here.clone();
     for field in ["valid_to", "successor_id", "change"] {
@@ -338,6 +340,50 @@ fn the_province_records_a_communes_merge_and_the_commune_learns_it_on_the_next_s
     let mut own = here.clone();
     own["place"] = serde_json::json!("Đông Hưng");
     ok(sotay(&old, &["edit", "unit", &old_unit, "--json", "-"], Some(&own.to_string())));
+    for db in [&p, &old] {
+        ok(sotay(db, &["check"], None));
+    }
+
+    // The way forward: this laptop goes on as the successor, its history kept. Not before the level
+    // above holds everything it wrote as the old commune.
+    let successor_file = d.join("XA-MOI.enrol.json");
+    let r = sotay(&old, &["enroll", "successor", successor_file.to_str().unwrap()], None);
+    assert_ne!(r.code, 0, "joined with changes the province does not hold: {}", r.stdout);
+    assert!(r.stderr.contains("chưa được cấp trên xác nhận"), "{}", r.stderr);
+    let up = d.join("s-up");
+    ok(sotay(&old, &["export", "--out", up.to_str().unwrap()], None));
+    let mut args = vec!["import".to_string()];
+    args.extend(files(&up, ".bundle.json").iter().map(|f| f.display().to_string()));
+    args.extend(["--receipt-out".to_string(), up.join("receipts").display().to_string()]);
+    ok(sotay(&p, &args.iter().map(String::as_str).collect::<Vec<_>>(), None));
+    for receipt in files(&up.join("receipts"), ".json") {
+        ok(sotay(&old, &["import", receipt.to_str().unwrap()], None));
+    }
+    // Not a unit it was merged into: refused by name.
+    let province_file = d.join("province.enrol.json");
+    let r = sotay(&old, &["enroll", "successor", province_file.to_str().unwrap()], None);
+    assert!(r.code != 0 && r.stderr.contains("không phải đơn vị kế thừa"), "{}", r.stderr);
+    let before = sotay_tests::network::event_lines(&old);
+    ok(sotay(&old, &["enroll", "successor", successor_file.to_str().unwrap()], None));
+    assert_eq!(unit_of(&old), new_unit, "the laptop now works for the successor");
+    assert_eq!(sotay_tests::network::event_lines(&old), before, "the old commune's records stay readable here");
+    // The province enrols the new key as another installation of the successor; July's work goes in.
+    let rejoined = d.join("rejoined.enrol.json");
+    ok(sotay(&old, &["enroll", "export", "--out", rejoined.to_str().unwrap()], None));
+    ok(sotay(&p, &["enroll", "import", rejoined.to_str().unwrap()], None));
+    ok(sotay(&old, &["add", "event", "--json", "-"], Some(r#"{"title": "Sinh hoạt tháng 7 của xã mới", "start_at": "2025-07-10T08:00", "participants": {"members": 15}}"#)));
+    let up2 = d.join("s-up2");
+    ok(sotay(&old, &["export", "--out", up2.to_str().unwrap()], None));
+    for f in files(&up2, ".bundle.json") {
+        ok(sotay(&p, &["import", f.to_str().unwrap()], None));
+    }
+    // At the province: the old commune's work and the new one's, once each, under the successor.
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(sotay(&p, &["report", "--period", "2025", "--json"], None)).stdout).unwrap();
+    let rows = report["rows"].as_array().unwrap();
+    let row = rows.iter().find(|r| r["id"] == new_unit.as_str()).expect("the successor's row");
+    assert_eq!(row["events"], 3, "August's and June's events of the old commune and July's of the new: {row}");
+    assert!(rows.iter().all(|r| r["id"] != old_unit.as_str()), "the old commune has no row of its own");
     for db in [&p, &old] {
         ok(sotay(db, &["check"], None));
     }

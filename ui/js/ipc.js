@@ -59,9 +59,10 @@ export const deleteRecord = (kind, id) => call('delete_record', { kind, id });
 /** Choices for forms, always as { units: [{id, name, code}], plans: [{id, title, number}],
  *  indicators: [{code, name}], enums }: the store may label every choice `label` (see options.rs). */
 /** The period report: { unit, period, events, participants, indicators: [...], rows: [{ name, values }] }. */
-export async function report(period, unitId) {
+export async function report(period, unitId, structure) {
   const args = { period };
   if (unitId) args.unitId = unitId;
+  if (structure) args.structure = structure;
   const r = (await call('report', args)) || {};
   return { ...r, indicators: arr(r.indicators), rows: arr(r.rows) };
 }

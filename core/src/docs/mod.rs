@@ -191,7 +191,7 @@ impl Store {
 pub enum DocumentRequest {
     Meeting { doc: MeetingDoc, event_id: String },
     Plan { plan_id: String },
-    Report { unit_id: Option<String>, period: crate::period::Period },
+    Report { unit_id: Option<String>, period: crate::period::Period, structure: crate::report::Structure },
 }
 
 impl DocumentRequest {
@@ -222,8 +222,8 @@ impl Store {
         Ok(match req {
             DocumentRequest::Meeting { doc, event_id } => (self.meeting_data(*doc, event_id, opts)?, format!("{}.typ", doc.as_str())),
             DocumentRequest::Plan { plan_id } => (self.plan_data(plan_id, opts)?, "plan.typ".into()),
-            DocumentRequest::Report { unit_id, period } => {
-                let report = self.period_report(unit_id.as_deref(), period)?;
+            DocumentRequest::Report { unit_id, period, structure } => {
+                let report = self.period_report_in(unit_id.as_deref(), period, *structure)?;
                 (self.report_data(&report, opts)?, "report.typ".into())
             }
         })
@@ -259,7 +259,7 @@ impl Store {
                 let owner = plan["owner_unit"].as_str().unwrap_or_default().to_string();
                 (owner, format!("plan: {}", text(&plan, "title").unwrap_or_default()), Some(plan_id.clone()))
             }
-            DocumentRequest::Report { unit_id, period } => {
+            DocumentRequest::Report { unit_id, period, .. } => {
                 let unit = match unit_id {
                     Some(u) => u.clone(),
                     None => self.require_installation()?.unit_id,

@@ -167,6 +167,7 @@ impl Store {
         Ok(json!({
             "header": who.header(Some(number_line(opts.number, "BC", issuer_code(&who.level))), Some(place_date(&who.place, date))),
             "subject": format!("Kết quả công tác tuyên truyền {}", report.period.label),
+            "structure": report.structure.heading(report.period.end, crate::Lang::Vi),
             "summary": summary,
             "evidence_line": evidence_line,
             "annex": annex,

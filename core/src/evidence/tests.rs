@@ -319,7 +319,7 @@ fn the_report_counts_events_with_and_without_evidence_and_its_annex_shows_each_p
     assert_ne!(r.evidence[0].event_id, other["id"].as_str().unwrap());
     assert_eq!(s.dashboard(None, &period).unwrap().events_with_evidence, 1);
 
-    let req = crate::docs::DocumentRequest::Report { unit_id: None, period: period.clone() };
+    let req = crate::docs::DocumentRequest::Report { unit_id: None, period: period.clone(), structure: Default::default() };
     let plain = s.render_document(&req, &crate::docs::DocOptions::default()).unwrap();
     let annexed = s.render_document(&req, &crate::docs::DocOptions { evidence_annex: true, ..Default::default() }).unwrap();
     assert!(annexed.pages > plain.pages, "the annex adds its page");

@@ -44,6 +44,10 @@ const UNIT: &[(&str, &str, &str)] = &[
     ("valid_to", "Hiệu lực đến ngày", "Valid to"),
     ("successor_id", "Đơn vị kế thừa", "Successor unit"),
     ("change", "Thay đổi tổ chức", "Change"),
+    ("split_into", "Các đơn vị nhận phần tách ra", "Other units of the split"),
+    ("former_parents", "Các đơn vị cấp trên trước đây", "Former upper units"),
+    ("former_parents.parent_id", "Đơn vị cấp trên trước đây", "Former upper unit"),
+    ("former_parents.until", "Trực thuộc đến ngày", "Under it until"),
     ("member_count", "Tổng số đoàn viên", "Number of members"),
 ];
 

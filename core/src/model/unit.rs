@@ -23,8 +23,22 @@ pub enum UnitKind {
 #[serde(rename_all = "snake_case")]
 pub enum UnitChange {
     Merged,
+    /// Divided between several successors: `successor_id` carries its history, `split_into` names the others.
+    Split,
     Renamed,
     Dissolved,
+    /// Hangs under another unit from a date; `former_parents` keeps where it hung before.
+    Moved,
+}
+
+/// A parent a unit hung under until a day (a school's Union under its commune until it moved to the
+/// province's school bloc): reports "as it was" put the unit's records there for periods ending by then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormerParent {
+    pub parent_id: String,
+    /// The last day under that parent (yyyy-mm-dd).
+    pub until: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -52,6 +66,12 @@ pub struct Unit {
     pub successor_id: Option<String>,
     #[serde(default)]
     pub change: Option<UnitChange>,
+    /// A split unit's other successors; `successor_id` is the one that carries its records in reports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub split_into: Vec<String>,
+    /// Where the unit hung before it moved, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub former_parents: Vec<FormerParent>,
     /// Number of Union members, the denominator of unique-reach percentages.
     #[serde(default)]
     pub member_count: Option<i64>,
@@ -78,6 +98,23 @@ impl Record for Unit {
         if self.successor_id.is_some() && self.valid_to.is_none() {
             c.add("valid_to", Problem::Required);
         }
+        for other in &self.split_into {
+            c.keep(known_unit(known, "split_into", other));
+        }
+        // The other parts of a split need the one that carries the records.
+        if !self.split_into.is_empty() && self.successor_id.is_none() {
+            c.add("successor_id", Problem::Required);
+        }
+        let mut last: Option<chrono::NaiveDate> = None;
+        for before in &self.former_parents {
+            c.keep(known_unit(known, "former_parents", &before.parent_id));
+            if let Some(day) = c.keep(date("former_parents", &before.until)) {
+                if last.is_some_and(|l| day <= l) {
+                    c.add("former_parents", Problem::NotAfter { other: "former_parents".into() });
+                }
+                last = Some(day);
+            }
+        }
     }
 
     fn index(&self) -> IndexFields {
@@ -96,7 +133,8 @@ impl Record for Unit {
 /// The fields of a unit that the level above decides (docs/store.md, "Who decides a unit's
 /// structure"): where it hangs, its level, its validity, its successor, the kind of change, and its name
 /// when renamed. The other fields (code, place, upper body text, member count) are the unit's own.
-pub const STRUCTURAL_FIELDS: [&str; 7] = ["name", "level", "parent_id", "valid_from", "valid_to", "successor_id", "change"];
+pub const STRUCTURAL_FIELDS: [&str; 9] =
+    ["name", "level", "parent_id", "valid_from", "valid_to", "successor_id", "change", "split_into", "former_parents"];
 
 /// Whether `field` is one of the fields the level above decides.
 pub fn is_structural(field: &str) -> bool {

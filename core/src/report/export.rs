@@ -47,6 +47,7 @@ fn build_xlsx(r: &Report) -> std::result::Result<Vec<u8>, XlsxError> {
     sheet.write_string_with_format(0, 0, format!("BÁO CÁO KẾT QUẢ {}", r.period.label.to_uppercase()), &title)?;
     sheet.write_string(1, 0, format!("Đơn vị: {} (mã {})", r.unit.name, r.unit.code))?;
     sheet.write_string(2, 0, format!("Thời gian: từ {} đến {}", r.period.start.format("%d/%m/%Y"), r.period.end.format("%d/%m/%Y")))?;
+    sheet.write_string(5, 0, r.structure.heading(r.period.end, crate::Lang::Vi))?;
     sheet.write_string(3, 0, "Số hoạt động đã tổ chức")?;
     sheet.write_number_with_format(3, 2, r.events as f64, &count)?;
     sheet.write_string(4, 0, "Số lượt người tham gia (mọi thành phần, kể cả đối tượng khác)")?;

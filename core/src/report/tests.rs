@@ -197,3 +197,95 @@ fn a_name_that_looks_like_a_formula_is_text_in_the_csv() {
     let header = csv.lines().next().unwrap();
     assert!(header.contains(r#""'=HYPERLINK(""http://x"",""x"")""#), "{header}");
 }
+
+fn codes(r: &Report) -> Vec<&str> {
+    r.rows.iter().map(|x| x.code.as_str()).collect()
+}
+
+#[test]
+fn as_it_was_the_first_quarter_shows_the_district_before_the_merger() {
+    let w = world();
+    let q1 = Period::parse("2025Q1").unwrap();
+    let today = w.store.period_report_in(Some(&w.province), &q1, Structure::Today).unwrap();
+    let then = w.store.period_report_in(Some(&w.province), &q1, Structure::AsItWas).unwrap();
+    // Today: A's March session under C, its successor; D's own conference under D; E's under E.
+    assert_eq!(codes(&today), ["C", "E", "D"], "communes then the district, in Vietnamese order of names");
+    assert_eq!(row(&today, "C").values["TT-02"], 40.0);
+    // As it was on 31/03/2025: C did not exist; A hung under the district D, so D has 40 + 80.
+    assert_eq!(codes(&then), ["E", "D"]);
+    assert_eq!(row(&then, "D").values["TT-02"], 120.0);
+    assert!(row(&then, "D").merged.is_empty(), "nothing was merged into D");
+    // The totals are the same either way: only the rows differ.
+    assert_eq!(line(&today, "TT-02").value, line(&then, "TT-02").value);
+    assert_eq!((today.structure, then.structure), (Structure::Today, Structure::AsItWas));
+}
+
+#[test]
+fn a_split_communes_history_goes_to_the_successor_named_to_carry_it_and_as_it_was_stays_its_own() {
+    let mut w = world();
+    let p = w.province.clone();
+    let unit = |s: &mut Store, body: Value| id(&s.create(Kind::Unit, &body).unwrap());
+    let t = unit(&mut w.store, json!({"code": "T", "name": "Đoàn xã T", "level": "grassroots", "parent_id": p, "valid_from": "2025-07-01"}));
+    let u = unit(&mut w.store, json!({"code": "U", "name": "Đoàn xã U", "level": "grassroots", "parent_id": p, "valid_from": "2025-07-01"}));
+    let split = unit(&mut w.store, json!({"code": "S", "name": "Đoàn xã S", "level": "grassroots", "parent_id": p}));
+    w.store
+        .create_at(Kind::Event, &json!({"title": "Tuyên truyền", "event_type": "propaganda_session", "start_at": "2025-05-05T08:00",
+                                        "status": "done", "participants": {"members": 33, "non_members": 0}}), Some(&split), WriteCtx::now())
+        .unwrap();
+    w.store
+        .update(Kind::Unit, &split, &json!({"code": "S", "name": "Đoàn xã S", "level": "grassroots", "parent_id": p,
+                                             "valid_to": "2025-06-30", "change": "split", "successor_id": t, "split_into": [u]}))
+        .unwrap();
+    let year = Period::parse("2025").unwrap();
+    let today = w.store.period_report_in(Some(&p), &year, Structure::Today).unwrap();
+    assert_eq!(row(&today, "T").values["TT-02"], 33.0, "T carries S's history");
+    assert_eq!(row(&today, "T").merged, ["Đoàn xã S"]);
+    assert_eq!(row(&today, "U").values["TT-02"], 0.0, "U takes a part of S's area, not its records");
+    assert!(!codes(&today).contains(&"S"));
+    let h1 = Period::parse("2025S1").unwrap();
+    let then = w.store.period_report_in(Some(&p), &h1, Structure::AsItWas).unwrap();
+    assert_eq!(row(&then, "S").values["TT-02"], 33.0, "on 30/06/2025 S still stood");
+    assert!(!codes(&then).contains(&"T") && !codes(&then).contains(&"U"), "{:?}", codes(&then));
+    // A split names the successor that carries the records.
+    let err = w
+        .store
+        .update(Kind::Unit, &split, &json!({"code": "S", "name": "Đoàn xã S", "level": "grassroots", "parent_id": p,
+                                             "valid_to": "2025-06-30", "change": "split", "split_into": [u]}))
+        .unwrap_err();
+    assert_eq!(err.field(), Some("successor_id"));
+}
+
+#[test]
+fn a_schools_union_moved_to_the_school_bloc_counts_there_today_and_under_its_commune_as_it_was() {
+    let mut w = world();
+    let p = w.province.clone();
+    let e = w.store.unit_id_by_code("E").unwrap();
+    let unit = |s: &mut Store, body: Value| id(&s.create(Kind::Unit, &body).unwrap());
+    let bloc = unit(&mut w.store, json!({"code": "KTH", "name": "Khối trường học", "level": "bloc", "parent_id": p}));
+    let school = unit(&mut w.store, json!({"code": "K", "name": "Đoàn trường THPT K", "level": "grassroots", "parent_id": e}));
+    w.store
+        .create_at(Kind::Event, &json!({"title": "Tuyên truyền", "event_type": "propaganda_session", "start_at": "2025-03-03T08:00",
+                                        "status": "done", "participants": {"members": 44, "non_members": 0}}), Some(&school), WriteCtx::now())
+        .unwrap();
+    w.store
+        .update(Kind::Unit, &school, &json!({"code": "K", "name": "Đoàn trường THPT K", "level": "grassroots", "parent_id": bloc,
+                                              "change": "moved", "former_parents": [{"parent_id": e, "until": "2025-08-31"}]}))
+        .unwrap();
+    let q1 = Period::parse("2025Q1").unwrap();
+    let today = w.store.period_report_in(Some(&p), &q1, Structure::Today).unwrap();
+    assert_eq!(row(&today, "KTH").values["TT-02"], 44.0, "today the school is in the bloc");
+    assert_eq!(row(&today, "E").values["TT-02"], 60.0, "E's own session only");
+    let then = w.store.period_report_in(Some(&p), &q1, Structure::AsItWas).unwrap();
+    assert_eq!(row(&then, "E").values["TT-02"], 104.0, "in March the school hung under E");
+    assert_eq!(row(&then, "KTH").values["TT-02"], 0.0);
+    // At the year's end it had moved: as it was on 31/12/2025 it is in the bloc.
+    let year = w.store.period_report_in(Some(&p), &Period::parse("2025").unwrap(), Structure::AsItWas).unwrap();
+    assert_eq!(row(&year, "KTH").values["TT-02"], 44.0);
+    // Former parents are listed oldest first.
+    let err = w
+        .store
+        .update(Kind::Unit, &school, &json!({"code": "K", "name": "Đoàn trường THPT K", "level": "grassroots", "parent_id": bloc,
+                                              "former_parents": [{"parent_id": e, "until": "2025-08-31"}, {"parent_id": p, "until": "2020-01-01"}]}))
+        .unwrap_err();
+    assert_eq!(err.field(), Some("former_parents"));
+}

@@ -56,7 +56,15 @@ pub(crate) struct KnownOrHeld<'a> {
 
 impl KnownOrHeld<'_> {
     fn named_before(&self, id: &str) -> bool {
-        self.old.as_object().is_some_and(|m| m.values().any(|v| v.as_str() == Some(id)))
+        fn names(v: &serde_json::Value, id: &str) -> bool {
+            match v {
+                serde_json::Value::String(s) => s == id,
+                serde_json::Value::Array(a) => a.iter().any(|v| names(v, id)),
+                serde_json::Value::Object(m) => m.values().any(|v| names(v, id)),
+                _ => false,
+            }
+        }
+        names(self.old, id)
     }
 }
 

@@ -153,9 +153,32 @@ pub(crate) fn update_in(tx: &Transaction, inst: &Installation, ctx: WriteCtx, ki
             index: &prepared.index,
         };
         rewrite_record(tx, rowid, &row)?;
+        let names_successors = changed.contains_key("successor_id") || changed.contains_key("split_into");
         append_change(tx, inst, ctx, kind, id, "update", &owner, &Value::Object(changed))?;
+        if from_above && names_successors {
+            announce_successors(tx, inst, ctx, &prepared.body)?;
+        }
     }
     super::read::get_tx(tx, kind, id)
+}
+
+/// The successors of a unit the level above merged or split are siblings of it, whose own records never
+/// come down to it: so that its window can name them and its installation can join one, the level above
+/// passes each one's record down under its own origin (a full copy, as a create; where the record is
+/// held already it sets the same values).
+fn announce_successors(tx: &Transaction, inst: &Installation, ctx: WriteCtx, unit: &Value) -> Result<()> {
+    let named = unit["successor_id"].as_str().into_iter().chain(unit["split_into"].as_array().into_iter().flatten().filter_map(Value::as_str));
+    for successor in named.map(str::to_string).collect::<Vec<_>>() {
+        let held: Option<(String, String)> = tx
+            .prepare_cached("SELECT owner_unit, body FROM records WHERE id = ?1 AND kind = 'unit' AND deleted = 0")?
+            .query_row([&successor], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        // A unit this installation created itself went down when it was created.
+        let Some((owner, body)) = held.filter(|(owner, _)| owner != &inst.unit_id) else { continue };
+        let body: Value = serde_json::from_str(&body).map_err(Error::from_json)?;
+        append_change(tx, inst, ctx, Kind::Unit, &successor, "create", &owner, &body)?;
+    }
+    Ok(())
 }
 
 /// A unit the level above closed (merged, split or dissolved: its `valid_to` set) takes no record dated

@@ -14,6 +14,7 @@ pub mod keys;
 mod receipt;
 mod restored;
 mod revoke;
+mod successor;
 pub mod sealing;
 
 pub(crate) use restored::mark_restored;

@@ -12,6 +12,12 @@ import { columnChart, barList } from '../charts.js';
 // Kept while the app runs, so coming back shows the same period and unit.
 const state = { period: null, unitId: null, indicator: 'TT-02' };
 
+// Which tree the report is laid out in; the print centre reads the same choice.
+export const STRUCTURE_KEY = 'sotay.report.structure';
+function keptStructure() {
+  try { return window.sessionStorage.getItem(STRUCTURE_KEY) === 'as-it-was' ? 'as-it-was' : 'today'; } catch (_) { return 'today'; }
+}
+
 export async function render(root, params, app) {
   const choices = periodChoices(vnWallClock());
   const isCustom = (code) => String(code || '').includes('..');
@@ -32,6 +38,10 @@ export async function render(root, params, app) {
     applyBtn);
 
   const unitSel = h('select', { id: 'dash-unit', name: 'unit_id' });
+  const structureSel = h('select', { id: 'dash-structure', name: 'structure' },
+    h('option', { value: 'today', text: t('report.structure.today') }),
+    h('option', { value: 'as-it-was', text: t('report.structure.as_it_was') }));
+  structureSel.value = keptStructure();
   const unitName = h('span', { id: 'dash-unit-name', class: 'unit-name' });
   const range = h('p', { id: 'dash-range', class: 'muted' });
   const events = h('span', { id: 'dash-events', class: 'figure', text: '…' });
@@ -70,6 +80,7 @@ export async function render(root, params, app) {
       h('div', { class: 'controls' },
         h('label', { class: 'inline' }, h('span', { text: t('dash.period') }), periodSel),
         h('label', { class: 'inline' }, h('span', { text: t('dash.unit') }), unitSel),
+        h('label', { class: 'inline' }, h('span', { text: t('report.structure') }), structureSel),
         printBtn)),
     customBox,
     range,
@@ -100,7 +111,7 @@ export async function render(root, params, app) {
     bannerBox.replaceChildren();
     try {
       // One report gives the table, the headline figures and the per-unit chart; the months come apart.
-      const report = await ipc.report(state.period, unitSel.value || null);
+      const report = await ipc.report(state.period, unitSel.value || null, structureSel.value);
       if (mine !== seq) return;
       const d = {
         period: report.period, unit: report.unit, events: report.events, participants: report.participants,
@@ -126,7 +137,9 @@ export async function render(root, params, app) {
     // A custom range's name already is its two dates: said once.
     const name = periodName(p.code || state.period);
     const dates = t('dash.range', { start: fmtDate(p.start), end: fmtDate(p.end) });
-    range.textContent = name === dates ? name : `${name} · ${dates}`;
+    const tree = structureSel.value === 'as-it-was'
+      ? t('report.structure.heading_as_it_was', { day: fmtDate(p.end) }) : t('report.structure.heading_today');
+    range.textContent = `${name === dates ? name : `${name} · ${dates}`} · ${tree}`;
     unitName.textContent = d.unit && d.unit.name ? d.unit.name : '';
     events.textContent = fmtNumber(d.events || 0);
     participants.textContent = fmtNumber(d.participants || 0);
@@ -180,6 +193,10 @@ export async function render(root, params, app) {
     load();
   });
   unitSel.addEventListener('change', () => { state.unitId = unitSel.value; load(); });
+  structureSel.addEventListener('change', () => {
+    try { window.sessionStorage.setItem(STRUCTURE_KEY, structureSel.value); } catch (_) { /* kept for this screen only */ }
+    load();
+  });
   await load();
   return null;
 }

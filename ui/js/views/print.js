@@ -9,6 +9,7 @@ import { t } from '../i18n.js';
 import { dateInput, dateControl, readDateValue, dateErrorText } from '../fields.js';
 import { todayInput } from '../format.js';
 import { periodName } from '../periods.js';
+import { STRUCTURE_KEY } from './dashboard.js';
 
 const MEETING = ['invitation', 'agenda', 'attendance', 'minutes', 'outline'];
 const DIR_KEY = 'sotay.print.dir';
@@ -59,6 +60,10 @@ export async function render(root, params, app) {
   const group = h('input', { type: 'checkbox', id: 'print-group', checked: kept.groupByUnit });
   const noPhones = h('input', { type: 'checkbox', id: 'print-no-phones', checked: kept.hidePhones });
   const annex = h('input', { type: 'checkbox', id: 'print-evidence-annex', checked: kept.evidenceAnnex });
+  const structure = h('select', { id: 'print-structure' },
+    h('option', { value: 'today', text: t('report.structure.today') }),
+    h('option', { value: 'as-it-was', text: t('report.structure.as_it_was') }));
+  try { structure.value = window.sessionStorage.getItem(STRUCTURE_KEY) === 'as-it-was' ? 'as-it-was' : 'today'; } catch (_) { /* today */ }
   const signer = h('input', { type: 'text', id: 'print-signer', value: kept.signer, maxlength: '120', autocomplete: 'off' });
   const title = h('select', { id: 'print-signer-title' },
     ['BÍ THƯ', 'PHÓ BÍ THƯ'].map((v) => h('option', { value: v, text: v })));
@@ -91,6 +96,7 @@ export async function render(root, params, app) {
         target === 'event' ? h('label', { class: 'check' }, group, h('span', { text: t('print.group_by_unit') })) : null,
         target === 'event' ? h('label', { class: 'check' }, noPhones, h('span', { text: t('print.hide_phones') })) : null,
         target === 'report' ? h('label', { class: 'check' }, annex, h('span', { text: t('print.evidence_annex') })) : null,
+        target === 'report' ? h('div', { class: 'field' }, h('label', { for: 'print-structure', text: t('report.structure') }), structure) : null,
         h('div', { class: 'field' }, h('label', { for: 'print-signer', text: t('print.signer') }), signer),
         h('div', { class: 'field' }, h('label', { for: 'print-signer-title', text: t('print.signer_title') }), title),
         h('div', { class: 'field' }, h('label', { for: 'print-date', text: t('print.date') }), dateControl(date)),
@@ -116,6 +122,7 @@ export async function render(root, params, app) {
       group_by_unit: group.checked,
       hide_phones: noPhones.checked,
       evidence_annex: annex.checked,
+      structure: target === 'report' ? structure.value : null,
       signer: kept.signer || null,
       signer_title: kept.title,
       date: iso || null,
@@ -213,7 +220,7 @@ export async function render(root, params, app) {
   });
 
   // Every change of an option lays the pages out again, so what is shown is what prints.
-  for (const el of [...picks.map((p) => p.querySelector('input')), group, noPhones, annex, title]) el.addEventListener('change', preview);
+  for (const el of [...picks.map((p) => p.querySelector('input')), group, noPhones, annex, structure, title]) el.addEventListener('change', preview);
   for (const el of [signer, date]) el.addEventListener('change', preview);
   await preview();
   return null;
