@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod files;
 pub mod i18n;
 pub mod model;
+pub mod official;
 pub mod options;
 pub mod pause;
 pub mod period;

@@ -103,6 +103,11 @@ fn preview(store: &Store, path: &Path, e: &Enrolment, lang: Lang) -> Value {
     let verdict = match not_a_peer(store, e, lang) {
         Ok(Some(refused)) => Err(refused),
         Ok(None) if store.installation().ok().flatten().is_none() => return out,
+        // The unit this one was merged into: confirming makes this laptop that unit's.
+        Ok(None) if store.is_successor_file(e).unwrap_or(false) => {
+            out["role"] = json!("successor");
+            return out;
+        }
         // A revoked laptop's file (or its key under another id) is shown as refused before any tick.
         Ok(None) if store.enrolment_revoked(e).unwrap_or(false) => {
             let name = e.unit["name"].as_str().unwrap_or_default().to_string();
@@ -223,6 +228,17 @@ pub fn enrol_confirm(app: tauri::AppHandle<impl tauri::Runtime>, state: State<'_
     let out = state.with(|s| {
         if let Some(refused) = not_a_peer(s, &e, lang)? {
             return Ok(Err(refused));
+        }
+        // The successor's file: this laptop goes on as that unit, and its own new file (a new key) is
+        // written beside it for the level above.
+        if s.is_successor_file(&e)? {
+            s.join_successor(&e)?;
+            let (written, write_error) = match write_own(s, &dir, lang) {
+                Ok(w) => (w, Value::Null),
+                Err(w) => (Value::Null, json!(w.message)),
+            };
+            return Ok(Ok(json!({"role": "successor", "unit_name": e.unit["name"], "fingerprint": e.fingerprint,
+                                "written": written, "write_error": write_error})));
         }
         let role = s.enroll(&e)?;
         let (written, write_error) = match write_own(s, &dir, lang) {

@@ -765,7 +765,8 @@ fn one_screen(s: &Session, hash: &str, width: u32) -> Result<Option<String>, Str
 
 /// Issue 15: a commune that the province merged into another on 1 July 2025 learns it from the province's
 /// next stick, and its window says so above the first screen — the last day, by decision of the level
-/// above, records still readable, new work on the successor's computer.
+/// above, into which unit, records still readable — and offers the way forward: the successor's connection
+/// file, read on the connection screen, makes the laptop that unit's, its old records kept.
 #[test]
 fn a_merged_commune_says_so_above_its_first_screen() {
     let user = sotay_tests::support::UserFolders::now();
@@ -792,18 +793,59 @@ fn a_merged_commune_says_so_above_its_first_screen() {
     ok(&p, &["export", "--to", &keys(&old, "Installation: "), "--out", stick.to_str().unwrap()], None);
     ok(&old, &["import", stick.to_str().unwrap()], None);
 
+    // Everything the old commune wrote is at the province (and acknowledged) before it can go on.
+    let up = d.join("up");
+    ok(&old, &["export", "--out", up.to_str().unwrap()], None);
+    let in_dir = |dir: &std::path::Path, end: &str| -> Vec<String> {
+        std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()).map(|e| e.path().display().to_string()).filter(|p| p.ends_with(end)).collect()
+    };
+    let mut args: Vec<String> = vec!["import".into()];
+    args.extend(in_dir(&up, ".bundle.json"));
+    args.extend(["--receipt-out".into(), up.join("receipts").display().to_string()]);
+    ok(&p, &args.iter().map(String::as_str).collect::<Vec<_>>(), None);
+    for receipt in in_dir(&up.join("receipts"), ".json") {
+        ok(&old, &["import", &receipt], None);
+    }
+    // The successor's connection file, alone in a folder as on the stick the province hands over.
+    let successor_dir = d.join("from-province");
+    std::fs::create_dir_all(&successor_dir).unwrap();
+    std::fs::copy(d.join("XA-MOI.enrol.json"), successor_dir.join("XA-MOI.enrol.json")).unwrap();
+
     let (_driver, s) = launch(&old);
-    let result = (|| -> Result<String, String> {
+    let result = (|| -> Result<(String, String, String), String> {
         unlock(&s)?;
         s.wait("#unit-ended", LONG)?;
         let said = s.text("#unit-ended")?;
         s.screenshot(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/window-unit-ended.png"))?;
-        Ok(said)
+        // The way forward, from the banner: the successor's file on the connection screen.
+        s.click("#unit-ended-join")?;
+        s.wait("section[data-view=connect][data-state=ready]", LONG)?;
+        s.set_value("#connect-dir", &successor_dir.display().to_string())?;
+        s.click("#connect-read")?;
+        let role = s.wait_until("const c = document.querySelector('#connect-files .enrol-file[data-role=successor] .role'); return c ? c.textContent : null", LONG)?;
+        s.click("#connect-files .enrol-file[data-role=successor] .enrol-check")?;
+        s.click("#connect-files .enrol-file[data-role=successor] .enrol-confirm")?;
+        let done = s.wait_until("const c = document.querySelector('#connect-done[data-role=successor]'); return c ? c.textContent : null", LONG)?;
+        // The banner is gone: the laptop now works for a unit that has not ended, under its name.
+        s.wait_until("return !document.querySelector('#unit-ended') && document.querySelector('#unit-name').textContent.includes('XA-MOI') ? true : null", LONG)?;
+        s.wait_until("return document.querySelector('#connect-own-unit').textContent === 'Đoàn xã XA-MOI' ? true : null", LONG)?;
+        s.screenshot(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/window-joined-successor.png"))?;
+        Ok((said, role.as_str().unwrap_or_default().to_string(), done.as_str().unwrap_or_default().to_string()))
     })();
     s.end();
-    let said = result.unwrap();
+    let (said, role, done) = result.unwrap();
     user.assert_untouched();
-    for words in ["đã kết thúc sau ngày 30/06/2025", "cấp trên", "vẫn xem được", "đơn vị kế thừa"] {
+    for words in ["đã kết thúc sau ngày 30/06/2025", "cấp trên", "vẫn xem được", "chuyển về Đoàn xã XA-MOI", "Nhận tệp đăng ký của đơn vị kế thừa"] {
         assert!(said.contains(words), "the banner does not say «{words}»: {said}");
     }
+    assert!(role.contains("đơn vị kế thừa"), "{role}");
+    assert!(done.contains("nay làm việc cho Đoàn xã XA-MOI") && done.contains("mang tệp mới này đến cấp trên"), "{done}");
+    assert_eq!(keys(&old, "Unit: "), new_unit, "the laptop works for the successor now");
+    // Its new file, written beside the successor's, is what the province enrols; July's work then goes in.
+    let written: Vec<_> = std::fs::read_dir(&successor_dir).unwrap().filter_map(|e| e.ok()).map(|e| e.path())
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("ket-noi-sotay-"))).collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    ok(&p, &["enroll", "import", written[0].to_str().unwrap()], None);
+    ok(&old, &["add", "event", "--json", "-"], Some(r#"{"title": "Sinh hoạt tháng 7", "start_at": "2025-07-10T08:00"}"#));
+    ok(&old, &["check"], None);
 }

@@ -354,8 +354,12 @@ function showUnitEnded(unit, successor) {
   if (!unit || !unit.valid_to) return;
   const [y, m, d] = unit.valid_to.split('-');
   const key = successor ? 'unit.ended_into' : 'unit.ended';
-  const box = h('div', { id: 'unit-ended', class: 'banner info', role: 'status',
-    text: t(key, { day: `${d}/${m}/${y}`, successor: successor || '' }) });
+  // The way forward: the successor's enrolment file, read on the connection screen, makes this laptop
+  // that unit's (its old records kept).
+  const join = h('button', { type: 'button', class: 'small', id: 'unit-ended-join', text: t('unit.ended_join'),
+    onclick: () => app.go('#/connect') });
+  const box = h('div', { id: 'unit-ended', class: 'banner info', role: 'status' },
+    h('span', { text: t(key, { day: `${d}/${m}/${y}`, successor: successor || '' }) }), ' ', join);
   const view = document.getElementById('view');
   view.parentNode.insertBefore(box, view);
 }

@@ -15,6 +15,16 @@ use crate::model::Kind;
 use crate::store::Store;
 
 impl Store {
+    /// Whether the unit of `e` is a successor (carrier or split part) of this installation's unit, which
+    /// the level above closed: its file then makes this laptop that unit's, not a peer.
+    pub fn is_successor_file(&self, e: &Enrolment) -> Result<bool> {
+        let Some(inst) = self.installation()? else { return Ok(false) };
+        let mine = self.get(Kind::Unit, &inst.unit_id)?;
+        let id = e.unit["id"].as_str().unwrap_or_default();
+        Ok(mine["valid_to"].is_string()
+            && (mine["successor_id"].as_str() == Some(id) || mine["split_into"].as_array().is_some_and(|a| a.iter().any(|v| v.as_str() == Some(id)))))
+    }
+
     /// Makes this installation, whose unit has ended, an installation of its successor `e.unit` (the
     /// successor that carries its history, or another part of a split). Refused while the old unit's own
     /// changes are not all acknowledged by the level above: they would have no sender any more.

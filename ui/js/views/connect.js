@@ -78,7 +78,7 @@ export function folderPicker(prefix, app) {
   };
 }
 
-const ROLE_KEYS = { upper: 'connect.role_upper', lower: 'connect.role_lower' };
+const ROLE_KEYS = { upper: 'connect.role_upper', lower: 'connect.role_lower', successor: 'connect.role_successor' };
 
 /**
  * One connection file as read: its unit, the role it would get, its fingerprint large, the tick that it
@@ -239,7 +239,10 @@ export async function render(root, params, app, restore) {
   const peers = h('ul', { id: 'connect-peers', class: 'peers connect-peers' });
   const peersResult = h('div', { id: 'connect-peers-result', class: 'banner-box', 'aria-live': 'polite' });
 
+  // This computer's unit and key: a laptop that went on as its successor unit shows the new ones.
+  const ownName = h('p', { class: 'peer-name', id: 'connect-own-unit' });
   const paintStatus = () => {
+    ownName.textContent = (status.unit && status.unit.name) || '';
     replace(ownFp, fingerprintBig(status.fingerprint, 'connect-own-fingerprint'));
     if (!status.peers.length) replace(peers, h('li', { class: 'none muted', text: t('connect.no_peers') }));
     else {
@@ -280,10 +283,12 @@ export async function render(root, params, app, restore) {
       const r = await ipc.enrolConfirm(file.file, file.fingerprint);
       replace(files);
       const role = t(ROLE_KEYS[r.role] || 'connect.role_lower');
-      const lines = [h('p', { class: 'summary', text: t('connect.done', { unit: r.unit_name || file.unit_name, role }) })];
+      const unit = r.unit_name || file.unit_name;
+      const lines = [h('p', { class: 'summary', text: t(r.role === 'successor' ? 'connect.done_successor' : 'connect.done', { unit, role }) })];
       if (r.written && r.written.path) {
         lines.push(h('p', null, t('connect.own_written_to'), ' ', h('code', { class: 'mono-path', id: 'connect-own-file', dataset: { path: r.written.path }, text: r.written.path })));
-        lines.push(h('p', { class: 'hint', text: t(r.role === 'upper' ? 'connect.take_back_up' : 'connect.take_back_down', { unit: r.unit_name || file.unit_name }) }));
+        const back = { upper: 'connect.take_back_up', successor: 'connect.take_back_successor' }[r.role] || 'connect.take_back_down';
+        lines.push(h('p', { class: 'hint', text: t(back, { unit }) }));
       } else if (r.write_error) {
         lines.push(h('p', { class: 'banner error', role: 'alert', text: t('connect.own_not_written', { message: r.write_error }) }));
       }
@@ -326,7 +331,7 @@ export async function render(root, params, app, restore) {
     h('div', { class: 'view-head' },
       h('div', null, h('h1', { text: t('connect.title') }), h('p', { class: 'muted', text: t('connect.intro') }))),
     fresh ? h('div', { id: 'connect-welcome', class: 'banner info', role: 'status' },
-      h('span', { text: t('connect.welcome', { unit: unit.name || '' }) }), ' ', later) : null,
+      h('span', { text: t('connect.welcome', { unit: unit.name || '' }) }), ' ', later) : '',
     h('div', { class: 'connect-grid' },
       h('section', { class: 'card sync-card connect-read', 'aria-labelledby': 'connect-read-h' },
         h('h2', { id: 'connect-read-h', text: t('connect.read_title') }),
@@ -339,7 +344,7 @@ export async function render(root, params, app, restore) {
       h('div', { class: 'connect-side' },
         h('section', { class: 'card sync-card connect-own', 'aria-labelledby': 'connect-own-h' },
           h('h2', { id: 'connect-own-h', text: t('connect.own_title') }),
-          h('p', { class: 'peer-name', text: unit.name || '' }),
+          ownName,
           h('span', { class: 'k', text: t('sync.fingerprint') }),
           ownFp,
           h('p', { class: 'hint', text: t('connect.own_hint') }),
