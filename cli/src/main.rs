@@ -339,6 +339,18 @@ enum Command {
     },
     /// Concurrent edits of one field found while merging: the value kept and the value set aside
     Conflicts,
+    /// The level above changes the structure under it (merged, split, renamed, dissolved, moved) from a
+    /// date, as one change: JSON {change, units, into | new_unit, others, new_name, date} from a file or
+    /// - (stdin). --preview shows the year's report before and after and keeps nothing; --undo takes the
+    /// last one back while it has not been sent
+    Restructure {
+        #[arg(required_unless_present = "undo")]
+        json: Option<String>,
+        #[arg(long, conflicts_with = "undo")]
+        preview: bool,
+        #[arg(long)]
+        undo: bool,
+    },
     /// Benchmark baseline: insert a bundle's changes with a plain rusqlite loop into DB (docs/benchmarks.md)
     #[command(hide = true)]
     BenchBaseline {
@@ -762,6 +774,23 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
                 key_cmd::recover(&store, &backup, &out, new_passphrase_file.as_deref(), lang)?
             }
         },
+        Command::Restructure { json, preview, undo } => {
+            let vi = lang == Lang::Vi;
+            if undo {
+                let last = store.undo_restructure()?;
+                println!("{}: {}", if vi { "đã hoàn tác" } else { "undone" }, last.names.join(", "));
+            } else {
+                let input = input::read_json(json.as_deref().unwrap_or("-"))?;
+                let r: sotay_core::restructure::Restructure = serde_json::from_value(input)
+                    .map_err(|e| Error::invalid("change", sotay_core::Problem::BadValue(e.to_string())))?;
+                if preview {
+                    println!("{}", serde_json::to_string_pretty(&store.restructure_preview(&r)?).unwrap_or_default());
+                } else {
+                    let done = store.restructure(&r)?;
+                    println!("{}: {}", if vi { "đã ghi thay đổi tổ chức" } else { "structure changed" }, done.names.join(", "));
+                }
+            }
+        }
         Command::Conflicts => {
             for c in store.conflicts()? {
                 if lang == Lang::Vi {

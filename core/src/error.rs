@@ -45,6 +45,9 @@ pub enum Error {
     /// Changes of this installation the level above has not acknowledged yet.
     #[error("{changes} change(s) not yet received by the level above")]
     NotYetSent { changes: i64 },
+    /// An undo asked for after the change left this computer (a stick or the hub has it).
+    #[error("already sent: the units below may have it; make a new change instead")]
+    AlreadySent,
     /// A document could not be laid out (a bug in a template, never the user's text).
     #[error("the document could not be laid out: {0}")]
     Render(String),
@@ -236,6 +239,7 @@ impl Error {
             Error::NoUpperPeer => "not_found",
             Error::NotASuccessor { .. } => "not_a_successor",
             Error::NotYetSent { .. } => "not_yet_sent",
+            Error::AlreadySent => "already_sent",
             Error::Render(_) => "render",
             Error::BadClock { .. } => "clock",
             Error::FilesRefused { .. } => "refused",

@@ -209,6 +209,13 @@ pub fn error_message(e: &Error, lang: Lang) -> String {
                 format!("{unit} is not a successor of {of}: use the enrolment file of the unit {of} was merged into")
             }
         }
+        Error::AlreadySent => {
+            if vi {
+                "Thay đổi này đã được gửi đi (qua USB hoặc mạng) nên không hoàn tác được nữa: các đơn vị cấp dưới có thể đã nhận. Hãy ghi một thay đổi mới để sửa lại".to_string()
+            } else {
+                "This change has been sent (on a stick or over the network) and can no longer be undone: the units below may have it. Record a new change to put it right".to_string()
+            }
+        }
         Error::NotYetSent { changes } => {
             if vi {
                 format!("Còn {changes} thay đổi chưa được cấp trên xác nhận đã nhận: hãy đồng bộ với cấp trên trước (USB hoặc mạng), rồi làm lại")

@@ -17,6 +17,7 @@ pub mod options;
 pub mod pause;
 pub mod period;
 pub mod report;
+pub mod restructure;
 pub mod restore;
 pub mod seed;
 pub mod store;

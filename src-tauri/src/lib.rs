@@ -8,6 +8,7 @@ mod evidence;
 mod lock;
 mod print;
 mod restore;
+mod structure;
 mod wire;
 
 use std::path::PathBuf;
@@ -406,6 +407,11 @@ pub fn builder<R: tauri::Runtime>() -> tauri::Builder<R> {
         delete_record,
         report,
         report_series,
+        structure::restructure_preview,
+        structure::restructure_apply,
+        structure::restructure_undo,
+        structure::restructure_last,
+        structure::official_units,
         options,
         event_defaults,
         draft_save,

@@ -1,7 +1,7 @@
 // Start-up, the top bar, the hash router and the keyboard shortcuts.
 //
 // Routes: #/dashboard, #/<nav> (a list: #/events), #/<nav>/new, #/<nav>/<id>, #/quick, #/sync, #/setup,
-// #/connect (enrolment; #/connect/new right after the unit was created), #/security (the lock's settings),
+// #/connect (enrolment; #/connect/new right after the unit was created), #/structure (the merge wizard), #/security (the lock's settings),
 // #/print/event/<id>, #/print/plan/<id>, #/print/report/<period>[/<unit id>] (the print centre).
 //
 // The window starts locked (vault_status): no data yet → the first run (views/setup.js, which asks for a
@@ -19,6 +19,7 @@ import * as formView from './views/form.js';
 import * as quickView from './views/quicklog.js';
 import * as syncView from './views/sync.js';
 import * as connectView from './views/connect.js';
+import * as structureView from './views/structure.js';
 import * as printView from './views/print.js';
 import * as securityView from './views/security.js';
 import { showLock, lockNow, isLocked, startIdle, convertPlain } from './views/lock.js';
@@ -172,6 +173,7 @@ function parseHash() {
   if (first === 'sync') return { view: 'sync', nav: 'sync' };
   if (first === 'connect') return { view: 'connect', nav: 'connect', fresh: second === 'new' };
   if (first === 'security') return { view: 'security', nav: null };
+  if (first === 'structure') return { view: 'structure', nav: 'connect' };
   if (first === 'print' && ['event', 'plan', 'report'].includes(second) && parts[2]) {
     return { view: 'print', nav: second === 'report' ? 'dashboard' : `${second}s`, target: second, id: parts[2], unit: parts[3] || null };
   }
@@ -183,7 +185,7 @@ function parseHash() {
   return { view: 'dashboard', nav: 'dashboard' };
 }
 
-const VIEWS = { dashboard: dashboardView, list: listView, form: formView, quicklog: quickView, sync: syncView, connect: connectView, setup: setupView, print: printView, security: securityView };
+const VIEWS = { dashboard: dashboardView, list: listView, form: formView, quicklog: quickView, sync: syncView, connect: connectView, structure: structureView, setup: setupView, print: printView, security: securityView };
 
 /** Shows the view of the current hash; `restore` carries unsaved input across a language switch. */
 async function route(restore = null) {

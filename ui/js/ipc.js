@@ -67,6 +67,15 @@ export async function report(period, unitId, structure) {
   return { ...r, indicators: arr(r.indicators), rows: arr(r.rows) };
 }
 
+// ---------- the structure under this unit (the merge wizard) and the official lists ----------
+
+export const restructurePreview = (decision) => call('restructure_preview', { decision });
+export const restructureApply = (decision) => call('restructure_apply', { decision });
+export const restructureUndo = () => call('restructure_undo', {});
+export const restructureLast = () => call('restructure_last', {});
+/** { source, effective, units: [{ level, code, name, official_name, place, province, upper_body }] } */
+export const officialUnits = (query) => call('official_units', { query });
+
 /** The twelve months of `year`: [{ period, events, values: { code: value } }]. */
 export async function reportSeries(year, unitId) {
   const args = { year };

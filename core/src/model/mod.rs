@@ -23,7 +23,7 @@ pub use opinion::{Opinion, OpinionResponse};
 pub use oversight::{Finding, Inspection, Supervision};
 pub use plan::{Plan, Reporting, Target};
 pub use practice::{Practice, Recognition, Replication};
-pub use unit::{is_structural, Unit, UnitKind, STRUCTURAL_FIELDS};
+pub use unit::{is_structural, FormerParent, Unit, UnitChange, UnitKind, STRUCTURAL_FIELDS};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

@@ -10,7 +10,7 @@ mod write;
 pub use read::{assemble as assemble_record, ListQuery, Page, Sort};
 pub use merge::insert_foreign_unit;
 pub use write::{new_id, standard_indicator_id, WriteCtx, STANDARD_OWNER};
-pub(crate) use write::update_in;
+pub(crate) use write::{delete_in, insert, update_in};
 pub(crate) use read::get_tx;
 
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Writing records. One path for every kind: validate, write the record and its index rows, append the
 //! change to the log with the next sequence number and clock reading — all in one transaction.
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -28,7 +28,7 @@ impl WriteCtx {
         WriteCtx { wall_millis: clock::now_utc().timestamp_millis() }
     }
 
-    fn rfc3339(self) -> String {
+    pub(crate) fn rfc3339(self) -> String {
         let t = chrono::DateTime::from_timestamp_millis(self.wall_millis).unwrap_or_default();
         clock::rfc3339(t)
     }
@@ -95,22 +95,25 @@ impl Store {
     pub fn delete(&mut self, kind: Kind, id: &str) -> Result<()> {
         let inst = self.require_installation()?;
         let ctx = WriteCtx::now();
-        self.with_tx(|tx| {
-            let (rowid, owner, _, _) = existing(tx, kind, id)?;
-            if owner != inst.unit_id {
-                return Err(not_owner(tx, kind, id, &owner));
-            }
-            tx.execute("UPDATE records SET deleted = 1, updated_at = ?2 WHERE rowid = ?1", params![rowid, ctx.rfc3339()])?;
-            tx.execute("DELETE FROM file_refs WHERE record_rowid = ?1", [rowid])?;
-            append_change(tx, &inst, ctx, kind, id, "delete", &owner, &serde_json::json!({"deleted": true}))?;
-            Ok(())
-        })
+        self.with_tx(|tx| delete_in(tx, &inst, ctx, kind, id))
     }
+}
+
+/// Marks a record deleted inside a transaction the caller holds.
+pub(crate) fn delete_in(tx: &Connection, inst: &Installation, ctx: WriteCtx, kind: Kind, id: &str) -> Result<()> {
+    let (rowid, owner, _, _) = existing(tx, kind, id)?;
+    if owner != inst.unit_id {
+        return Err(not_owner(tx, kind, id, &owner));
+    }
+    tx.execute("UPDATE records SET deleted = 1, updated_at = ?2 WHERE rowid = ?1", params![rowid, ctx.rfc3339()])?;
+    tx.execute("DELETE FROM file_refs WHERE record_rowid = ?1", [rowid])?;
+    append_change(tx, inst, ctx, kind, id, "delete", &owner, &serde_json::json!({"deleted": true}))?;
+    Ok(())
 }
 
 /// Replaces the fields of a record inside a transaction the caller holds (an attachment writes its file
 /// and the record's new list together).
-pub(crate) fn update_in(tx: &Transaction, inst: &Installation, ctx: WriteCtx, kind: Kind, id: &str, input: &Value) -> Result<Value> {
+pub(crate) fn update_in(tx: &Connection, inst: &Installation, ctx: WriteCtx, kind: Kind, id: &str, input: &Value) -> Result<Value> {
     let (rowid, owner, old_body, created_at) = existing(tx, kind, id)?;
     let own = owner == inst.unit_id || owner == STANDARD_OWNER;
     // The level above decides the structure of every unit below it (and nothing else of theirs).
@@ -166,7 +169,7 @@ pub(crate) fn update_in(tx: &Transaction, inst: &Installation, ctx: WriteCtx, ki
 /// come down to it: so that its window can name them and its installation can join one, the level above
 /// passes each one's record down under its own origin (a full copy, as a create; where the record is
 /// held already it sets the same values).
-fn announce_successors(tx: &Transaction, inst: &Installation, ctx: WriteCtx, unit: &Value) -> Result<()> {
+fn announce_successors(tx: &Connection, inst: &Installation, ctx: WriteCtx, unit: &Value) -> Result<()> {
     let named = unit["successor_id"].as_str().into_iter().chain(unit["split_into"].as_array().into_iter().flatten().filter_map(Value::as_str));
     for successor in named.map(str::to_string).collect::<Vec<_>>() {
         let held: Option<(String, String)> = tx
@@ -231,7 +234,7 @@ fn not_owner(tx: &Connection, kind: Kind, id: &str, owner: &str) -> Error {
     Error::NotOwner { kind: kind.as_str().into(), id: id.into(), owner: name.unwrap_or_else(|| owner.to_string()) }
 }
 
-fn existing(tx: &Transaction, kind: Kind, id: &str) -> Result<(i64, String, Value, String)> {
+fn existing(tx: &Connection, kind: Kind, id: &str) -> Result<(i64, String, Value, String)> {
     let row: Option<(i64, String, String, String)> = tx
         .query_row(
             "SELECT rowid, owner_unit, body, created_at FROM records WHERE id = ?1 AND kind = ?2 AND deleted = 0",
@@ -245,8 +248,8 @@ fn existing(tx: &Transaction, kind: Kind, id: &str) -> Result<(i64, String, Valu
     Ok((rowid, owner, body, created))
 }
 
-fn insert(
-    tx: &Transaction,
+pub(crate) fn insert(
+    tx: &Connection,
     inst: &Installation,
     ctx: WriteCtx,
     kind: Kind,
@@ -409,7 +412,7 @@ pub(super) fn write_index(tx: &Connection, rowid: i64, index: &IndexFields, repl
 /// it is read and bumped inside the same transaction as the write it describes.
 #[allow(clippy::too_many_arguments)]
 fn append_change(
-    tx: &Transaction,
+    tx: &Connection,
     inst: &Installation,
     ctx: WriteCtx,
     kind: Kind,

@@ -160,6 +160,10 @@ impl Store {
             summary.files.push(final_path);
             summary.ranges.extend(ranges);
         }
+        // What of this installation's own log left on the stick can no longer be undone here.
+        if let Some(to) = summary.ranges.iter().filter(|r| r.origin == inst.origin).map(|r| r.to).max() {
+            self.note_own_sent(to)?;
+        }
         // The records first, whole; then as many of their files as the stick takes.
         summary.evidence = self.write_files_for(dir, peer)?;
         self.note_sync_event(
@@ -311,6 +315,9 @@ impl Store {
         let bytes = self.write_changes(Vec::with_capacity(1 << 16), &header, &to, &mut changes, &mut |_| {})?;
         if probing {
             self.note_probe(&header.bundle_id)?;
+        }
+        if let Some(to) = header.ranges.iter().filter(|r| r.origin == inst.origin).map(|r| r.to).max() {
+            self.note_own_sent(to)?;
         }
         Ok(Some(OutgoingBundle { bundle_id: header.bundle_id, bytes, changes, ranges: header.ranges }))
     }

@@ -355,7 +355,8 @@ export async function render(root, params, app, restore) {
           peersResult,
           peers,
           h('p', { class: 'hint', text: t('connect.contact_hint') }),
-          h('a', { href: '#/sync', id: 'connect-to-sync', text: t('connect.to_sync') })))));
+          h('a', { href: '#/sync', id: 'connect-to-sync', text: t('connect.to_sync') }),
+          h('p', null, h('a', { href: '#/structure', id: 'connect-to-structure', text: t('connect.to_structure') }))))));
 
   paintStatus();
   if (restore && restore.read) readBtn.click();
