@@ -156,7 +156,20 @@ fn connect_in_window(s: &Session, usb: &Path, bad: &Path, other: &Path, province
     s.wait("#setup-name", LONG)?;
     s.wait("#setup-join", LONG)?;
     s.wait("#setup-demo", LONG)?;
-    s.type_text("#setup-name", COMMUNE)?;
+    // The commune picked from the official 2025 list, typed without accents: its Union's name, GSO code,
+    // place and the body above filled in.
+    s.set_value("#setup-official", "dong hung hung yen")?;
+    s.wait("#setup-official-list .official-pick[data-code='12688']", LONG)?;
+    s.click("#setup-official-list .official-pick[data-code='12688']")?;
+    let filled = s.execute(
+        "return ['setup-name', 'setup-code', 'setup-place', 'setup-upper'].map(id => document.getElementById(id).value)",
+        json!([]),
+    )?;
+    if filled != json!([COMMUNE, "12688", "Đông Hưng", "BCH TỈNH ĐOÀN HƯNG YÊN"]) {
+        return Err(format!("the official list filled in {filled}"));
+    }
+    shot(s, "setup-official.png")?;
+    // The code stays the officer's to change (the rest of this test knows the commune as XA-DH).
     s.set_value("#setup-code", "XA-DH")?;
     s.click("#setup-submit")?;
     // The passphrase the data is encrypted under, and its recovery code, before the unit is created.

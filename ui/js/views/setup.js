@@ -7,6 +7,7 @@
 
 import * as ipc from '../ipc.js';
 import { h, replace, markFieldError } from '../dom.js';
+import { officialPicker } from '../official.js';
 import { t, enumLabel, enumValues } from '../i18n.js';
 import { clearErrors, showInvalid, rawValues, setRawValues, watchErrors, clearFieldError } from '../formdata.js';
 import { ensureVault } from './lock.js';
@@ -50,8 +51,20 @@ export function render(root, params, app, restore) {
   });
   code.addEventListener('input', () => { codeTouched = code.value !== ''; });
 
+  // Picked from the official 2025 list instead of typed: the Union's name, the GSO code, the place and
+  // the body above, each still editable.
+  const official = officialPicker('setup-official', (u) => {
+    name.value = u.name;
+    code.value = u.code;
+    codeTouched = true;
+    kind.value = u.level;
+    upper.value = u.upper_body;
+    place.value = u.place;
+    for (const el of [name, code]) clearFieldError(el);
+  });
   const form = h('form', { id: 'setup-form', class: 'card form-grid', novalidate: true },
     h('h2', { class: 'wide setup-choice-h', text: t('setup.create_title') }),
+    official.el,
     row('setup-name', 'name', 'setup.name', name, null, true),
     row('setup-code', 'code', 'setup.code', code, 'setup.code_hint'),
     row('setup-kind', 'level', 'setup.kind', kind),

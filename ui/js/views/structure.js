@@ -8,6 +8,7 @@ import { h, replace, markFieldError, clearFieldError } from '../dom.js';
 import { t } from '../i18n.js';
 import { fmtNumber } from '../format.js';
 import { dateInput, dateControl, readDateValue, dateErrorText } from '../fields.js';
+import { officialPicker } from '../official.js';
 
 const CHANGES = ['merged', 'split', 'renamed', 'dissolved', 'moved'];
 const NEW = '__new__';
@@ -51,15 +52,17 @@ export async function render(root, params, app) {
     units.map((u) => h('option', { value: u.id, text: u.name })),
     h('option', { value: NEW, text: t('structure.new_unit') }));
   // A new unit: its name and code, typed or picked from the official list of 2025.
-  const search = h('input', { type: 'search', id: 'structure-official', autocomplete: 'off', spellcheck: 'false', placeholder: t('structure.official_placeholder') });
-  const found = h('ul', { id: 'structure-official-list', class: 'official-list' });
+  let picked = null;
+  const official = officialPicker('structure-official', (u) => {
+    picked = u;
+    newName.value = u.name;
+    newCode.value = u.code;
+  });
   const newName = h('input', { type: 'text', id: 'structure-new-name', name: 'new_unit.name', autocomplete: 'off' });
   const newCode = h('input', { type: 'text', id: 'structure-new-code', name: 'new_unit.code', autocomplete: 'off', class: 'mono' });
-  let picked = null;
   const newBox = h('fieldset', { id: 'structure-new', class: 'section', hidden: true },
     h('legend', { text: t('structure.new_unit') }),
-    h('div', { class: 'field' }, h('label', { for: search.id, text: t('structure.official') }), search, found,
-      h('div', { class: 'hint', id: 'structure-official-source' })),
+    official.el,
     h('div', { class: 'field' }, h('label', { for: newName.id, text: t('structure.new_name') }), newName),
     h('div', { class: 'field' }, h('label', { for: newCode.id, text: t('structure.new_code') }), newCode));
   const others = checkList('structure-others', units);
@@ -106,26 +109,6 @@ export async function render(root, params, app) {
   into.addEventListener('change', shape);
   shape();
 
-  let seq = 0;
-  search.addEventListener('input', async () => {
-    const mine = ++seq;
-    const q = search.value.trim();
-    if (!q) { found.replaceChildren(); return; }
-    const r = await ipc.officialUnits(q);
-    if (mine !== seq) return;
-    $('#structure-official-source').textContent = t('structure.official_source', { source: r.source });
-    replace(found, (r.units || []).map((u) => h('li', null, h('button', {
-      type: 'button', class: 'link official-pick', dataset: { code: u.code },
-      text: `${u.official_name} — ${u.province} (${u.code})`,
-      onclick: () => {
-        picked = u;
-        newName.value = u.name;
-        newCode.value = u.code;
-        found.replaceChildren();
-      },
-    }))));
-  });
-  const $ = (sel) => root.querySelector(sel);
 
   const decision = () => {
     for (const el of [date, newName, newCode, rename, into]) clearFieldError(el);
