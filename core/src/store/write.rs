@@ -208,17 +208,31 @@ fn check_unit_open(tx: &Connection, owner: &str, kind: Kind, date: Option<&str>)
     Err(Error::UnitEnded { unit: name, until, successor })
 }
 
-/// Whether `unit` hangs, at any depth, under `ancestor` (by the parents held here).
+/// Whether `unit` hangs, at any depth, under `ancestor` (by the parents held here) — or under a unit
+/// merged into `ancestor`: the successor of a merged upper unit decides for what hung under it (a
+/// province merged into another hands its communes to the new province).
 fn is_below(tx: &Connection, unit: &str, ancestor: &str) -> Result<bool> {
-    let mut parent_of = tx.prepare_cached("SELECT link_id FROM records WHERE id = ?1 AND kind = 'unit' AND deleted = 0")?;
-    let mut current = unit.to_string();
+    let mut above = tx.prepare_cached(
+        "SELECT link_id, json_extract(body, '$.successor_id') FROM records WHERE id = ?1 AND kind = 'unit' AND deleted = 0",
+    )?;
+    let mut seen = std::collections::HashSet::from([unit.to_string()]);
+    let mut queue = vec![unit.to_string()];
     // A tree deeper than this is a loop in the data: it hangs under nobody.
-    for _ in 0..64 {
-        let parent: Option<String> = parent_of.query_row([&current], |r| r.get(0)).optional()?.flatten();
-        match parent {
-            Some(p) if p == ancestor => return Ok(true),
-            Some(p) => current = p,
-            None => return Ok(false),
+    while let Some(current) = queue.pop() {
+        if seen.len() > 256 {
+            break;
+        }
+        let (parent, successor): (Option<String>, Option<String>) =
+            above.query_row([&current], |r| Ok((r.get(0)?, r.get(1)?))).optional()?.unwrap_or((None, None));
+        // The unit's own successor is not above it; only its parents' successors are.
+        let ups = if current == unit { vec![parent] } else { vec![parent, successor] };
+        for up in ups.into_iter().flatten() {
+            if up == ancestor {
+                return Ok(true);
+            }
+            if seen.insert(up.clone()) {
+                queue.push(up);
+            }
         }
     }
     Ok(false)

@@ -640,7 +640,7 @@ fn province_work(p: &mut Store, round: usize) -> String {
     plan["id"].as_str().unwrap().to_string()
 }
 
-fn export_to(s: &mut Store, to: &str, dir: &Path, max: usize) -> Vec<PathBuf> {
+pub(crate) fn export_to(s: &mut Store, to: &str, dir: &Path, max: usize) -> Vec<PathBuf> {
     s.export(dir, &ExportOptions { to: Some(to.to_string()), max_changes: max }, &mut |_| {}).unwrap().files
 }
 
