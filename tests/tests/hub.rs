@@ -150,3 +150,42 @@ fn plans_made_between_the_provinces_other_work_reach_the_communes_whose_logs_che
     applied(&p);
     ok(sotay(&p, &["check"], None));
 }
+
+/// Issue 15 over the network: the province records a commune's merge while its hub runs; the commune's
+/// next `sotay sync` brings the merge and the successor's record down, its July work is refused naming
+/// the successor, and — everything of its own being at the province — it goes on as the successor.
+#[test]
+fn a_merge_recorded_at_the_province_reaches_the_commune_through_the_hub() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let listen = format!("127.0.0.1:{}", free_port());
+    let (p, up) = province(d, &format!("https://{listen}"));
+    let old = commune(d, "XA-CU", &p, &up);
+    let new = commune(d, "XA-MOI", &p, &up);
+    let _hub = HubProcess::start(&p, &listen, &[], &[]);
+    add_event(&old, "Tuyên truyền trước sáp nhập");
+    for c in [&old, &new] {
+        ok(sotay(c, &["sync"], None));
+    }
+    applied(&p);
+    let unit_of = |db: &std::path::Path| {
+        let keys = ok(sotay(db, &["--lang", "en", "keys"], None)).stdout;
+        keys.lines().find_map(|l| l.strip_prefix("Unit: ")).unwrap().trim().to_string()
+    };
+    let (old_unit, new_unit) = (unit_of(&old), unit_of(&new));
+    let mut merged: serde_json::Value = serde_json::from_str(&ok(sotay(&p, &["show", "unit", &old_unit], None)).stdout).unwrap();
+    merged["valid_to"] = serde_json::json!("2025-06-30");
+    merged["successor_id"] = serde_json::json!(new_unit);
+    merged["change"] = serde_json::json!("merged");
+    ok(sotay(&p, &["edit", "unit", &old_unit, "--json", "-"], Some(&merged.to_string())));
+
+    ok(sotay(&old, &["sync"], None));
+    let here: serde_json::Value = serde_json::from_str(&ok(sotay(&old, &["show", "unit", &old_unit], None)).stdout).unwrap();
+    assert_eq!((here["valid_to"].as_str(), here["successor_id"].as_str()), (Some("2025-06-30"), Some(new_unit.as_str())), "{here}");
+    let r = sotay(&old, &["add", "event", "--json", "-"], Some(r#"{"title": "Sinh hoạt tháng 7", "start_at": "2025-07-10T08:00"}"#));
+    assert!(r.code != 0 && r.stderr.contains("chuyển về Đoàn xã XA-MOI"), "{}", r.stderr);
+    assert_eq!(waiting(&old), 0, "everything of the old commune is at the province");
+    ok(sotay(&old, &["enroll", "successor", d.join("XA-MOI.enrol.json").to_str().unwrap()], None));
+    assert_eq!(unit_of(&old), new_unit);
+    ok(sotay(&old, &["check"], None));
+}

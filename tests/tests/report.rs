@@ -308,3 +308,42 @@ fn every_document_of_the_demo_has_embedded_fonts_its_head_number_and_totals() {
         assert!(everything.chars().any(|c| letters.contains(c)), "no letter with the {tone} tone survived");
     }
 }
+
+/// Issue 15: the demo's former district of Kiến Xương and its two communes merged on 01/07/2025 into the
+/// commune of Kiến Xương. The 2024 report in today's structure counts their work under the new commune;
+/// as it was on 31/12/2024 it shows the district; the totals agree; the PDF and the workbook say which.
+#[test]
+fn the_2024_report_in_todays_structure_and_as_it_was_in_json_pdf_and_workbook() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let get = |structure: &str| -> Value {
+        let r = ok(sotay(&db, &["report", "--period", "2024", "--structure", structure, "--json"], None));
+        serde_json::from_str(&r.stdout).unwrap()
+    };
+    let (today, then) = (get("today"), get("as-it-was"));
+    assert_eq!(today, report_json(&db, "2024"), "today's structure is the default");
+    let row = |r: &Value, name: &str| r["rows"].as_array().unwrap().iter().find(|x| x["name"] == name).cloned();
+    let new_commune = row(&today, "Đoàn xã Kiến Xương").expect("the new commune's row, today");
+    assert_eq!(new_commune["merged"], serde_json::json!(["Đoàn xã Vũ Lễ", "Đoàn xã Vũ Tây", "Huyện đoàn Kiến Xương"]));
+    assert!(row(&today, "Huyện đoàn Kiến Xương").is_none());
+    let district = row(&then, "Huyện đoàn Kiến Xương").expect("the district's row, as it was");
+    assert!(row(&then, "Đoàn xã Kiến Xương").is_none(), "the new commune did not exist at the end of 2024");
+    assert!(new_commune["events"].as_i64().unwrap() > 0);
+    assert_eq!((new_commune["events"].clone(), new_commune["participants"].clone()), (district["events"].clone(), district["participants"].clone()));
+    assert_eq!((today["events"].clone(), today["participants"].clone()), (then["events"].clone(), then["participants"].clone()));
+    assert_eq!((today["structure"].as_str(), then["structure"].as_str()), (Some("today"), Some("as-it-was")));
+
+    // On paper and in the workbook, the heading says which tree.
+    for (structure, words) in [("today", "Theo cơ cấu tổ chức hiện nay"), ("as-it-was", "Theo cơ cấu tổ chức tại ngày 31/12/2024")] {
+        let pdf = dir.path().join(format!("bc-{structure}.pdf"));
+        ok(sotay(&db, &["print", "report", "--period", "2024", "--structure", structure, "--out", pdf.to_str().unwrap()], None));
+        assert!(pdftotext(&pdf).contains(words), "the {structure} PDF does not say «{words}»");
+        let xlsx = dir.path().join(format!("bc-{structure}.xlsx"));
+        ok(sotay(&db, &["report", "--period", "2024", "--structure", structure, "--xlsx", xlsx.to_str().unwrap()], None));
+        let book = read_xlsx(&xlsx);
+        let cells: Vec<String> = book["Báo cáo"].as_array().unwrap().iter().flat_map(|r| r.as_array().unwrap().iter().filter_map(|c| c.as_str().map(str::to_string))).collect();
+        assert!(cells.iter().any(|c| c == words), "the {structure} workbook does not say «{words}»");
+    }
+    let e = fails(sotay(&db, &["report", "--period", "2024", "--structure", "yesterday"], None));
+    assert!(e.stderr.contains("yesterday") && e.stderr.contains("as-it-was"), "{}", e.stderr);
+}

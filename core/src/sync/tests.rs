@@ -958,3 +958,63 @@ fn the_province_decides_a_communes_structure_and_the_commune_learns_it_from_abov
     assert!(p.store.check().unwrap().is_empty(), "{:?}", p.store.check().unwrap());
     assert!(a.store.check().unwrap().is_empty(), "{:?}", a.store.check().unwrap());
 }
+
+#[test]
+fn a_schools_union_moved_to_the_school_bloc_learns_it_through_its_commune_and_reports_follow_both_ways() {
+    let dir = TempDir::new().unwrap();
+    let (mut p, mut a, _b) = world(dir.path());
+    // The school's Union runs Sotay under commune A.
+    let mut school = site(dir.path(), "Đoàn trường THPT Đông Hưng", "THPT-DH", "grassroots");
+    enroll_below(&mut a.store, &mut school.store);
+    let school_unit = school.store.identity().unwrap().unit_id;
+    let a_unit = a.store.identity().unwrap().unit_id;
+    school.store.create(Kind::Event, &json!({"title": "Tuyên truyền an toàn giao thông", "start_at": "2025-03-03T08:00",
+        "status": "done", "participants": {"members": 44}})).unwrap();
+    for f in export(&mut school.store, &dir.path().join("s-up"), 100) {
+        a.store.import_file(&f, false).unwrap();
+    }
+    for f in export(&mut a.store, &dir.path().join("a-up"), 100) {
+        p.store.import_file(&f, false).unwrap();
+    }
+    // The province moves it to its school bloc from 01/09/2025 (the wizard's decision).
+    let bloc = p.store.create(Kind::Unit, &json!({"code": "KTH", "name": "Khối trường học", "level": "bloc", "parent_id": p.store.identity().unwrap().unit_id})).unwrap();
+    let bloc = bloc["id"].as_str().unwrap().to_string();
+    p.store
+        .restructure(&crate::restructure::Restructure {
+            change: crate::model::UnitChange::Moved,
+            units: vec![school_unit.clone()],
+            into: Some(bloc.clone()),
+            new_unit: None,
+            others: Vec::new(),
+            new_name: None,
+            date: "2025-09-01".into(),
+        })
+        .unwrap();
+    // Down to the commune, and from the commune down to the school.
+    let a_inst = a.store.identity().unwrap().installation;
+    for f in export_to(&mut p.store, &a_inst, &dir.path().join("p-down"), 100) {
+        a.store.import_file(&f, false).unwrap();
+    }
+    let s_inst = school.store.identity().unwrap().installation;
+    for f in export_to(&mut a.store, &s_inst, &dir.path().join("a-down"), 100) {
+        school.store.import_file(&f, false).unwrap();
+    }
+    let here = school.store.get(Kind::Unit, &school_unit).unwrap();
+    assert_eq!((here["parent_id"].as_str(), here["change"].as_str()), (Some(bloc.as_str()), Some("moved")), "{here}");
+    assert_eq!(here["former_parents"], json!([{"parent_id": a_unit, "until": "2025-08-31"}]));
+    assert_eq!(school.store.get(Kind::Unit, &bloc).unwrap()["name"], "Khối trường học", "the new parent came down too");
+    // The school cannot move itself back.
+    let mut back = here.clone();
+    back["parent_id"] = json!(a_unit);
+    assert_eq!(school.store.update(Kind::Unit, &school_unit, &back).unwrap_err().code(), "structure_from_above");
+    // At the province: March's session under the bloc today, under commune A as it was.
+    let q1 = crate::period::Period::parse("2025Q1").unwrap();
+    let row = |r: &crate::report::Report, id: &str| r.rows.iter().find(|x| x.id == id).map(|x| x.values["TT-02"]);
+    let today = p.store.period_report_in(None, &q1, crate::report::Structure::Today).unwrap();
+    let then = p.store.period_report_in(None, &q1, crate::report::Structure::AsItWas).unwrap();
+    assert_eq!((row(&today, &bloc), row(&today, &a_unit)), (Some(44.0), Some(0.0)));
+    assert_eq!((row(&then, &bloc), row(&then, &a_unit)), (Some(0.0), Some(44.0)));
+    for s in [&p.store, &a.store, &school.store] {
+        assert_eq!(s.check().unwrap(), Vec::<String>::new());
+    }
+}
