@@ -387,6 +387,7 @@ mod tests {
             group_by_unit: true,
             hide_phones: false,
             evidence_annex: false,
+            structure: None,
             signer: Some("--db=/etc/passwd".into()),
             signer_title: None,
             date: Some("2026-11-20".into()),
@@ -411,6 +412,15 @@ mod tests {
             args,
             ["--event=01a224ec-89dd-77ca-bd21-05d219a82bc1", "--group-by-unit", "--signer=--db=/etc/passwd", "--date=2026-11-20"]
         );
+    }
+
+    #[test]
+    fn the_reports_structure_is_one_of_two_words() {
+        let mut r = request(&["report"]);
+        r.structure = Some("as-it-was".into());
+        assert!(r.args(Lang::Vi).unwrap().contains(&"--structure=as-it-was".to_string()));
+        r.structure = Some("--db=/etc/passwd".into());
+        assert_eq!(r.args(Lang::Vi).unwrap_err().field.as_deref(), Some("structure"));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Issue 15 in a real window: the province's merge wizard. Two communes, each with its own laptop, sent
 //! their 2025 work; the province merges them into a new commune picked from the official 2025 list,
 //! previews the year's report before and after, applies, undoes, applies again; once a stick carried it
-//! the undo is gone; the communes learn it from that stick.
+//! the undo is gone; the communes learn it from that stick. The overview and the print centre then lay the
+//! report out as it was, saying so.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -133,12 +134,25 @@ fn the_province_merges_two_communes_in_the_wizard_previews_undoes_and_sends_it()
         s.execute("location.hash = '#/structure'", json!([]))?;
         s.wait("section[data-view=structure][data-state=ready] #structure-done[data-sent=true]", LONG)?;
         s.screenshot(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/structure-wizard-sent.png"))?;
-        s.execute("return [document.querySelector('#structure-done').textContent, !!document.querySelector('#structure-undo')]", json!([]))
+        let said = s.execute("return [document.querySelector('#structure-done').textContent, !!document.querySelector('#structure-undo')]", json!([]))?;
+        // The overview in either tree: the line under its title says which, and the print centre follows.
+        s.click("[data-nav=dashboard]")?;
+        s.wait("section[data-view=dashboard][data-state=ready]", LONG)?;
+        let today = s.wait_until("const r = document.querySelector('#dash-range').textContent; return r.includes('·') ? r : null", LONG)?;
+        s.set_value("#dash-structure", "as-it-was")?;
+        let then = s.wait_until("const r = document.querySelector('#dash-range').textContent; return r.includes('tại ngày') ? r : null", LONG)?;
+        s.click("#dash-print")?;
+        s.wait("section[data-view=print][data-state=ready] #print-structure", LONG)?;
+        let printed = s.execute("return document.querySelector('#print-structure').value", json!([]))?;
+        Ok(json!([said[0], said[1], today, then, printed]))
     })();
     s.end();
     let sent = sent.unwrap();
     assert_eq!(sent[1], json!(false), "an undo offered after the stick carried it: {sent}");
     assert!(sent[0].as_str().unwrap_or_default().contains("không hoàn tác được"), "{sent}");
+    assert!(sent[2].as_str().unwrap_or_default().contains("Theo cơ cấu tổ chức hiện nay"), "{sent}");
+    assert!(sent[3].as_str().unwrap_or_default().contains("Theo cơ cấu tổ chức tại ngày 31/"), "{sent}");
+    assert_eq!(sent[4], json!("as-it-was"), "the print centre lost the choice: {sent}");
     ok(&a, &["import", down.to_str().unwrap()], None);
     let here: Value = serde_json::from_str(&ok(&a, &["show", "unit", &unit_a], None)).unwrap();
     assert_eq!((here["valid_to"].as_str(), here["change"].as_str()), (Some("2025-06-30"), Some("merged")), "{here}");
