@@ -5,11 +5,14 @@
 #                             the bad-link test (iproute2 for network namespaces, nftables for loss)
 #                             and the document tests (poppler-utils: pdffonts, pdftotext, pdftoppm;
 #                             python3-openpyxl reads the .xlsx back)
+#                             and the national hub's tests (postgresql-15: initdb, postgres, psql)
 set -euo pipefail
 
 want=(build-essential pkg-config curl libwebkit2gtk-4.1-dev librsvg2-dev libssl-dev)
 if [[ "${1:-run}" == "test" ]]; then
   want+=(webkit2gtk-driver xvfb xauth iproute2 nftables poppler-utils python3 python3-openpyxl)
+  # The national hub's tests start their own PostgreSQL server (initdb in a temporary folder).
+  want+=(postgresql-15 postgresql-client-15)
   # The page's own unit tests run on node (node --test); Debian's nodejs when none is installed.
   command -v node >/dev/null || want+=(nodejs)
   # npm fetches the Tauri CLI that builds the .deb for the package test (scripts/package.sh).

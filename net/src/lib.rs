@@ -10,6 +10,7 @@
 pub mod agent;
 pub mod client;
 pub mod error;
+pub mod pgstore;
 pub mod proto;
 pub mod server;
 pub mod tls;

@@ -2,3 +2,4 @@ pub mod support;
 pub mod webdriver;
 pub mod driver;
 pub mod network;
+pub mod postgres;

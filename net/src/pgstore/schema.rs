@@ -1,0 +1,98 @@
+//! The national hub's tables in PostgreSQL, by numbered migrations, applied under a transaction-level
+//! advisory lock so that two hub processes starting together migrate once (docs/national.md).
+//!
+//! The tables mirror the SQLite store's sync tables (docs/store.md): who this installation is, its peers
+//! and what each acknowledged, the change log by (origin, seq), the records with each field's version,
+//! and the inbox of bundles taken and not yet applied. `jsonb` for JSON, `bytea` for blobs.
+
+/// Each migration, in order; the schema's version is how many have run.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the hub's state.
+    r#"
+    CREATE TABLE installation (
+        singleton  boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        origin     text NOT NULL,
+        unit_id    text NOT NULL,
+        created_at timestamptz NOT NULL,
+        lamport    bigint NOT NULL DEFAULT 0,
+        last_seq   bigint NOT NULL DEFAULT 0,
+        public_key bytea,
+        secret_key bytea
+    );
+    CREATE TABLE peers (
+        installation   text PRIMARY KEY,
+        unit_id        text NOT NULL,
+        public_key     bytea NOT NULL,
+        role           text NOT NULL CHECK (role IN ('lower', 'upper')),
+        enrolled_at    timestamptz NOT NULL,
+        revoked_at     timestamptz,
+        hub_url        text,
+        hub_tls_sha256 text
+    );
+    CREATE TABLE origin_heads (
+        origin   text PRIMARY KEY,
+        head     bigint NOT NULL CHECK (head >= 0),
+        via_peer text
+    );
+    CREATE TABLE acks (
+        peer   text NOT NULL,
+        origin text NOT NULL,
+        acked  bigint NOT NULL,
+        PRIMARY KEY (peer, origin)
+    );
+    CREATE TABLE change_log (
+        origin      text NOT NULL,
+        seq         bigint NOT NULL CHECK (seq > 0),
+        lamport     bigint NOT NULL,
+        hlc         text NOT NULL,
+        entity      text NOT NULL,
+        record_id   text NOT NULL,
+        op          text NOT NULL CHECK (op IN ('create', 'update', 'delete')),
+        owner_unit  text NOT NULL,
+        fields      jsonb NOT NULL,
+        prev        jsonb NOT NULL DEFAULT '{}',
+        recorded_at text NOT NULL,
+        PRIMARY KEY (origin, seq)
+    );
+    CREATE INDEX change_log_record ON change_log (record_id);
+    CREATE TABLE records (
+        id         text PRIMARY KEY,
+        kind       text NOT NULL,
+        owner_unit text NOT NULL,
+        created_at text NOT NULL,
+        updated_at text NOT NULL,
+        deleted    boolean NOT NULL DEFAULT false,
+        body       jsonb NOT NULL,
+        versions   jsonb NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX records_kind_owner ON records (kind, owner_unit) WHERE NOT deleted;
+    CREATE TABLE inbox (
+        seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        bundle_id   text NOT NULL UNIQUE,
+        sender      text NOT NULL,
+        changes     integer NOT NULL,
+        state       text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'applied', 'failed')),
+        claimed_by  text,
+        error       text,
+        accepted_at timestamptz NOT NULL DEFAULT now(),
+        applied_at  timestamptz,
+        payload     bytea NOT NULL
+    );
+    CREATE INDEX inbox_pending ON inbox (seq) WHERE state = 'pending';
+    CREATE TABLE files (
+        sha256     text PRIMARY KEY,
+        media_type text NOT NULL,
+        size       bigint NOT NULL CHECK (size >= 0),
+        added_at   timestamptz NOT NULL DEFAULT now(),
+        content    bytea NOT NULL
+    );
+    "#,
+];
+
+/// The schema version this program writes.
+pub fn known() -> i32 {
+    MIGRATIONS.len() as i32
+}
+
+/// The key of the advisory lock migrations run under (any fixed 64-bit number; "sotay:m" in ASCII).
+pub const MIGRATION_LOCK: i64 = 0x736f_7461_793a_6d;
