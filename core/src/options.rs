@@ -12,6 +12,10 @@ pub struct Choice {
     pub id: String,
     pub label: String,
     pub code: Option<String>,
+    /// A unit's last day when the level above closed it (merged, split, dissolved): the merge wizard
+    /// offers only units that still stand.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_on: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -31,16 +35,16 @@ impl Store {
         };
         let units = all(Kind::Unit, Sort::Title)?
             .into_iter()
-            .map(|u| Choice { id: s(&u, "id"), label: s(&u, "name"), code: Some(s(&u, "code")) })
+            .map(|u| Choice { id: s(&u, "id"), label: s(&u, "name"), code: Some(s(&u, "code")), ended_on: u["valid_to"].as_str().map(str::to_string) })
             .collect();
         let plans = all(Kind::Plan, Sort::Date)?
             .into_iter()
-            .map(|p| Choice { id: s(&p, "id"), label: s(&p, "title"), code: p["number"].as_str().map(str::to_string) })
+            .map(|p| Choice { id: s(&p, "id"), label: s(&p, "title"), code: p["number"].as_str().map(str::to_string), ended_on: None })
             .collect();
         let indicators = self
             .indicators()?
             .into_iter()
-            .map(|i| Choice { id: i.code.clone(), label: i.name, code: Some(i.code) })
+            .map(|i| Choice { id: i.code.clone(), label: i.name, code: Some(i.code), ended_on: None })
             .collect();
         Ok(Options { units, plans, indicators })
     }

@@ -134,7 +134,11 @@ fn the_province_merges_two_communes_in_the_wizard_previews_undoes_and_sends_it()
         s.execute("location.hash = '#/structure'", json!([]))?;
         s.wait("section[data-view=structure][data-state=ready] #structure-done[data-sent=true]", LONG)?;
         s.screenshot(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/structure-wizard-sent.png"))?;
-        let said = s.execute("return [document.querySelector('#structure-done').textContent, !!document.querySelector('#structure-undo')]", json!([]))?;
+        let said = s.execute(
+            "return [document.querySelector('#structure-done').textContent, !!document.querySelector('#structure-undo'),
+                     !!document.querySelector(`#structure-units label[data-unit='${arguments[0]}']`)]",
+            json!([unit_a]),
+        )?;
         // The overview in either tree: the line under its title says which, and the print centre follows.
         s.click("[data-nav=dashboard]")?;
         s.wait("section[data-view=dashboard][data-state=ready]", LONG)?;
@@ -144,7 +148,7 @@ fn the_province_merges_two_communes_in_the_wizard_previews_undoes_and_sends_it()
         s.click("#dash-print")?;
         s.wait("section[data-view=print][data-state=ready] #print-structure", LONG)?;
         let printed = s.execute("return document.querySelector('#print-structure').value", json!([]))?;
-        Ok(json!([said[0], said[1], today, then, printed]))
+        Ok(json!([said[0], said[1], today, then, printed, said[2]]))
     })();
     s.end();
     let sent = sent.unwrap();
@@ -153,6 +157,7 @@ fn the_province_merges_two_communes_in_the_wizard_previews_undoes_and_sends_it()
     assert!(sent[2].as_str().unwrap_or_default().contains("Theo cơ cấu tổ chức hiện nay"), "{sent}");
     assert!(sent[3].as_str().unwrap_or_default().contains("Theo cơ cấu tổ chức tại ngày 31/"), "{sent}");
     assert_eq!(sent[4], json!("as-it-was"), "the print centre lost the choice: {sent}");
+    assert_eq!(sent[5], json!(false), "a commune merged already is offered again: {sent}");
     ok(&a, &["import", down.to_str().unwrap()], None);
     let here: Value = serde_json::from_str(&ok(&a, &["show", "unit", &unit_a], None)).unwrap();
     assert_eq!((here["valid_to"].as_str(), here["change"].as_str()), (Some("2025-06-30"), Some("merged")), "{here}");

@@ -87,7 +87,7 @@ export async function options() {
   const o = (await call('options', {})) || {};
   const arr = (v) => (Array.isArray(v) ? v : []);
   return {
-    units: arr(o.units).map((u) => ({ id: u.id, name: u.name ?? u.label ?? u.id, code: u.code ?? null })),
+    units: arr(o.units).map((u) => ({ id: u.id, name: u.name ?? u.label ?? u.id, code: u.code ?? null, endedOn: u.ended_on ?? null })),
     plans: arr(o.plans).map((p) => ({ id: p.id, title: p.title ?? p.label ?? p.id, number: p.number ?? p.code ?? null })),
     indicators: arr(o.indicators).map((i) => ({ code: i.code ?? i.id, name: i.name ?? i.label ?? i.code ?? i.id })),
     enums: o.enums || {},

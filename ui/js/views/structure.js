@@ -38,7 +38,8 @@ export async function render(root, params, app) {
   try {
     const opts = await app.getOptions();
     const own = app.status && app.status.unit && app.status.unit.id;
-    units = (opts.units || []).filter((u) => u.id !== own);
+    // Units that still stand: one already merged, split or dissolved is not decided on again here.
+    units = (opts.units || []).filter((u) => u.id !== own && !u.endedOn);
   } catch (err) {
     if (app.handleGlobalError(err)) return null;
     throw err;
