@@ -48,6 +48,9 @@ pub enum Error {
     /// An undo asked for after the change left this computer (a stick or the hub has it).
     #[error("already sent: the units below may have it; make a new change instead")]
     AlreadySent,
+    /// An undo asked for with no structure change recorded here since the last one undone.
+    #[error("no structure change to undo")]
+    NothingToUndo,
     /// A document could not be laid out (a bug in a template, never the user's text).
     #[error("the document could not be laid out: {0}")]
     Render(String),
@@ -240,6 +243,7 @@ impl Error {
             Error::NotASuccessor { .. } => "not_a_successor",
             Error::NotYetSent { .. } => "not_yet_sent",
             Error::AlreadySent => "already_sent",
+            Error::NothingToUndo => "not_found",
             Error::Render(_) => "render",
             Error::BadClock { .. } => "clock",
             Error::FilesRefused { .. } => "refused",

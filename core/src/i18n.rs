@@ -209,6 +209,9 @@ pub fn error_message(e: &Error, lang: Lang) -> String {
                 format!("{unit} is not a successor of {of}: use the enrolment file of the unit {of} was merged into")
             }
         }
+        Error::NothingToUndo => {
+            if vi { "Không có thay đổi tổ chức nào để hoàn tác".to_string() } else { "There is no structure change to undo".to_string() }
+        }
         Error::AlreadySent => {
             if vi {
                 "Thay đổi này đã được gửi đi (qua USB hoặc mạng) nên không hoàn tác được nữa: các đơn vị cấp dưới có thể đã nhận. Hãy ghi một thay đổi mới để sửa lại".to_string()

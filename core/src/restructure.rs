@@ -143,7 +143,7 @@ impl Store {
     /// Puts the units of the last restructure back as they were, while none of it has been sent (after
     /// that, a new restructure is the way back: the units below may have it already).
     pub fn undo_restructure(&mut self) -> Result<LastRestructure> {
-        let last = self.last_restructure()?.ok_or_else(|| Error::NotFound { kind: "restructure".into(), id: String::new() })?;
+        let last = self.last_restructure()?.ok_or(Error::NothingToUndo)?;
         if last.sent {
             return Err(Error::AlreadySent);
         }
@@ -311,6 +311,7 @@ mod tests {
         assert!(s.unit_id_by_code("AB").is_err(), "the unit it created is gone");
         assert!(s.get(Kind::Unit, &a).unwrap()["valid_to"].is_null() && s.get(Kind::Unit, &b).unwrap()["successor_id"].is_null());
         assert!(s.last_restructure().unwrap().is_none());
+        assert_eq!(s.undo_restructure().unwrap_err().message(crate::Lang::Vi), "Không có thay đổi tổ chức nào để hoàn tác");
 
         // Once a bundle carried it, it stays.
         s.restructure(&r).unwrap();
