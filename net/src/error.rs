@@ -34,6 +34,9 @@ pub enum NetError {
     NoProgress,
     #[error(transparent)]
     Core(#[from] Error),
+    /// The national hub's PostgreSQL database (crate::pgstore).
+    #[error(transparent)]
+    Database(#[from] crate::pgstore::PgError),
 }
 
 impl NetError {
@@ -51,6 +54,7 @@ impl NetError {
             NetError::Protocol(_) => "protocol",
             NetError::NoProgress => "no_progress",
             NetError::Core(e) => e.code(),
+            NetError::Database(e) => e.code(),
         }
     }
 
@@ -87,6 +91,7 @@ impl NetError {
             NetError::NoProgress if vi => "Máy chủ chưa xác nhận dữ liệu đã gửi; sẽ thử lại.".into(),
             NetError::NoProgress => "The hub did not acknowledge what was sent; will retry.".into(),
             NetError::Core(e) => e.message(lang),
+            NetError::Database(e) => e.message(lang),
         }
     }
 }

@@ -15,6 +15,6 @@ pub mod proto;
 pub mod server;
 pub mod tls;
 
-pub use agent::{sync_once, Backoff, SyncReport};
+pub use agent::{push_once, sync_once, Backoff, SyncReport};
 pub use error::NetError;
 pub use server::{HubLimits, HubServer};

@@ -31,6 +31,8 @@ use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
 use crate::error::NetError;
+use crate::pgstore::hub::{PgHub, PushError, Taken};
+use crate::pgstore::PgError;
 use crate::proto::{self, ErrorBody, Hello, PushAnswer, ReceiptAnswer};
 
 #[derive(Debug, Clone)]
@@ -113,8 +115,15 @@ struct Bucket {
     at: Instant,
 }
 
+/// Where the hub keeps its state: a province's SQLite store (one process), or the national hub's
+/// PostgreSQL database that several hub processes share (crate::pgstore, docs/national.md).
+enum Backend {
+    Sqlite(Mutex<Store>),
+    Pg(Arc<PgHub>),
+}
+
 struct Hub {
-    store: Mutex<Store>,
+    backend: Backend,
     /// Pushes being taken in right now, and when the last one ended: the applier gives way to them.
     taking: AtomicUsize,
     last_push: Mutex<Instant>,
@@ -154,6 +163,36 @@ impl Hub {
         Refuse(status, e.code(), e.message(self.limits.lang))
     }
 
+    /// The database under a PostgreSQL hub failed: retry later if it is only away (restarting, a lost
+    /// connection), else an internal error; either way nothing was kept half-way.
+    fn refuse_db(&self, e: &PgError) -> Refuse {
+        eprintln!("database: {e}");
+        match e {
+            PgError::Unavailable(_) => Refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "retry_later",
+                self.text("Máy chủ tạm thời bận hoặc đang khởi động lại; dữ liệu vẫn an toàn trên máy, hãy thử lại sau ít phút.", "The hub is busy or restarting; the data is safe on this laptop, try again in a few minutes."),
+            ),
+            _ => Refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.message(self.limits.lang)),
+        }
+    }
+
+    /// What a PostgreSQL hub does not do yet.
+    fn not_here(&self) -> Refuse {
+        Refuse(
+            StatusCode::NOT_IMPLEMENTED,
+            "not_on_this_hub",
+            self.text("Máy chủ cấp trung ương chưa hỗ trợ thao tác này.", "The national hub does not do this yet."),
+        )
+    }
+
+    fn sqlite(&self) -> Option<&Mutex<Store>> {
+        match &self.backend {
+            Backend::Sqlite(store) => Some(store),
+            Backend::Pg(_) => None,
+        }
+    }
+
     fn text(&self, vi: &str, en: &str) -> String {
         if self.limits.lang == Lang::Vi { vi.to_string() } else { en.to_string() }
     }
@@ -181,13 +220,26 @@ async fn authenticate(hub: &Arc<Hub>, headers: &HeaderMap, path: &'static str, b
         return Err(Refuse(StatusCode::UNAUTHORIZED, "unsigned", hub.text("Yêu cầu chưa được ký.", "The request is not signed.")));
     };
     let message = proto::signed_message("POST", path, &nonce, body);
-    let (h, w) = (hub.clone(), who.clone());
-    let (known, revoked, valid) = tokio::task::spawn_blocking(move || {
-        let store = lock(&h.store);
-        (store.peer(&w).ok().flatten().is_some(), store.signed_by_revoked(&w, &message, &signature), store.verify_peer_signature(&w, &message, &signature))
-    })
-    .await
-    .unwrap_or((false, false, false));
+    let (known, revoked, valid) = match &hub.backend {
+        Backend::Sqlite(_) => {
+            let (h, w) = (hub.clone(), who.clone());
+            tokio::task::spawn_blocking(move || {
+                let Some(store) = h.sqlite() else { return (false, false, false) };
+                let store = lock(store);
+                (store.peer(&w).ok().flatten().is_some(), store.signed_by_revoked(&w, &message, &signature), store.verify_peer_signature(&w, &message, &signature))
+            })
+            .await
+            .unwrap_or((false, false, false))
+        }
+        Backend::Pg(pg) => match pg.peer_key(&who).await {
+            Ok(Some((key, revoked))) => {
+                let valid = sotay_core::sync::keys::verify(&key, &message, &signature);
+                (true, revoked && valid, !revoked && valid)
+            }
+            Ok(None) => (false, false, false),
+            Err(e) => return Err(hub.refuse_db(&e)),
+        },
+    };
     if revoked {
         let msg = hub.text(
             "Khóa của máy này đã bị cấp trên thu hồi (máy bị mất hoặc đã thay); hãy kết nối lại từ máy mới.",
@@ -229,10 +281,18 @@ async fn hello(State(hub): State<Arc<Hub>>) -> Response {
 
 /// Runs store work off the async threads.
 async fn blocking<T: Send + 'static>(hub: &Arc<Hub>, work: impl FnOnce(&mut Store) -> Result<T, Error> + Send + 'static) -> Result<T, Refuse> {
+    if hub.sqlite().is_none() {
+        return Err(hub.not_here());
+    }
     let h = hub.clone();
-    match tokio::task::spawn_blocking(move || work(&mut lock(&h.store))).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(hub.refuse_core(&e)),
+    let run = move || match h.sqlite() {
+        Some(store) => Some(work(&mut lock(store))),
+        None => None,
+    };
+    match tokio::task::spawn_blocking(run).await {
+        Ok(None) => Err(hub.not_here()),
+        Ok(Some(Ok(v))) => Ok(v),
+        Ok(Some(Err(e))) => Err(hub.refuse_core(&e)),
         Err(_) => Err(Refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".into())),
     }
 }
@@ -253,6 +313,9 @@ async fn push(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> R
             let msg = hub.text("Nội dung không phải gói dữ liệu Sotay.", "The body is not a Sotay bundle.");
             return with_nonce(Refuse(StatusCode::BAD_REQUEST, "not_a_bundle", msg).into_response(), &next);
         }
+    }
+    if let Backend::Pg(pg) = &hub.backend {
+        return with_nonce(push_pg(&hub, pg, &who, &body).await, &next);
     }
     let started = Instant::now();
     let log = hub.limits.log_pushes;
@@ -299,6 +362,39 @@ async fn push(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> R
     with_nonce(resp, &next)
 }
 
+/// A push into the national hub's PostgreSQL inbox, answered with what is held.
+async fn push_pg(hub: &Arc<Hub>, pg: &Arc<PgHub>, who: &str, body: &Bytes) -> Response {
+    let started = Instant::now();
+    let outcome = pg.accept(&format!("(push from {who})"), body).await;
+    if hub.limits.log_pushes {
+        match &outcome {
+            Ok((_, t)) => eprintln!("push {who} {t:?} {:.1}", started.elapsed().as_secs_f64() * 1e3),
+            Err(e) => eprintln!("push refused {who} {e} {:.1}", started.elapsed().as_secs_f64() * 1e3),
+        }
+    }
+    let (header, taken) = match outcome {
+        Ok(x) => x,
+        Err(PushError::Refused(e)) => return hub.refuse_core(&e).into_response(),
+        Err(PushError::Db(e)) => return hub.refuse_db(&e).into_response(),
+    };
+    if matches!(taken, Taken::Kept { .. }) {
+        if let Ok(tx) = hub.wake_applier.lock() {
+            let _ = tx.send(());
+        }
+    }
+    let answers = vec![header.bundle_id.clone()];
+    let receipt = match pg.receipt(who, &answers).await {
+        Ok(r) => r,
+        Err(e) => return hub.refuse_db(&e).into_response(),
+    };
+    let (status, new_changes, already, missing) = match taken {
+        Taken::Kept { new, already } => ("applied", new, already, Vec::new()),
+        Taken::AlreadyHeld { changes } => ("already_applied", 0, changes, Vec::new()),
+        Taken::Missing(missing) => ("held", 0, 0, missing),
+    };
+    json(&PushAnswer { status: status.into(), new_changes, already, missing, receipt: serde_json::to_value(&receipt).unwrap_or_default() })
+}
+
 async fn pull(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
     let (who, next) = match authenticate(&hub, &headers, proto::PULL, &body).await {
         Ok(x) => x,
@@ -327,8 +423,15 @@ async fn receipt(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -
         Err(r) => return r.into_response(),
     };
     // Receipts only: anything else posted here is refused before the store is touched.
+    if hub.sqlite().is_none() {
+        return with_nonce(hub.not_here().into_response(), &next);
+    }
     let h = hub.clone();
-    let result = tokio::task::spawn_blocking(move || lock(&h.store).take_receipt_from(&who, &format!("(receipt from {who})"), &body)).await;
+    let result = tokio::task::spawn_blocking(move || match h.sqlite() {
+        Some(store) => lock(store).take_receipt_from(&who, &format!("(receipt from {who})"), &body),
+        None => Err(Error::Integrity("no SQLite store".into())),
+    })
+    .await;
     let resp = match result {
         Ok(Ok(report)) => match report.status {
             ImportStatus::Receipt { origins } => json(&ReceiptAnswer { origins }),
@@ -426,8 +529,13 @@ const QUIET: Duration = Duration::from_millis(300);
 /// in (they answer the communes, who may be on a five-minute hotspot), unless the inbox has grown past
 /// its soft cap.
 fn spawn_applier(hub: Arc<Hub>, wake: std::sync::mpsc::Receiver<()>) {
+    if let Backend::Pg(pg) = &hub.backend {
+        spawn_pg_applier(pg.clone(), hub.limits.log_pushes, wake);
+        return;
+    }
     let _ = std::thread::Builder::new().name("sotay-applier".into()).spawn(move || loop {
-        let backlog = lock(&hub.store).inbox_size().map(|s| s.changes).unwrap_or(0);
+        let Some(store) = hub.sqlite() else { return };
+        let backlog = lock(store).inbox_size().map(|s| s.changes).unwrap_or(0);
         if backlog == 0 {
             match wake.recv_timeout(Duration::from_secs(1)) {
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
@@ -440,7 +548,7 @@ fn spawn_applier(hub: Arc<Hub>, wake: std::sync::mpsc::Receiver<()>) {
             continue;
         }
         let started = Instant::now();
-        let outcome = lock(&hub.store).apply_inbox_one();
+        let outcome = lock(store).apply_inbox_one();
         match outcome {
             Ok(Some(r)) if hub.limits.log_pushes => {
                 eprintln!("applied {} {:?} {} {:.1}", r.sender.as_deref().unwrap_or("?"), r.status, r.new_changes, started.elapsed().as_secs_f64() * 1e3)
@@ -449,6 +557,38 @@ fn spawn_applier(hub: Arc<Hub>, wake: std::sync::mpsc::Receiver<()>) {
             Err(e) => {
                 eprintln!("inbox: {e}");
                 std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+    });
+}
+
+/// How often an idle applier looks for bundles that other hub processes took in.
+const PG_POLL: Duration = Duration::from_millis(200);
+
+/// The applier of a hub process on PostgreSQL: claims pending bundles one at a time, whichever process
+/// took them in (pgstore::hub). Several such appliers, in one process or several, share the inbox.
+fn spawn_pg_applier(pg: Arc<PgHub>, log: bool, wake: std::sync::mpsc::Receiver<()>) {
+    let worker = format!("pid {}", std::process::id());
+    let _ = std::thread::Builder::new().name("sotay-pg-applier".into()).spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+        loop {
+            let started = Instant::now();
+            match rt.block_on(pg.apply_one(&worker)) {
+                Ok(Some(applied)) => {
+                    if log {
+                        eprintln!("applied {} {} {:.1}", applied.bundle_id, applied.new_changes, started.elapsed().as_secs_f64() * 1e3);
+                    }
+                }
+                Ok(None) => {
+                    if let Err(std::sync::mpsc::RecvTimeoutError::Disconnected) = wake.recv_timeout(PG_POLL) {
+                        return;
+                    }
+                }
+                // The database away (restarting) or a lock met: the bundle stays pending; try again soon.
+                Err(e) => {
+                    eprintln!("inbox: {e}");
+                    std::thread::sleep(Duration::from_secs(1));
+                }
             }
         }
     });
@@ -488,19 +628,31 @@ impl HubServer {
         if let (Some(path), Some(key)) = (store.path().map(std::path::Path::to_path_buf), store.key().cloned()) {
             spawn_checkpointer(path, key);
         }
+        let identity = store.identity()?;
+        Self::serve(Backend::Sqlite(Mutex::new(store)), identity.installation, identity.unit_id, (cert, key), listen, limits).await
+    }
+
+    /// Binds `listen` as one process of the national hub on PostgreSQL (`pg` adopted with
+    /// `sotay hub adopt`); any number of processes may serve the same database.
+    pub async fn bind_pg(pg: PgHub, listen: &str, limits: HubLimits) -> Result<HubServer, NetError> {
+        let tls = pg.tls.clone().ok_or(NetError::Database(PgError::NotAdopted))?;
+        let (installation, unit_id) = (pg.origin.clone(), pg.unit_id.clone());
+        Self::serve(Backend::Pg(Arc::new(pg)), installation, unit_id, tls, listen, limits).await
+    }
+
+    async fn serve(backend: Backend, installation: String, unit_id: String, (cert, key): (Vec<u8>, Vec<u8>), listen: &str, limits: HubLimits) -> Result<HubServer, NetError> {
         let tls_sha256 = crate::tls::fingerprint(&cert);
         let acceptor = TlsAcceptor::from(crate::tls::server_config(cert, key)?);
-        let identity = store.identity()?;
         let listener = TcpListener::bind(listen).await.map_err(|e| NetError::Core(Error::Io { path: listen.to_string(), source: e }))?;
         let addr = listener.local_addr().map_err(|e| NetError::Core(Error::Io { path: listen.to_string(), source: e }))?;
         let (wake_tx, wake_rx) = std::sync::mpsc::channel();
         let hub = Arc::new(Hub {
-            store: Mutex::new(store),
+            backend,
             taking: AtomicUsize::new(0),
             last_push: Mutex::new(Instant::now()),
             wake_applier: Mutex::new(wake_tx),
-            installation: identity.installation,
-            unit_id: identity.unit_id,
+            installation,
+            unit_id,
             nonces: Mutex::new(Nonces { live: HashMap::new(), order: VecDeque::new() }),
             rates: Mutex::new(HashMap::new()),
             limits: limits.clone(),

@@ -104,6 +104,11 @@ impl PgCluster {
     /// running hub.
     pub fn restart(&mut self) {
         self.stop();
+        self.start_again();
+    }
+
+    /// Starts a stopped server again on the same port and data.
+    pub fn start_again(&mut self) {
         let data: PathBuf = self.dir.path().join("data");
         let child = server_command("postgres")
             .arg("-D")

@@ -224,40 +224,18 @@ impl Store {
         let mut allowed: HashSet<String> = self.subtree(&peer.unit_id)?.into_iter().collect();
         allowed.extend(self.parentless_units_via(&peer.installation)?);
         allowed.extend(pending.iter().filter(|(_, _, via)| *via == peer.installation).map(|(u, _, _)| u.clone()));
-        let mut links: Vec<(String, String)> = header.scope.clone();
         // Only unit changes matter here; the writer spells them `"entity":"unit"`. A line spelled
         // otherwise adds no unit, which can only narrow the scope.
-        BundleReader::raw_lines(&mut *open()?, Some(&self.signing_key()?), |_, line| {
-            const UNIT: &[u8] = b"\"entity\":\"unit\"";
-            if line.windows(UNIT.len()).any(|w| w == UNIT) {
-                if let Ok(c) = serde_json::from_slice::<Change>(line) {
-                    if let Some(p) = c.fields.get("parent_id").and_then(Value::as_str) {
-                        links.push((c.record_id.clone(), p.to_string()));
-                    }
-                }
-            }
-            Ok(())
-        })?;
+        let links = super::screen::links_in(&mut *open()?, header.scope.clone(), &self.signing_key()?)?;
         // A unit held here and not the peer's hangs elsewhere: no link may move it into the scope.
         let mut held = self.conn().prepare_cached("SELECT count(*) FROM records WHERE id = ?1")?;
-        let mut placeable = Vec::with_capacity(links.len());
-        for (unit, parent) in links {
-            let known = pending.iter().any(|(u, _, _)| *u == unit) || held.query_row([&unit], |r| r.get::<_, i64>(0))? > 0;
-            if !known || allowed.contains(&unit) {
-                placeable.push((unit, parent));
+        let mut known = HashSet::new();
+        for (unit, _) in &links {
+            if pending.iter().any(|(u, _, _)| u == unit) || held.query_row([unit], |r| r.get::<_, i64>(0))? > 0 {
+                known.insert(unit.clone());
             }
         }
-        loop {
-            let before = allowed.len();
-            for (id, parent) in &placeable {
-                if allowed.contains(parent) {
-                    allowed.insert(id.clone());
-                }
-            }
-            if allowed.len() == before {
-                break;
-            }
-        }
+        super::screen::place_links(&mut allowed, links, &|u| known.contains(u));
         Ok(allowed)
     }
 

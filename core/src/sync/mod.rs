@@ -14,6 +14,8 @@ pub mod keys;
 mod receipt;
 mod restored;
 mod revoke;
+pub mod screen;
+pub mod hub_seed;
 mod successor;
 pub mod sealing;
 
@@ -25,6 +27,7 @@ pub use hub::{Arrival, UpperHub};
 pub use inbox::InboxSize;
 pub use folder::{removable_drives, sync_files, FileOutcome, FolderImport};
 pub use import::{ImportReport, ImportStatus};
+pub use receipt::{Held, Receipt};
 pub use revoke::Revoked;
 
 use ed25519_dalek::{SigningKey, VerifyingKey};

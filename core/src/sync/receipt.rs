@@ -46,6 +46,26 @@ pub struct Receipt {
     pub signature: String,
 }
 
+impl Receipt {
+    /// A receipt from `from` to `to` saying what it holds, signed with `from`'s key. The version is the
+    /// lowest that can say it, so that older Sotays still read it.
+    pub fn signed(key: &ed25519_dalek::SigningKey, from: &str, to: &str, heads: Vec<Held>, answers: &[String], files: &[String]) -> Receipt {
+        let mut receipt = Receipt {
+            format: FORMAT.into(),
+            version: if !files.is_empty() { VERSION } else if !answers.is_empty() { 2 } else { 1 },
+            receipt_id: new_id(),
+            from: from.to_string(),
+            to: to.to_string(),
+            heads,
+            answers: answers.to_vec(),
+            files: files.to_vec(),
+            signature: String::new(),
+        };
+        receipt.signature = keys::sign(key, &super::signed_part(&receipt));
+        receipt
+    }
+}
+
 impl Store {
     /// A signed receipt for `peer`: every origin that peer has brought here, with its head.
     pub fn receipt_for(&self, peer: &str) -> Result<Receipt> {
@@ -69,19 +89,7 @@ impl Store {
         let heads = stmt
             .query_map([peer], |r| Ok(Held { origin: r.get(0)?, to: r.get(1)? }))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut receipt = Receipt {
-            format: FORMAT.into(),
-            version: if !files.is_empty() { VERSION } else if !answers.is_empty() { 2 } else { 1 },
-            receipt_id: new_id(),
-            from: inst.origin,
-            to: peer.to_string(),
-            heads,
-            answers: answers.to_vec(),
-            files: files.to_vec(),
-            signature: String::new(),
-        };
-        receipt.signature = keys::sign(&self.signing_key()?, &super::signed_part(&receipt));
-        Ok(receipt)
+        Ok(Receipt::signed(&self.signing_key()?, &inst.origin, peer, heads, answers, files))
     }
 
     /// Writes the receipt for `peer` into `dir` (temporary name, flushed, renamed).

@@ -3,8 +3,12 @@
 //! refuses — with a message that names the problem, and the hub does not start — an address that is not
 //! PostgreSQL's, a server that cannot be reached, and a database set up by a newer Sotay.
 
+mod adopt;
 mod error;
+pub mod hub;
 pub mod schema;
+
+pub use adopt::Adopted;
 
 use std::time::Duration;
 
@@ -63,7 +67,7 @@ impl PgStore {
     }
 
     pub(crate) async fn client(&self) -> Result<deadpool_postgres::Object, PgError> {
-        self.pool.get().await.map_err(|e| PgError::Database(e.to_string()))
+        Ok(self.pool.get().await?)
     }
 }
 

@@ -13,19 +13,23 @@ pub const MIGRATIONS: &[&str] = &[
         singleton  boolean PRIMARY KEY DEFAULT true CHECK (singleton),
         origin     text NOT NULL,
         unit_id    text NOT NULL,
-        created_at timestamptz NOT NULL,
+        created_at text NOT NULL,
         lamport    bigint NOT NULL DEFAULT 0,
         last_seq   bigint NOT NULL DEFAULT 0,
         public_key bytea,
-        secret_key bytea
+        secret_key bytea,
+        -- the hub's TLS certificate and key (DER), the same for every hub process
+        tls_cert   bytea,
+        tls_key    bytea
     );
     CREATE TABLE peers (
         installation   text PRIMARY KEY,
         unit_id        text NOT NULL,
         public_key     bytea NOT NULL,
         role           text NOT NULL CHECK (role IN ('lower', 'upper')),
-        enrolled_at    timestamptz NOT NULL,
-        revoked_at     timestamptz,
+        enrolled_at    text NOT NULL,
+        revoked_at     text,
+        revoked_after  bigint,
         hub_url        text,
         hub_tls_sha256 text
     );
@@ -33,6 +37,21 @@ pub const MIGRATIONS: &[&str] = &[
         origin   text PRIMARY KEY,
         head     bigint NOT NULL CHECK (head >= 0),
         via_peer text
+    );
+    -- What is held of each origin, applied or in the inbox: receipts say this, and a bundle is
+    -- checked against it when it arrives (origin_heads says what is applied).
+    CREATE TABLE held_heads (
+        origin   text PRIMARY KEY,
+        head     bigint NOT NULL CHECK (head >= 0),
+        via_peer text
+    );
+    CREATE INDEX held_heads_via ON held_heads (via_peer);
+    -- Units that bundles taken into the inbox make or place, for the scope of the sender's next
+    -- bundles before they are applied ('' for a new unit with no parent yet).
+    CREATE TABLE units_placed (
+        unit_id   text PRIMARY KEY,
+        parent_id text NOT NULL,
+        via_peer  text NOT NULL
     );
     CREATE TABLE acks (
         peer   text NOT NULL,
@@ -62,10 +81,15 @@ pub const MIGRATIONS: &[&str] = &[
         created_at text NOT NULL,
         updated_at text NOT NULL,
         deleted    boolean NOT NULL DEFAULT false,
+        -- false while only later changes of it are held (its create has not come yet)
+        complete   boolean NOT NULL DEFAULT true,
         body       jsonb NOT NULL,
-        versions   jsonb NOT NULL DEFAULT '{}'
+        versions   jsonb NOT NULL DEFAULT '{}',
+        -- fields known without a version (a unit from an enrolment file): any change overrides them
+        base       jsonb NOT NULL DEFAULT '{}'
     );
     CREATE INDEX records_kind_owner ON records (kind, owner_unit) WHERE NOT deleted;
+    CREATE INDEX records_unit_parent ON records ((body->>'parent_id')) WHERE kind = 'unit';
     CREATE TABLE inbox (
         seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         bundle_id   text NOT NULL UNIQUE,
@@ -73,6 +97,7 @@ pub const MIGRATIONS: &[&str] = &[
         changes     integer NOT NULL,
         state       text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'applied', 'failed')),
         claimed_by  text,
+        attempts    integer NOT NULL DEFAULT 0,
         error       text,
         accepted_at timestamptz NOT NULL DEFAULT now(),
         applied_at  timestamptz,
