@@ -232,6 +232,11 @@ enum Command {
         #[arg(long)]
         recovery_code: Option<String>,
     },
+    /// The national hub on PostgreSQL (docs/national.md)
+    Hub {
+        #[command(subcommand)]
+        action: HubAction,
+    },
     /// The data's key: its passphrase, recovery code, key files, and the seal to the upper unit
     Key {
         #[command(subcommand)]
@@ -321,6 +326,15 @@ enum Command {
         /// Print a line per pushed bundle on stderr (installation, outcome, changes, milliseconds)
         #[arg(long)]
         log: bool,
+        /// Serve the national hub from this PostgreSQL database (postgresql://user@host:port/database),
+        /// adopted first with `sotay hub adopt`; any number of `serve` processes may share it. Without
+        /// it, the hub is this installation's own database.
+        #[arg(long, env = "SOTAY_HUB_STORE")]
+        store: Option<String>,
+        /// With --store: answer the hub's status (inbox depth, apply lag) as JSON over plain HTTP on this
+        /// local address, e.g. 127.0.0.1:9187 (loopback only)
+        #[arg(long)]
+        status: Option<String>,
     },
     /// Sync with the upper unit's hub: send what waits, take the receipts, fetch what is new from above
     Sync {
@@ -410,6 +424,18 @@ enum EnrollAction {
     /// Go on as the successor of this installation's unit, which the level above merged or split: FILE is
     /// the successor's enrolment file. Records kept; a new key, to enrol at the level above
     Successor { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum HubAction {
+    /// Take this installation's hub over into a PostgreSQL database: its identity, keys, TLS
+    /// certificate, peers and everything it holds. Run again after enrolling another unit: the new peers
+    /// (and revocations) are brought, the rest stays as the hubs made it
+    Adopt {
+        /// postgresql://user@host:port/database
+        #[arg(long, env = "SOTAY_HUB_STORE")]
+        store: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -567,7 +593,7 @@ fn report_period(code: &str, cut_off: Option<u32>) -> Result<Period, Error> {
 /// and would report a failed write). Not for the network commands, whose sockets must not end the process.
 fn quiet_broken_pipe(command: &Command) {
     #[cfg(unix)]
-    if !matches!(command, Command::Serve { .. } | Command::Sync { .. }) {
+    if !matches!(command, Command::Serve { .. } | Command::Sync { .. } | Command::Hub { .. }) {
         // SAFETY: restoring a signal's default disposition at start, before any thread exists.
         unsafe {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
@@ -604,6 +630,11 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
             return Ok(key_cmd::reset(&path, recovery_code, new_passphrase_file.as_deref(), lang)?)
         }
         _ => {}
+    }
+    // The national hub's processes need no local database: their state is in PostgreSQL.
+    if let Command::Serve { listen, max_body_mb, rate, max_connections, request_timeout, log, store: Some(url), status } = &cli.command {
+        let opts = net_cmd::ServeOptions { listen: listen.clone(), max_body_mb: *max_body_mb, rate: *rate, max_connections: *max_connections, request_timeout: *request_timeout, log: *log };
+        return net_cmd::serve_pg(url, status.as_deref(), opts, lang);
     }
     let creates = matches!(cli.command, Command::Init { .. } | Command::Seed { .. });
     let mut store = src.open(&path, creates, lang)?;
@@ -745,7 +776,8 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
             let report = store.period_report_in(unit_id.as_deref(), &period, Structure::parse(&structure).unwrap_or_default())?;
             print_cmd::report(&report, json, xlsx.as_deref(), csv.as_deref(), lang)?
         }
-        Command::Serve { listen, max_body_mb, rate, max_connections, request_timeout, log } => {
+        Command::Hub { action: HubAction::Adopt { store: url } } => net_cmd::adopt(&mut store, &url, lang)?,
+        Command::Serve { listen, max_body_mb, rate, max_connections, request_timeout, log, .. } => {
             net_cmd::serve(store, net_cmd::ServeOptions { listen, max_body_mb, rate, max_connections, request_timeout, log }, lang)?
         }
         Command::Sync { hub, watch, interval, attempts } => {

@@ -17,8 +17,8 @@ pub struct ServeOptions {
     pub log: bool,
 }
 
-pub fn serve(store: Store, opts: ServeOptions, lang: Lang) -> Result<(), NetError> {
-    let limits = HubLimits {
+fn limits(opts: &ServeOptions, lang: Lang) -> HubLimits {
+    HubLimits {
         // Bounded by the arguments' ranges (main.rs): no overflow, nothing above the runtime's limits.
         max_body: usize::try_from(opts.max_body_mb.clamp(1, 1024) << 20).unwrap_or(16 << 20),
         rate_per_sec: opts.rate.max(0.01),
@@ -28,21 +28,78 @@ pub fn serve(store: Store, opts: ServeOptions, lang: Lang) -> Result<(), NetErro
         lang,
         log_pushes: opts.log,
         ..HubLimits::default()
-    };
+    }
+}
+
+pub fn serve(store: Store, opts: ServeOptions, lang: Lang) -> Result<(), NetError> {
+    let limits = limits(&opts, lang);
     let rt = tokio_runtime()?;
     rt.block_on(async move {
         let server = HubServer::bind(store, &opts.listen, limits).await?;
-        if lang == Lang::Vi {
-            println!("máy chủ đang nghe tại https://{}", server.addr);
-            println!("dấu vân tay chứng chỉ TLS: {}", server.tls_sha256);
-        } else {
-            println!("hub listening on https://{}", server.addr);
-            println!("TLS certificate fingerprint: {}", server.tls_sha256);
+        announce(&server, lang);
+        let _ = std::io::stdout().flush();
+        server.run().await;
+        Ok(())
+    })
+}
+
+/// One process of the national hub on PostgreSQL (docs/national.md): the same protocol as `serve`, its
+/// state in the database that every process shares.
+pub fn serve_pg(url: &str, status: Option<&str>, opts: ServeOptions, lang: Lang) -> Result<(), NetError> {
+    let limits = limits(&opts, lang);
+    if let Some(addr) = status {
+        sotay_net::server::status_address(addr)?;
+    }
+    let rt = tokio_runtime()?;
+    rt.block_on(async move {
+        let store = sotay_net::pgstore::PgStore::open(url).await?;
+        let hub = sotay_net::pgstore::hub::PgHub::load(store).await?;
+        let server = HubServer::bind_pg(hub, &opts.listen, limits).await?;
+        let status_addr = match status {
+            Some(addr) => Some(server.serve_status(addr).await?),
+            None => None,
+        };
+        announce(&server, lang);
+        if let Some(addr) = status_addr {
+            println!("status: http://{addr}/status");
         }
         let _ = std::io::stdout().flush();
         server.run().await;
         Ok(())
     })
+}
+
+/// `sotay hub adopt`: this installation's hub taken over into PostgreSQL.
+pub fn adopt(store: &mut Store, url: &str, lang: Lang) -> Result<(), NetError> {
+    // The TLS identity is made now if the hub never served: every process will serve this one.
+    sotay_net::tls::hub_identity(store)?;
+    let seed = store.hub_seed()?;
+    let rt = tokio_runtime()?;
+    let adopted = rt.block_on(async {
+        let pg = sotay_net::pgstore::PgStore::open(url).await?;
+        pg.adopt(&seed).await
+    })?;
+    match (lang, adopted.first) {
+        (Lang::Vi, true) => println!(
+            "đã chuyển hub sang PostgreSQL: {} máy đã đăng ký, {} bản ghi, {} thay đổi",
+            adopted.peers, adopted.records, adopted.changes
+        ),
+        (Lang::Vi, false) => println!("đã cập nhật danh sách máy đã đăng ký của hub trên PostgreSQL: {} máy", adopted.peers),
+        (_, true) => println!("hub adopted into PostgreSQL: {} enrolled installations, {} records, {} changes", adopted.peers, adopted.records, adopted.changes),
+        (_, false) => println!("the PostgreSQL hub's enrolled installations brought up to date: {}", adopted.peers),
+    }
+    Ok(())
+}
+
+/// The first lines a hub prints: where it listens and its certificate's fingerprint (scripts read them).
+fn announce(server: &HubServer, lang: Lang) {
+    if lang == Lang::Vi {
+        println!("máy chủ đang nghe tại https://{}", server.addr);
+        println!("dấu vân tay chứng chỉ TLS: {}", server.tls_sha256);
+    } else {
+        println!("hub listening on https://{}", server.addr);
+        println!("TLS certificate fingerprint: {}", server.tls_sha256);
+    }
 }
 
 fn tokio_runtime() -> Result<tokio::runtime::Runtime, NetError> {

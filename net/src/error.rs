@@ -9,6 +9,9 @@ pub enum NetError {
     NoHub,
     #[error("bad hub address {0}")]
     BadUrl(String),
+    /// The status endpoint's address is not a loopback address and port.
+    #[error("{0}: the status endpoint listens on a loopback address only (127.0.0.1:PORT or [::1]:PORT)")]
+    StatusAddress(String),
     /// The hub could not be reached at all (no network, hub off): the normal state in the field.
     #[error("hub unreachable: {0}")]
     Offline(String),
@@ -45,6 +48,7 @@ impl NetError {
         match self {
             NetError::NoHub => "no_hub",
             NetError::BadUrl(_) => "bad_url",
+            NetError::StatusAddress(_) => "status_address",
             NetError::Offline(_) => "offline",
             NetError::WrongCertificate => "wrong_certificate",
             NetError::WrongHub { .. } => "wrong_hub",
@@ -74,6 +78,8 @@ impl NetError {
             NetError::NoHub => "No hub address for the upper unit. Import the upper unit's enrolment file that names its hub, or set it with `sotay sync --hub https://…`.".into(),
             NetError::BadUrl(u) if vi => format!("Địa chỉ máy chủ không hợp lệ: {u} (dạng https://máy:cổng)"),
             NetError::BadUrl(u) => format!("Bad hub address: {u} (expected https://host:port)"),
+            NetError::StatusAddress(a) if vi => format!("{a}: trang trạng thái chỉ nghe trên địa chỉ nội bộ của máy (127.0.0.1:CỔNG hoặc [::1]:CỔNG)"),
+            NetError::StatusAddress(_) => self.to_string(),
             NetError::Offline(d) if vi => format!("Không kết nối được máy chủ cấp trên (đang ngoại tuyến): {d}"),
             NetError::Offline(d) => format!("Cannot reach the upper unit's hub (offline): {d}"),
             NetError::WrongCertificate if vi => "Chứng chỉ của máy chủ không khớp với dấu vân tay đã đăng ký — có thể là máy chủ giả. Không gửi gì.".into(),

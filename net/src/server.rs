@@ -177,15 +177,6 @@ impl Hub {
         }
     }
 
-    /// What a PostgreSQL hub does not do yet.
-    fn not_here(&self) -> Refuse {
-        Refuse(
-            StatusCode::NOT_IMPLEMENTED,
-            "not_on_this_hub",
-            self.text("Máy chủ cấp trung ương chưa hỗ trợ thao tác này.", "The national hub does not do this yet."),
-        )
-    }
-
     fn sqlite(&self) -> Option<&Mutex<Store>> {
         match &self.backend {
             Backend::Sqlite(store) => Some(store),
@@ -281,16 +272,14 @@ async fn hello(State(hub): State<Arc<Hub>>) -> Response {
 
 /// Runs store work off the async threads.
 async fn blocking<T: Send + 'static>(hub: &Arc<Hub>, work: impl FnOnce(&mut Store) -> Result<T, Error> + Send + 'static) -> Result<T, Refuse> {
-    if hub.sqlite().is_none() {
-        return Err(hub.not_here());
-    }
     let h = hub.clone();
     let run = move || match h.sqlite() {
         Some(store) => Some(work(&mut lock(store))),
         None => None,
     };
     match tokio::task::spawn_blocking(run).await {
-        Ok(None) => Err(hub.not_here()),
+        // Only the SQLite hub's handlers come here.
+        Ok(None) => Err(Refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".into())),
         Ok(Some(Ok(v))) => Ok(v),
         Ok(Some(Err(e))) => Err(hub.refuse_core(&e)),
         Err(_) => Err(Refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".into())),
@@ -401,6 +390,14 @@ async fn pull(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> R
         Err(r) => return r.into_response(),
     };
     let changes = hub.limits.bundle_changes;
+    if let Backend::Pg(pg) = &hub.backend {
+        let resp = match pg.next_bundle(&who, changes).await {
+            Ok(Some(b)) => (StatusCode::OK, [("content-type", "application/json")], b.bytes).into_response(),
+            Ok(None) => StatusCode::NO_CONTENT.into_response(),
+            Err(e) => hub.refuse_db(&e).into_response(),
+        };
+        return with_nonce(resp, &next);
+    }
     let result = blocking(&hub, move |store| {
         match store.peer(&who)? {
             Some(p) if p.role == Role::Lower => {}
@@ -423,8 +420,20 @@ async fn receipt(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -
         Err(r) => return r.into_response(),
     };
     // Receipts only: anything else posted here is refused before the store is touched.
-    if hub.sqlite().is_none() {
-        return with_nonce(hub.not_here().into_response(), &next);
+    if let Backend::Pg(pg) = &hub.backend {
+        let resp = match pg.take_receipt(&who, &body).await {
+            Ok(origins) => json(&ReceiptAnswer { origins }),
+            Err(PushError::Refused(Error::Refused { refusal: Refusal::NotOurFormat, .. })) => {
+                Refuse(StatusCode::BAD_REQUEST, "not_a_receipt", hub.text("Nội dung không phải biên nhận.", "The body is not a receipt.")).into_response()
+            }
+            Err(PushError::Refused(Error::Refused { refusal: Refusal::NotFromSender, .. })) => {
+                let msg = hub.text("Biên nhận không phải của máy gửi yêu cầu.", "The receipt was not signed by the installation that sends it.");
+                Refuse(StatusCode::FORBIDDEN, "not_sender", msg).into_response()
+            }
+            Err(PushError::Refused(e)) => hub.refuse_core(&e).into_response(),
+            Err(PushError::Db(e)) => hub.refuse_db(&e).into_response(),
+        };
+        return with_nonce(resp, &next);
     }
     let h = hub.clone();
     let result = tokio::task::spawn_blocking(move || match h.sqlite() {
@@ -457,10 +466,16 @@ async fn files_lacking(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: By
         Err(r) => return r.into_response(),
     };
     let resp = match serde_json::from_slice::<proto::Hashes>(&body) {
-        Ok(asked) if asked.hashes.len() <= 10_000 => match blocking(&hub, move |store| store.lacking(&asked.hashes)).await {
-            Ok(lacking) => json(&proto::Hashes { hashes: lacking }),
-            Err(r) => r.into_response(),
-        },
+        Ok(asked) if asked.hashes.len() <= 10_000 => {
+            let lacking = match &hub.backend {
+                Backend::Pg(pg) => pg.lacking(&asked.hashes).await.map_err(|e| hub.refuse_db(&e)),
+                Backend::Sqlite(_) => blocking(&hub, move |store| store.lacking(&asked.hashes)).await,
+            };
+            match lacking {
+                Ok(lacking) => json(&proto::Hashes { hashes: lacking }),
+                Err(r) => r.into_response(),
+            }
+        }
         _ => Refuse(StatusCode::BAD_REQUEST, "bad_request", hub.text("Danh sách tệp không hợp lệ.", "The list of files is not valid.")).into_response(),
     };
     with_nonce(resp, &next)
@@ -477,7 +492,10 @@ async fn files_put(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes)
     let resp = match sotay_core::sync::files::PartHeader::unframe(&body).map(|(h, b)| (h, b.to_vec())) {
         Some((part, bytes)) => {
             let sha = part.sha256.clone();
-            let result = blocking(&hub, move |store| store.take_file_part(&part, &bytes)).await;
+            let result = match &hub.backend {
+                Backend::Pg(pg) => pg.take_file_part(&part, &bytes).await.map_err(|e| hub.refuse_db(&e)),
+                Backend::Sqlite(_) => blocking(&hub, move |store| store.take_file_part(&part, &bytes)).await,
+            };
             match result {
                 Ok(Ok(state)) => json(&state),
                 Ok(Err(problem)) => {
@@ -502,20 +520,27 @@ async fn files_get(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes)
         let r = Refuse(StatusCode::BAD_REQUEST, "bad_request", hub.text("Yêu cầu tệp không hợp lệ.", "The file request is not valid."));
         return with_nonce(r.into_response(), &next);
     };
-    let result = blocking(&hub, move |store| {
-        let Some(peer) = store.peer(&who)? else { return Ok(None) };
-        if !store.file_visible_to(&peer, &wanted.sha256)? {
-            return Ok(None);
-        }
-        store.file_part(&wanted.sha256, wanted.offset)
-    })
-    .await;
+    let result = match &hub.backend {
+        Backend::Pg(pg) => pg.file_part_for(&who, &wanted.sha256, wanted.offset).await.map_err(|e| hub.refuse_db(&e)),
+        Backend::Sqlite(_) => files_get_sqlite(&hub, who, wanted).await,
+    };
     let resp = match result {
         Ok(Some((part, bytes))) => (StatusCode::OK, [("content-type", "application/octet-stream")], part.frame(&bytes)).into_response(),
         Ok(None) => Refuse(StatusCode::NOT_FOUND, "not_found", hub.text("Máy chủ chưa có tệp này.", "The hub does not hold this file.")).into_response(),
         Err(r) => r.into_response(),
     };
     with_nonce(resp, &next)
+}
+
+async fn files_get_sqlite(hub: &Arc<Hub>, who: String, wanted: proto::FileWanted) -> Result<Option<(sotay_core::sync::files::PartHeader, Vec<u8>)>, Refuse> {
+    blocking(hub, move |store| {
+        let Some(peer) = store.peer(&who)? else { return Ok(None) };
+        if !store.file_visible_to(&peer, &wanted.sha256)? {
+            return Ok(None);
+        }
+        store.file_part(&wanted.sha256, wanted.offset)
+    })
+    .await
 }
 
 /// Inbox size above which the applier stops giving way to pushes.
@@ -608,6 +633,15 @@ fn spawn_checkpointer(path: std::path::PathBuf, key: sotay_core::vault::DbKey) {
     });
 }
 
+/// The address of a hub's status endpoint: a loopback address only, so that only the machine's own
+/// monitoring reads it.
+pub fn status_address(addr: &str) -> Result<SocketAddr, NetError> {
+    match addr.parse::<SocketAddr>() {
+        Ok(wanted) if wanted.ip().is_loopback() => Ok(wanted),
+        _ => Err(NetError::StatusAddress(addr.to_string())),
+    }
+}
+
 /// A running hub: its address and certificate fingerprint.
 pub struct HubServer {
     pub addr: SocketAddr,
@@ -616,6 +650,7 @@ pub struct HubServer {
     acceptor: TlsAcceptor,
     app: Router,
     limits: HubLimits,
+    hub: Arc<Hub>,
 }
 
 impl HubServer {
@@ -676,8 +711,38 @@ impl HubServer {
                     Err(_) => Refuse(StatusCode::REQUEST_TIMEOUT, "timeout", "request timeout".into()).into_response(),
                 }
             }))
-            .with_state(hub);
-        Ok(HubServer { addr, tls_sha256, listener, acceptor, app, limits })
+            .with_state(hub.clone());
+        let state = hub;
+        Ok(HubServer { addr, tls_sha256, listener, acceptor, app, limits, hub: state })
+    }
+
+    /// Answers `GET /status` on `addr` (loopback only, plain HTTP) with the national hub's inbox as JSON:
+    /// bundles and changes waiting, the age of the oldest, failures, applied in the last minute — what
+    /// monitoring watches (docs/national.md). Returns the bound address.
+    pub async fn serve_status(&self, addr: &str) -> Result<SocketAddr, NetError> {
+        let Backend::Pg(pg) = &self.hub.backend else {
+            return Err(NetError::StatusAddress(format!("{addr} (only a hub on PostgreSQL, --store, has one)")));
+        };
+        let wanted = status_address(addr)?;
+        let listener = TcpListener::bind(wanted).await.map_err(|e| NetError::Core(Error::Io { path: addr.to_string(), source: e }))?;
+        let bound = listener.local_addr().map_err(|e| NetError::Core(Error::Io { path: addr.to_string(), source: e }))?;
+        let pg = pg.clone();
+        let app = Router::new().route(
+            "/status",
+            get(move || {
+                let pg = pg.clone();
+                async move {
+                    match pg.inbox_status().await {
+                        Ok(status) => json(&status),
+                        Err(e) => Refuse(StatusCode::SERVICE_UNAVAILABLE, e.code(), e.message(Lang::En)).into_response(),
+                    }
+                }
+            }),
+        );
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(bound)
     }
 
     /// Accepts connections until the process ends.

@@ -150,3 +150,56 @@ impl Drop for PgCluster {
         self.stop();
     }
 }
+
+/// `sotay serve --store URL` (one process of the national hub on PostgreSQL); killed when dropped.
+pub struct PgServe {
+    pub child: std::process::Child,
+    pub url: String,
+    /// `http://…/status` when started with `--status`.
+    pub status: Option<String>,
+}
+
+impl PgServe {
+    /// Starts it on `listen` with `extra` arguments and waits until it says it listens.
+    pub fn start(database_url: &str, listen: &str, extra: &[&str]) -> PgServe {
+        use std::io::BufRead;
+        let mut child = crate::support::sotay_command()
+            .args(["--lang", "en", "serve", "--listen", listen, "--store", database_url])
+            .args(extra)
+            .env_remove("SOTAY_PASSPHRASE")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("sotay serve starts");
+        let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        let url = first.strip_prefix("hub listening on ").unwrap_or_else(|| panic!("the hub did not start: {first:?}")).trim().to_string();
+        let _fingerprint = lines.next();
+        let status = if extra.contains(&"--status") {
+            let line = lines.next().and_then(Result::ok).unwrap_or_default();
+            Some(line.strip_prefix("status: ").unwrap_or_else(|| panic!("no status address: {line:?}")).trim().to_string())
+        } else {
+            None
+        };
+        std::thread::spawn(move || for _ in lines {});
+        PgServe { child, url, status }
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for PgServe {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// `GET` of a plain-HTTP URL on this machine (the hub's status endpoint): the body as JSON.
+pub fn http_get_json(url: &str) -> serde_json::Value {
+    let mut answer = ureq::get(url).call().unwrap_or_else(|e| panic!("{url}: {e}"));
+    answer.body_mut().read_json().unwrap_or_else(|e| panic!("{url}: {e}"))
+}

@@ -174,3 +174,17 @@ pub fn open_raw(db: &Path) -> rusqlite::Connection {
     conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", r.stdout.trim())).expect("key");
     conn
 }
+
+/// A PDF of about `kb` KiB that PDF readers accept and that does not compress (noise from `seed`).
+pub fn noisy_pdf(path: &Path, kb: usize, seed: u32) {
+    let mut b = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n".to_vec();
+    let mut x: u32 = seed.max(1);
+    while b.len() < kb * 1024 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        b.extend_from_slice(format!("% {x:08x}\n").as_bytes());
+    }
+    b.extend_from_slice(b"trailer << /Root 1 0 R >>\n%%EOF\n");
+    std::fs::write(path, b).expect("the PDF is written");
+}

@@ -21,16 +21,7 @@ fn noisy_photo(path: &Path, seed: u32) {
 }
 
 fn pdf(path: &Path, kb: usize) {
-    let mut b = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n".to_vec();
-    let mut x: u32 = 7;
-    while b.len() < kb * 1024 {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        b.extend_from_slice(format!("% {x:08x}\n").as_bytes());
-    }
-    b.extend_from_slice(b"trailer << /Root 1 0 R >>\n%%EOF\n");
-    std::fs::write(path, b).unwrap();
+    sotay_tests::support::noisy_pdf(path, kb, 7);
 }
 
 fn sha256_of(bytes: &[u8]) -> String {

@@ -275,6 +275,19 @@ pub fn keep_received(tx: &rusqlite::Connection, sha256: &str, media_type: &str, 
     keep_processed(tx, &done, ctx).map_err(ReceivedProblem::Store)
 }
 
+/// The checks of a received file, for a store that keeps it elsewhere (the national hub): its bytes are
+/// its hash, and it is the photo or PDF it says it is.
+pub fn check_received(sha256: &str, media_type: &str, bytes: &[u8]) -> std::result::Result<(), FileProblem> {
+    if sha256_hex(bytes) != sha256 {
+        return Err(FileProblem::HashMismatch);
+    }
+    match media_type {
+        "image/jpeg" => image::load_from_memory_with_format(bytes, image::ImageFormat::Jpeg).map(|_| ()).map_err(|e| FileProblem::Damaged(e.to_string())),
+        "application/pdf" if bytes.starts_with(b"%PDF-") => Ok(()),
+        _ => Err(FileProblem::NotWhatItSays { extension: media_type.into(), actual: media::Sniffed::of(bytes).name() }),
+    }
+}
+
 /// A received file refused (said by name, asked for again), or the store failing (the import stops).
 #[derive(Debug)]
 pub enum ReceivedProblem {

@@ -339,13 +339,7 @@ impl Recipient {
     /// subtree (it has them already) — but the structure of the units in that subtree, which the levels
     /// above decide, goes down to them (docs/bundle-format.md, "Structure from above").
     fn gets(&self, entity: &str, owner: &str, fields: &str) -> bool {
-        if self.direction == Direction::Up {
-            return true;
-        }
-        if !self.below_peer.contains(owner) {
-            return DOWNWARD_KINDS.contains(&entity);
-        }
-        entity == "unit" && structural_only(fields)
+        self.direction == Direction::Up || gets_down(&self.below_peer, entity, owner, || structural_only(fields))
     }
 
     fn header(&self, inst: &crate::store::Installation, ranges: Vec<Range>) -> Header {
@@ -372,6 +366,64 @@ pub struct OutgoingBundle {
     /// the sequence numbers its ranges cover).
     pub changes: u64,
     pub ranges: Vec<Range>,
+}
+
+/// Whether a lower peer whose subtree is `below_peer` gets a change of `entity` owned by `owner`
+/// (`structural` tells whether its fields are all of a unit's structure; asked only when it matters).
+fn gets_down(below_peer: &HashSet<String>, entity: &str, owner: &str, structural: impl FnOnce() -> bool) -> bool {
+    if !below_peer.contains(owner) {
+        return DOWNWARD_KINDS.contains(&entity);
+    }
+    entity == "unit" && structural()
+}
+
+/// Who a downward bundle made outside a store goes to (the national hub on PostgreSQL).
+pub struct LowerPeer<'a> {
+    pub installation: &'a str,
+    pub key: &'a ed25519_dalek::VerifyingKey,
+    /// Its unit and every unit below it: their own records are not sent back down to it.
+    pub below: &'a HashSet<String>,
+}
+
+/// A downward bundle of `ranges` (origin, from, to) for `to`, from the changes of those ranges that the
+/// caller holds (in origin and sequence order), signed by `key` for the hub of `sender_unit`: the same
+/// rules and format as `Store::next_bundle`. None when the peer gets none of them and no range moves.
+pub fn downward_bundle(key: &ed25519_dalek::SigningKey, sender: &str, sender_unit: &str, to: &LowerPeer<'_>, ranges: &[(String, i64, i64)], changes: &[Change]) -> Result<OutgoingBundle> {
+    let wanted = |c: &Change| gets_down(to.below, c.entity.as_str(), &c.owner_unit, || !c.fields.is_empty() && c.fields.keys().all(|f| crate::model::is_structural(f)));
+    let mut header_ranges = Vec::new();
+    for (origin, from, last) in ranges {
+        let mut range = Range::new(origin.clone(), *from, *last);
+        let mut next = *from;
+        for c in changes.iter().filter(|c| c.origin == *origin && c.seq >= *from && c.seq <= *last && wanted(c)) {
+            if c.seq > next {
+                range.omitted.push((next, c.seq - 1));
+            }
+            next = c.seq + 1;
+        }
+        if next <= *last {
+            range.omitted.push((next, *last));
+        }
+        header_ranges.push(range);
+    }
+    let header = Header {
+        bundle_id: new_id(),
+        direction: Direction::Down,
+        sender: sender.to_string(),
+        sender_unit: sender_unit.to_string(),
+        sender_key: super::keys::b64(key.verifying_key().as_bytes()),
+        recipient: to.installation.to_string(),
+        ranges: header_ranges,
+        scope: Vec::new(),
+        sealed: None,
+    };
+    let mut w = BundleWriter::start(Vec::with_capacity(1 << 16), &header, to.key)?;
+    let mut written = 0;
+    for c in changes.iter().filter(|c| ranges.iter().any(|(o, f, l)| c.origin == *o && c.seq >= *f && c.seq <= *l) && wanted(c)) {
+        w.change(c)?;
+        written += 1;
+    }
+    let (bytes, _) = w.finish(key)?;
+    Ok(OutgoingBundle { bundle_id: header.bundle_id, bytes, changes: written, ranges: header.ranges })
 }
 
 /// Whether a change's fields (JSON text of an object) are all fields of a unit's structure.

@@ -1,7 +1,8 @@
 //! Everything a hub keeps about sync, read out of this store so that another kind of store can take the
 //! hub over: the national hub on PostgreSQL starts from the SQLite installation that was made and enrolled
 //! with the ordinary commands (`sotay hub adopt`, docs/national.md). Its identity, keys and peers, every
-//! change it holds with each origin's head, what each peer acknowledged, and every record as merged here.
+//! change it holds with each origin's head, what each peer acknowledged, every record as merged here, and
+//! its evidence files.
 
 use rusqlite::params;
 use serde_json::{Map, Value};
@@ -58,6 +59,8 @@ pub struct HubSeed {
     pub acks: Vec<(String, String, i64)>,
     /// The hub's TLS certificate and key (DER): communes pinned its fingerprint at enrolment.
     pub tls: Option<(Vec<u8>, Vec<u8>)>,
+    /// Evidence files held: (sha256, media type, bytes).
+    pub files: Vec<(String, String, Vec<u8>)>,
 }
 
 fn object(text: &str) -> Map<String, Value> {
@@ -154,6 +157,8 @@ impl Store {
         let heads = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
         let mut stmt = self.conn().prepare("SELECT peer, origin, acked FROM acks ORDER BY peer, origin")?;
         let acks = stmt.query_map(params![], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(HubSeed { installation, peers, records, changes, heads, acks, tls: self.hub_tls()? })
+        let mut stmt = self.conn().prepare("SELECT sha256, media_type, content FROM files ORDER BY sha256")?;
+        let files = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(HubSeed { installation, peers, records, changes, heads, acks, tls: self.hub_tls()?, files })
     }
 }

@@ -22,12 +22,13 @@ pub mod sealing;
 pub(crate) use restored::mark_restored;
 
 pub use enroll::{Enrolment, HubAddress, Role, SEAL_TO_UPPER};
-pub use export::{ExportOptions, ExportSummary, OutgoingBundle};
+pub use export::{downward_bundle, ExportOptions, ExportSummary, LowerPeer, OutgoingBundle, DOWNWARD_KINDS};
 pub use hub::{Arrival, UpperHub};
 pub use inbox::InboxSize;
 pub use folder::{removable_drives, sync_files, FileOutcome, FolderImport};
 pub use import::{ImportReport, ImportStatus};
 pub use receipt::{Held, Receipt};
+pub use crate::store::merge::{Change, Op};
 pub use revoke::Revoked;
 
 use ed25519_dalek::{SigningKey, VerifyingKey};

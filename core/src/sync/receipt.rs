@@ -47,6 +47,16 @@ pub struct Receipt {
 }
 
 impl Receipt {
+    /// Reads a receipt (JSON), or None for anything else.
+    pub fn parse(content: &[u8]) -> Option<Receipt> {
+        serde_json::from_slice(content).ok().filter(|r: &Receipt| r.format == FORMAT && r.version <= VERSION)
+    }
+
+    /// Whether `key` signed it.
+    pub fn signed_by(&self, key: &ed25519_dalek::VerifyingKey) -> bool {
+        keys::verify(key, &super::signed_part(self), &self.signature)
+    }
+
     /// A receipt from `from` to `to` saying what it holds, signed with `from`'s key. The version is the
     /// lowest that can say it, so that older Sotays still read it.
     pub fn signed(key: &ed25519_dalek::SigningKey, from: &str, to: &str, heads: Vec<Held>, answers: &[String], files: &[String]) -> Receipt {

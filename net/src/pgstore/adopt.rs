@@ -89,6 +89,13 @@ impl PgStore {
             tx.execute("INSERT INTO origin_heads (origin, head, via_peer) VALUES ($1, $2, $3)", &[origin, head, via]).await?;
             tx.execute("INSERT INTO held_heads (origin, head, via_peer) VALUES ($1, $2, $3)", &[origin, head, via]).await?;
         }
+        for (sha256, media_type, content) in &seed.files {
+            tx.execute(
+                "INSERT INTO files (sha256, media_type, size, content) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING",
+                &[sha256, media_type, &(content.len() as i64), content],
+            )
+            .await?;
+        }
         for (peer, origin, acked) in &seed.acks {
             tx.execute("INSERT INTO acks (peer, origin, acked) VALUES ($1, $2, $3)", &[peer, origin, acked]).await?;
         }

@@ -22,6 +22,8 @@ use std::collections::{HashMap, HashSet};
 use ed25519_dalek::SigningKey;
 use sotay_core::sync::bundle::{peek_header_bytes, BundleReader, Header};
 use sotay_core::sync::screen::{self, HubFacts, Screened, Sender};
+use sotay_core::evidence::FileProblem;
+use sotay_core::sync::files::{PartHeader, PartState};
 use sotay_core::sync::{keys, Held, Receipt};
 use sotay_core::Error;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
@@ -154,22 +156,7 @@ impl PgHub {
             .map(|r| (r.get(0), r.get(1)))
             .collect();
         // The sender's unit and every unit below it, as applied or as bundles in the inbox place them.
-        let mut allowed: HashSet<String> = client
-            .query(
-                "WITH RECURSIVE tree(id) AS (
-                     SELECT $1::text
-                     UNION
-                     SELECT l.id FROM tree t JOIN (
-                         SELECT id, body->>'parent_id' AS parent FROM records WHERE kind = 'unit' AND NOT deleted
-                         UNION ALL SELECT unit_id, parent_id FROM units_placed) l ON l.parent = t.id)
-                 SELECT id FROM tree",
-                &[&sender.unit_id],
-            )
-            .await
-            .map_err(PgError::from)?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
+        let mut allowed: HashSet<String> = subtree(&client, &sender.unit_id).await?;
         // Units with no parent yet that came through this sender (made before their laptop enrolled).
         let parentless = client
             .query(
@@ -415,3 +402,255 @@ SET kind = m.kind, owner_unit = m.owner_unit,
 FROM meta m LEFT JOIN fields f USING (record_id)
 WHERE r.id = m.record_id
 "#;
+
+/// What comes down: the hub's own changes (and what it holds from above) that a lower peer has not
+/// acknowledged, by the same rules as the SQLite hub (`sotay_core::sync::downward_bundle`).
+impl PgHub {
+    /// The next downward bundle for `peer` (at most `max_changes` sequence numbers); None when nothing
+    /// waits, or when `peer` is not an enrolled lower installation.
+    pub async fn next_bundle(&self, peer: &str, max_changes: usize) -> Result<Option<sotay_core::sync::OutgoingBundle>, PgError> {
+        let client = self.store.client().await?;
+        let Some(row) = client
+            .query_opt("SELECT unit_id, public_key FROM peers WHERE installation = $1 AND role = 'lower' AND revoked_at IS NULL", &[&peer])
+            .await?
+        else {
+            return Ok(None);
+        };
+        let (unit_id, key): (String, Vec<u8>) = (row.get(0), row.get(1));
+        let Some(peer_key) = keys::public_from_bytes(&key) else { return Ok(None) };
+        // This hub's own origin, and what it holds from above (none at the top of the tree).
+        let pending = client
+            .query(
+                "WITH heads AS (
+                     SELECT origin, last_seq AS head FROM installation
+                     UNION ALL SELECT h.origin, h.head FROM origin_heads h JOIN peers p ON p.installation = h.via_peer WHERE p.role = 'upper')
+                 SELECT h.origin, coalesce(a.acked, 0) + 1, h.head FROM heads h
+                 LEFT JOIN acks a ON a.peer = $1 AND a.origin = h.origin
+                 WHERE h.head > coalesce(a.acked, 0) AND h.origin <> $1
+                 ORDER BY h.origin COLLATE \"C\"",
+                &[&peer],
+            )
+            .await?;
+        let mut room = max_changes.max(1) as i64;
+        let mut ranges = Vec::new();
+        for r in &pending {
+            if room == 0 {
+                break;
+            }
+            let (origin, from, last): (String, i64, i64) = (r.get(0), r.get(1), r.get(2));
+            let end = last.min(from + room - 1);
+            room -= end - from + 1;
+            ranges.push((origin, from, end));
+        }
+        if ranges.is_empty() {
+            return Ok(None);
+        }
+        let below: HashSet<String> = subtree(&client, &unit_id).await?;
+        let mut changes = Vec::new();
+        for (origin, from, to) in &ranges {
+            let rows = client
+                .query(
+                    "SELECT origin, seq, lamport, hlc, entity, record_id, op, owner_unit, fields, prev, recorded_at
+                     FROM change_log WHERE origin = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq",
+                    &[origin, from, to],
+                )
+                .await?;
+            for r in rows {
+                changes.push(change_of(&r)?);
+            }
+        }
+        let to = sotay_core::sync::LowerPeer { installation: peer, key: &peer_key, below: &below };
+        let bundle = sotay_core::sync::downward_bundle(&self.key, &self.origin, &self.unit_id, &to, &ranges, &changes)
+            .map_err(|e| PgError::Database(e.message(sotay_core::Lang::En)))?;
+        Ok(Some(bundle))
+    }
+
+    /// A receipt `sender` sent for the downward bundles it took: what it now holds of each origin.
+    /// Returns how many origins' acknowledgements moved forward.
+    pub async fn take_receipt(&self, sender: &str, content: &[u8]) -> Result<usize, PushError> {
+        let refused = |refusal| PushError::Refused(Error::Refused { file: format!("(receipt from {sender})"), refusal });
+        let receipt = Receipt::parse(content).ok_or_else(|| refused(sotay_core::Refusal::NotOurFormat))?;
+        if receipt.from != sender {
+            return Err(refused(sotay_core::Refusal::NotFromSender));
+        }
+        let (key, revoked) = self.peer_key(sender).await?.ok_or_else(|| refused(sotay_core::Refusal::UnknownKey { fingerprint: sender.to_string() }))?;
+        if revoked {
+            return Err(refused(sotay_core::Refusal::Revoked { installation: sender.to_string() }));
+        }
+        if !receipt.signed_by(&key) {
+            return Err(refused(sotay_core::Refusal::BadSignature));
+        }
+        if receipt.to != self.origin {
+            return Err(refused(sotay_core::Refusal::NotForThisInstallation));
+        }
+        let client = self.store.client().await?;
+        let mut moved = 0;
+        for h in &receipt.heads {
+            moved += client
+                .execute(
+                    "INSERT INTO acks (peer, origin, acked) VALUES ($1, $2, $3)
+                     ON CONFLICT (peer, origin) DO UPDATE SET acked = excluded.acked WHERE excluded.acked > acks.acked",
+                    &[&sender, &h.origin, &h.to],
+                )
+                .await
+                .map_err(PgError::from)? as usize;
+        }
+        Ok(moved)
+    }
+}
+
+/// `unit` and every unit below it, as applied or as bundles in the inbox place them.
+async fn subtree(client: &tokio_postgres::Client, unit: &str) -> Result<HashSet<String>, PgError> {
+    Ok(client
+        .query(
+            "WITH RECURSIVE tree(id) AS (
+                 SELECT $1::text
+                 UNION
+                 SELECT l.id FROM tree t JOIN (
+                     SELECT id, body->>'parent_id' AS parent FROM records WHERE kind = 'unit' AND NOT deleted
+                     UNION ALL SELECT unit_id, parent_id FROM units_placed) l ON l.parent = t.id)
+             SELECT id FROM tree",
+            &[&unit],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
+/// A change as the log holds it.
+fn change_of(r: &tokio_postgres::Row) -> Result<sotay_core::sync::Change, PgError> {
+    let object = |v: serde_json::Value| match v {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    };
+    let entity: String = r.get(4);
+    let op: String = r.get(6);
+    Ok(sotay_core::sync::Change {
+        origin: r.get(0),
+        seq: r.get(1),
+        lamport: r.get(2),
+        hlc: r.get(3),
+        entity: sotay_core::Kind::parse(&entity).map_err(|e| PgError::Database(e.message(sotay_core::Lang::En)))?,
+        record_id: r.get(5),
+        op: match op.as_str() {
+            "create" => sotay_core::sync::Op::Create,
+            "delete" => sotay_core::sync::Op::Delete,
+            _ => sotay_core::sync::Op::Update,
+        },
+        owner_unit: r.get(7),
+        fields: object(r.get(8)),
+        prev: object(r.get(9)),
+        recorded_at: r.get(10),
+    })
+}
+
+/// Evidence files, as the SQLite hub takes and serves them (`sotay_core::sync::files`): in parts, a part
+/// taken only where the held bytes end, the file kept only when its bytes are its hash.
+impl PgHub {
+    /// Of these hashes, the files not held here.
+    pub async fn lacking(&self, hashes: &[String]) -> Result<Vec<String>, PgError> {
+        let client = self.store.client().await?;
+        Ok(client
+            .query("SELECT h FROM unnest($1::text[]) WITH ORDINALITY AS t(h, n) WHERE NOT EXISTS (SELECT 1 FROM files WHERE sha256 = h) ORDER BY n", &[&hashes])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    /// Takes one part of a file (see `Store::take_file_part`, whose rules these are).
+    pub async fn take_file_part(&self, part: &PartHeader, bytes: &[u8]) -> Result<Result<PartState, FileProblem>, PgError> {
+        if !sotay_core::model::attachment::is_sha256(&part.sha256) {
+            return Ok(Err(FileProblem::UnsafeName));
+        }
+        let cap = sotay_core::evidence::MAX_PDF_CAP.max(sotay_core::evidence::media::MAX_PHOTO_INPUT);
+        if part.total > cap {
+            return Ok(Err(FileProblem::TooLarge { size: part.total, cap: sotay_core::evidence::MAX_PDF_CAP }));
+        }
+        let mut client = self.store.client().await?;
+        let tx = client.transaction().await?;
+        if tx.query_opt("SELECT 1 FROM files WHERE sha256 = $1", &[&part.sha256]).await?.is_some() {
+            return Ok(Ok(PartState { received: part.total, complete: true }));
+        }
+        // Parts of one file are taken one at a time, whichever process they reach.
+        tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&part.sha256]).await?;
+        let held = tx.query_one("SELECT coalesce(sum(length(bytes)), 0)::bigint, max(total) FROM file_parts WHERE sha256 = $1", &[&part.sha256]).await?;
+        let (n, total): (i64, Option<i64>) = (held.get(0), held.get(1));
+        let have = match total {
+            Some(t) if t as u64 == part.total => n as u64,
+            Some(_) => {
+                tx.execute("DELETE FROM file_parts WHERE sha256 = $1", &[&part.sha256]).await?;
+                0
+            }
+            None => 0,
+        };
+        if part.offset != have || part.offset + bytes.len() as u64 > part.total || (bytes.is_empty() && part.total > 0) {
+            return Ok(Ok(PartState { received: have, complete: false }));
+        }
+        tx.execute(
+            r#"INSERT INTO file_parts (sha256, "offset", media_type, total, bytes) VALUES ($1, $2, $3, $4, $5)"#,
+            &[&part.sha256, &(part.offset as i64), &part.media_type, &(part.total as i64), &bytes],
+        )
+        .await?;
+        let received = have + bytes.len() as u64;
+        if received < part.total {
+            tx.commit().await?;
+            return Ok(Ok(PartState { received, complete: false }));
+        }
+        let mut whole = Vec::with_capacity(part.total as usize);
+        for r in tx.query(r#"SELECT bytes FROM file_parts WHERE sha256 = $1 ORDER BY "offset""#, &[&part.sha256]).await? {
+            whole.extend_from_slice(r.get::<_, &[u8]>(0));
+        }
+        tx.execute("DELETE FROM file_parts WHERE sha256 = $1", &[&part.sha256]).await?;
+        if let Err(problem) = sotay_core::evidence::check_received(&part.sha256, &part.media_type, &whole) {
+            // The parts are dropped (committed) and the file starts again.
+            tx.commit().await?;
+            return Ok(Err(problem));
+        }
+        tx.execute(
+            "INSERT INTO files (sha256, media_type, size, content) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING",
+            &[&part.sha256, &part.media_type, &(whole.len() as i64), &whole],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(PartState { received, complete: true }))
+    }
+
+    /// One part of a file from `offset`, if `peer` may fetch it: a record it is sent refers to it (the
+    /// kinds sent down that are not its own, or the records of its own subtree).
+    pub async fn file_part_for(&self, peer: &str, sha256: &str, offset: u64) -> Result<Option<(PartHeader, Vec<u8>)>, PgError> {
+        let client = self.store.client().await?;
+        let Some(unit) = client
+            .query_opt("SELECT unit_id FROM peers WHERE installation = $1 AND revoked_at IS NULL", &[&peer])
+            .await?
+            .map(|r| r.get::<_, String>(0))
+        else {
+            return Ok(None);
+        };
+        let below: Vec<String> = subtree(&client, &unit).await?.into_iter().collect();
+        let downward: Vec<String> = sotay_core::sync::DOWNWARD_KINDS.iter().map(|k| k.to_string()).collect();
+        let visible = client
+            .query_opt(
+                "SELECT 1 FROM records WHERE (owner_unit = ANY($2) OR kind = ANY($3))
+                   AND jsonb_path_exists(body, '$.attachments[*] ? (@.sha256 == $h)', jsonb_build_object('h', $1::text)) LIMIT 1",
+                &[&sha256, &below, &downward],
+            )
+            .await?
+            .is_some();
+        if !visible {
+            return Ok(None);
+        }
+        let Some(row) = client.query_opt("SELECT media_type, size FROM files WHERE sha256 = $1", &[&sha256]).await? else { return Ok(None) };
+        let (media_type, size): (String, i64) = (row.get(0), row.get(1));
+        let total = size as u64;
+        let from = offset.min(total);
+        let len = (total - from).min(sotay_core::sync::files::CHUNK as u64);
+        // substring on bytea counts bytes from 1.
+        let bytes: Vec<u8> = client
+            .query_one("SELECT substring(content FROM $2::int FOR $3::int) FROM files WHERE sha256 = $1", &[&sha256, &(from as i32 + 1), &(len as i32)])
+            .await?
+            .get(0);
+        Ok(Some((PartHeader { sha256: sha256.into(), media_type, offset: from, total }, bytes)))
+    }
+}

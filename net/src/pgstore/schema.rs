@@ -111,6 +111,16 @@ pub const MIGRATIONS: &[&str] = &[
         added_at   timestamptz NOT NULL DEFAULT now(),
         content    bytea NOT NULL
     );
+    -- parts of files being received over the network, until the last one completes the file
+    CREATE TABLE file_parts (
+        sha256      text NOT NULL,
+        "offset"    bigint NOT NULL,
+        media_type  text NOT NULL,
+        total       bigint NOT NULL,
+        bytes       bytea NOT NULL,
+        received_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (sha256, "offset")
+    );
     "#,
 ];
 

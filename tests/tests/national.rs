@@ -1,0 +1,121 @@
+//! The national hub on PostgreSQL as its IT officer runs it (docs/national.md): `sotay hub adopt` takes
+//! the national installation over into the database, `sotay serve --store` runs as many processes as
+//! wanted on it, and the provinces sync with either exactly as with any hub — records and evidence files
+//! up, plans and recognised practices with their photos down, receipts both ways.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sotay_tests::network::{add_event, commune, free_port, ok, province, wait_until};
+use sotay_tests::postgres::{http_get_json, PgCluster, PgServe};
+use sotay_tests::support::{added_id, sotay};
+
+fn pdf(path: &Path, kb: usize) {
+    sotay_tests::support::noisy_pdf(path, kb, 11);
+}
+
+fn photo(path: &Path) {
+    let img = image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8]));
+    img.save_with_format(path, image::ImageFormat::Jpeg).unwrap();
+}
+
+fn sha256_of(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(std::fs::read(path).unwrap()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn scalar(pg: &PgCluster, sql: &str) -> String {
+    let (ok, out) = pg.psql("national", sql);
+    assert!(ok, "{sql}: {out}");
+    out
+}
+
+#[test]
+fn two_national_hub_processes_on_postgresql_serve_provinces_records_files_plans_and_receipts() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (port_a, port_b) = (free_port(), free_port());
+    let (url_a, url_b) = (format!("https://127.0.0.1:{port_a}"), format!("https://127.0.0.1:{port_b}"));
+    let (national, up) = province(d, &url_a);
+    let provinces: Vec<PathBuf> = ["TINH-A", "TINH-B"].iter().map(|c| commune(d, c, &national, &up)).collect();
+    // Made at the national level before the move: a plan, and a recognised practice with its photo.
+    let plan = r#"{"title": "Kế hoạch tuyên truyền toàn quốc năm 2026", "start_on": "2026-03-01", "end_on": "2026-12-31"}"#;
+    ok(sotay(&national, &["add", "plan", "--json", "-"], Some(plan)));
+    let practice = r#"{"name": "Mô hình Thanh niên với văn hóa giao thông", "field": "an sinh"}"#;
+    let pid = added_id(&ok(sotay(&national, &["add", "practice", "--json", "-"], Some(practice))).stdout);
+    let banner = d.join("mo-hinh.jpg");
+    photo(&banner);
+    ok(sotay(&national, &["attach", "practice", &pid, banner.to_str().unwrap()], None));
+    // The provinces' own work, one with the minutes of a session as PDF.
+    for (i, p) in provinces.iter().enumerate() {
+        for j in 0..3 {
+            add_event(p, &format!("Tuyên truyền pháp luật tại tỉnh {i} đợt {j}"));
+        }
+    }
+    let minutes = d.join("bien-ban.pdf");
+    pdf(&minutes, 1200); // three parts of 512 KiB
+    let event = r#"{"title": "Diễn đàn thanh niên góp ý xây dựng Đảng", "start_at": "2026-05-19T08:00", "participants": {"members": 80}}"#;
+    let eid = added_id(&ok(sotay(&provinces[0], &["add", "event", "--json", "-"], Some(event))).stdout);
+    ok(sotay(&provinces[0], &["attach", "event", &eid, minutes.to_str().unwrap()], None));
+
+    let pg = PgCluster::start();
+    let url = pg.database("national");
+    let r = ok(sotay(&national, &["hub", "adopt", "--store", &url], None));
+    assert!(r.stdout.contains("đã chuyển hub sang PostgreSQL: 2 máy đã đăng ký"), "{}", r.stdout);
+    let r = ok(sotay(&national, &["hub", "adopt", "--store", &url], None));
+    assert!(r.stdout.contains("đã cập nhật danh sách máy đã đăng ký"), "{}", r.stdout);
+
+    let status_port = free_port();
+    let status_arg = format!("127.0.0.1:{status_port}");
+    let a = PgServe::start(&url, &format!("127.0.0.1:{port_a}"), &["--status", &status_arg]);
+    let _b = PgServe::start(&url, &format!("127.0.0.1:{port_b}"), &[]);
+
+    // Each province syncs with its own process, exactly as with a province's hub.
+    let r = ok(sotay(&provinces[0], &["sync"], None));
+    assert!(r.stdout.contains("mới từ cấp trên: kế hoạch «Kế hoạch tuyên truyền toàn quốc năm 2026»"), "{}", r.stdout);
+    assert!(r.stdout.contains("tệp minh chứng: gửi"), "{}", r.stdout);
+    let r = ok(sotay(&provinces[1], &["sync", "--hub", &url_b], None));
+    assert!(r.stdout.contains("Kế hoạch tuyên truyền toàn quốc năm 2026"), "{}", r.stdout);
+    for p in &provinces {
+        let out = ok(sotay(p, &["files", "practice", &pid, "--json"], None)).stdout;
+        assert!(out.contains("\"held\": true"), "the practice's photo came down: {out}");
+    }
+
+    // Applied by the processes' appliers: every event once, the minutes byte-identical.
+    let settled = || http_get_json(a.status.as_deref().unwrap())["pending_bundles"] == 0;
+    assert!(wait_until(Duration::from_secs(60), settled), "the inbox emptied");
+    assert_eq!(scalar(&pg, "SELECT count(*) FROM records WHERE kind = 'event' AND complete AND NOT deleted"), "7");
+    let sha = sha256_of(&minutes);
+    assert_eq!(scalar(&pg, &format!("SELECT encode(sha256(content), 'hex') FROM files WHERE media_type = 'application/pdf'")), sha);
+    let status = http_get_json(a.status.as_deref().unwrap());
+    assert_eq!(status["failed_bundles"], 0, "{status}");
+
+    // Synced again: nothing new either way, nothing doubled.
+    for p in &provinces {
+        let r = ok(sotay(p, &["--lang", "en", "sync"], None));
+        assert!(r.stdout.contains("sent 0 new changes (0 bundles), received 0 changes"), "{}", r.stdout);
+    }
+    assert_eq!(scalar(&pg, "SELECT count(*) FROM records WHERE kind = 'event'"), "7");
+}
+
+#[test]
+fn a_wrong_database_or_a_status_endpoint_open_to_the_network_keeps_the_hub_from_starting() {
+    let pg = PgCluster::start();
+    let run = |args: &[&str]| sotay_tests::support::sotay_command().args(args).output().unwrap();
+    let out = run(&["--lang", "en", "serve", "--listen", "127.0.0.1:0", "--store", &pg.url("national"), "--status", "0.0.0.0:9187"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("loopback address only"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["serve", "--listen", "127.0.0.1:0", "--store", "mysql://root@127.0.0.1/national"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("postgresql://"), "{}", String::from_utf8_lossy(&out.stderr));
+    // A database nobody adopted a hub into.
+    let url = pg.database("empty");
+    let out = run(&["serve", "--listen", "127.0.0.1:0", "--store", &url]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sotay hub adopt"), "{}", String::from_utf8_lossy(&out.stderr));
+    // A closed port.
+    let closed = free_port();
+    let out = run(&["--lang", "en", "serve", "--listen", "127.0.0.1:0", "--store", &format!("postgresql://postgres@127.0.0.1:{closed}/national")]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("cannot reach the database 127.0.0.1:{closed}/national")), "{}", String::from_utf8_lossy(&out.stderr));
+}
