@@ -296,6 +296,10 @@ enum Command {
         /// Write CSV (UTF-8)
         #[arg(long)]
         csv: Option<PathBuf>,
+        /// Read the national hub's PostgreSQL database (or its read replica) instead of this
+        /// installation's: postgresql://user@host:port/database
+        #[arg(long)]
+        store: Option<String>,
     },
     /// The register of outgoing documents: the numbers given, newest first; or how the counter runs
     Register {
@@ -631,7 +635,13 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
         }
         _ => {}
     }
-    // The national hub's processes need no local database: their state is in PostgreSQL.
+    // The national hub's processes and reports need no local database: their state is in PostgreSQL.
+    if let Command::Report { unit, period, cut_off, structure, json, xlsx, csv, store: Some(url) } = &cli.command {
+        let period = report_period(period, *cut_off)?;
+        let structure = Structure::parse(structure).unwrap_or_default();
+        let report = net_cmd::national_report(url, unit.as_deref(), &period, structure)?;
+        return Ok(print_cmd::report(&report, *json, xlsx.as_deref(), csv.as_deref(), lang)?);
+    }
     if let Command::Serve { listen, max_body_mb, rate, max_connections, request_timeout, log, store: Some(url), status } = &cli.command {
         let opts = net_cmd::ServeOptions { listen: listen.clone(), max_body_mb: *max_body_mb, rate: *rate, max_connections: *max_connections, request_timeout: *request_timeout, log: *log };
         return net_cmd::serve_pg(url, status.as_deref(), opts, lang);
@@ -767,7 +777,7 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
             let requests = docs.iter().map(|d| target.request(&store, *d)).collect::<Result<Vec<_>, _>>()?;
             print_cmd::preview(&store, &requests, &look.options()?)?
         }
-        Command::Report { unit, period, cut_off, structure, json, xlsx, csv } => {
+        Command::Report { unit, period, cut_off, structure, json, xlsx, csv, .. } => {
             let period = report_period(&period, cut_off)?;
             let unit_id = match unit {
                 Some(code) => Some(store.unit_id_by_code(&code)?),

@@ -69,6 +69,16 @@ pub fn serve_pg(url: &str, status: Option<&str>, opts: ServeOptions, lang: Lang)
     })
 }
 
+/// The report of `unit` (a code; the national unit by default) over the national hub's database.
+pub fn national_report(url: &str, unit: Option<&str>, period: &sotay_core::Period, structure: sotay_core::report::Structure) -> Result<sotay_core::report::Report, NetError> {
+    let src = sotay_net::pgstore::report::PgReport::open(url)?;
+    let root = match unit {
+        Some(code) => sotay_core::report::unit_id_by_code(&src, code)?,
+        None => src.hub_unit()?,
+    };
+    Ok(sotay_core::report::period_report_from(&src, &root, period, structure)?)
+}
+
 /// `sotay hub adopt`: this installation's hub taken over into PostgreSQL.
 pub fn adopt(store: &mut Store, url: &str, lang: Lang) -> Result<(), NetError> {
     // The TLS identity is made now if the hub never served: every process will serve this one.

@@ -202,15 +202,15 @@ fn tree_in(units: HashMap<String, UnitNode>, structure: Structure, day: &str) ->
 
 /// The events of one owner in one (type, mode, status): their count, and per event number its sum and
 /// its largest value.
-struct EventGroup {
-    owner: String,
-    subtype: String,
-    mode: String,
-    status: String,
-    count: i64,
+pub struct EventGroup {
+    pub owner: String,
+    pub subtype: String,
+    pub mode: String,
+    pub status: String,
+    pub count: i64,
     /// Per column of [`EVENT_MEASURES_COLUMNS`].
-    sums: [i64; 11],
-    maxes: [i64; 11],
+    pub sums: [i64; 11],
+    pub maxes: [i64; 11],
 }
 
 impl EventGroup {
@@ -226,12 +226,31 @@ impl EventGroup {
     }
 }
 
-struct OtherGroup {
-    owner: String,
-    kind: String,
-    subtype: String,
-    status: String,
-    count: i64,
+/// The opinions, practices, inspections, supervisions or cases of one owner in one (type, status).
+pub struct OtherGroup {
+    pub owner: String,
+    pub kind: String,
+    pub subtype: String,
+    pub status: String,
+    pub count: i64,
+}
+
+/// What a report reads from a store: this crate's SQLite store, or the national hub's PostgreSQL
+/// (crate sotay-net). The roll-up, the rules and the layout are the same whichever it is.
+pub trait ReportSource {
+    /// Every unit not deleted: (id, body).
+    fn units(&self) -> Result<Vec<(String, Value)>>;
+    /// The events in [start, end_excl) of `owners` (of `all_units` in all), added up per (owner, type,
+    /// mode, status).
+    fn event_groups(&self, owners: &[String], all_units: usize, start: &str, end_excl: &str) -> Result<Vec<EventGroup>>;
+    /// The other records in [start, end_excl) of `owners`, counted per (owner, kind, type, status).
+    fn other_groups(&self, owners: &[String], start: &str, end_excl: &str) -> Result<Vec<OtherGroup>>;
+    /// Events done in [start, end_excl) that have evidence files, their owner in `row_id`, in date order.
+    fn evidence(&self, start: &str, end_excl: &str) -> Result<Vec<EvidenceEvent>>;
+    /// The plans of `unit_id` overlapping [start, end]: (body, whether it is in force on `end`).
+    fn plans(&self, unit_id: &str, start: &str, end: &str) -> Result<Vec<(Value, bool)>>;
+    /// The indicator catalogue, in code order.
+    fn catalogue(&self) -> Result<Vec<Indicator>>;
 }
 
 fn wanted(list: &[String], v: &str) -> bool {
@@ -251,156 +270,12 @@ impl Store {
     /// The report of `unit_id` for `period`, laid out in the given structure.
     pub fn period_report_in(&self, unit_id: Option<&str>, period: &Period, structure: Structure) -> Result<Report> {
         let inst = self.require_installation()?;
-        let root_id = unit_id.unwrap_or(&inst.unit_id).to_string();
-        let period_end = period.end.format("%Y-%m-%d").to_string();
-        let units = tree_in(self.unit_nodes()?, structure, &period_end);
-        let root = units.get(&root_id).ok_or_else(|| Error::NotFound { kind: "unit".into(), id: root_id.clone() })?;
-
-        let closure = roll_up_closure(&units, &root_id);
-        let row_of: HashMap<&str, String> = closure.iter().map(|u| (u.as_str(), row_for(&units, &root_id, u))).collect();
-
-        let (start, end_excl) = period.bounds();
-        let owners: Vec<String> = closure.to_vec();
-        let events = self.report_event_groups(&owners, units.len(), &start, &end_excl)?;
-        let others = self.report_other_groups(&owners, &start, &end_excl)?;
-        let catalogue = self.indicators()?;
-
-        // Each indicator per owner unit, then per row: per-owner values add for every aggregation (a
-        // unit's unique reach is already its largest figure, and units have different members).
-        let mut per_row: HashMap<String, HashMap<String, f64>> = HashMap::new();
-        let mut activity: HashMap<String, (i64, i64)> = HashMap::new();
-        let mut events_of: HashMap<&str, Vec<&EventGroup>> = HashMap::new();
-        for g in &events {
-            events_of.entry(g.owner.as_str()).or_default().push(g);
-        }
-        let mut others_of: HashMap<&str, Vec<&OtherGroup>> = HashMap::new();
-        for g in &others {
-            others_of.entry(g.owner.as_str()).or_default().push(g);
-        }
-        for owner in &owners {
-            let row = per_row.entry(row_of[owner.as_str()].clone()).or_default();
-            let mine: &[&EventGroup] = events_of.get(owner.as_str()).map(Vec::as_slice).unwrap_or_default();
-            let theirs: &[&OtherGroup] = others_of.get(owner.as_str()).map(Vec::as_slice).unwrap_or_default();
-            for ind in &catalogue {
-                if let Some(rule) = &ind.rule {
-                    *row.entry(ind.code.clone()).or_insert(0.0) += owner_value(rule, ind.aggregation, mine, theirs);
-                }
-            }
-            let done = mine.iter().filter(|g| g.status == "done");
-            let a = activity.entry(row_of[owner.as_str()].clone()).or_default();
-            for g in done {
-                a.0 += g.count;
-                a.1 += g.sum("members") + g.sum("non_members") + g.sum("others");
-            }
-        }
-
-        // A unit with nothing in the period has a row when it is part of the tree shown: today's units
-        // (not ended before today) in today's structure, the units in force on the period's last day in
-        // the structure as it was.
-        let today = crate::clock::today_vn().format("%Y-%m-%d").to_string();
-        let shown_empty = |node: &UnitNode| match structure {
-            Structure::Today => node.valid_to.as_deref().is_none_or(|t| t >= today.as_str()) && node.valid_from.as_deref().is_none_or(|f| f <= today.as_str()),
-            Structure::AsItWas => node.valid_on(&period_end),
-        };
-        let mut rows: Vec<ReportRow> = Vec::new();
-        let mut row_ids: Vec<&String> = per_row.keys().collect();
-        row_ids.sort_by(|a, b| {
-            // The unit's own row first, then the units under it in Vietnamese order of their names.
-            (*a != &root_id).cmp(&(*b != &root_id)).then_with(|| crate::text::compare_vi(&units[*a].name, &units[*b].name))
-        });
-        for id in row_ids {
-            let node = &units[id];
-            let own = id == &root_id;
-            // A unit that did not exist in the period and has nothing in it has no row.
-            let values: BTreeMap<String, f64> = per_row[id].iter().map(|(k, v)| (k.clone(), *v)).collect();
-            let (ev, people) = activity.get(id).copied().unwrap_or_default();
-            let has_data = values.values().any(|v| *v != 0.0);
-            if !own && !has_data && !shown_empty(node) {
-                continue;
-            }
-            let mut merged: Vec<String> = closure
-                .iter()
-                .filter(|u| *u != id && &row_of[u.as_str()] == id && is_predecessor_of(&units, u, id))
-                .map(|u| units[u].name.clone())
-                .collect();
-            merged.sort_by(|a, b| crate::text::compare_vi(a, b));
-            rows.push(ReportRow {
-                id: id.clone(),
-                code: node.code.clone(),
-                name: if own { format!("{} (trực tiếp tổ chức)", node.name) } else { node.name.clone() },
-                own,
-                merged,
-                events: ev,
-                participants: people,
-                members: if own { None } else { members_of(&units, id, &period_end) },
-                values,
-                with_evidence: 0,
-            });
-        }
-        // The own row only when the unit itself did something (an event of a type no indicator counts is
-        // still in the summary's count of events, so it keeps its row).
-        rows.retain(|r| !r.own || r.events > 0 || r.values.values().any(|v| *v != 0.0));
-
-        // Evidence: read from the file references (few), not from every event of the period.
-        let mut evidence = self.report_evidence(&start, &end_excl)?;
-        evidence.retain_mut(|e| match row_of.get(e.row_id.as_str()) {
-            Some(row) => {
-                e.row_id = row.clone();
-                true
-            }
-            None => false,
-        });
-        for r in &mut rows {
-            r.with_evidence = evidence.iter().filter(|e| e.row_id == r.id).count() as i64;
-        }
-
-        let targets = self.plan_targets(&root_id, &start, &period_end)?;
-        let members = members_of(&units, &root_id, &period_end);
-        let indicators = catalogue
-            .into_iter()
-            .map(|ind| {
-                let value = ind.rule.as_ref().map(|_| per_row.values().map(|r| r.get(&ind.code).copied().unwrap_or(0.0)).sum::<f64>());
-                let target = targets.get(&ind.code).copied();
-                let ratio = ind.aggregation == Aggregation::Ratio;
-                ReportLine {
-                    percent_of_target: value.zip(target).and_then(|(v, t)| percent(v, t)),
-                    members: if ratio { members } else { None },
-                    percent_of_members: if ratio { value.zip(members).and_then(|(v, m)| percent(v, m as f64)) } else { None },
-                    code: ind.code,
-                    name: ind.name,
-                    name_en: ind.name_en,
-                    group: ind.group,
-                    unit_of_measure: ind.unit_of_measure,
-                    aggregation: ind.aggregation,
-                    value,
-                    target,
-                }
-            })
-            .collect();
-        let text = |k: &str| root.body.get(k).and_then(Value::as_str).map(str::to_string);
-        Ok(Report {
-            unit: ReportUnit {
-                id: root_id.clone(),
-                code: root.code.clone(),
-                name: root.name.clone(),
-                level: text("level").unwrap_or_default(),
-                upper_body: text("upper_body"),
-                place: text("place"),
-            },
-            period: period.clone(),
-            structure,
-            events: activity.values().map(|a| a.0).sum(),
-            participants: activity.values().map(|a| a.1).sum(),
-            indicators,
-            rows,
-            events_with_evidence: evidence.len() as i64,
-            evidence,
-        })
+        period_report_from(self, unit_id.unwrap_or(&inst.unit_id), period, structure)
     }
 
     /// Events done in [start, end) that have evidence files, with their owner in `row_id` (the caller
     /// maps it to its row), in date order.
-    fn report_evidence(&self, start: &str, end_excl: &str) -> Result<Vec<EvidenceEvent>> {
+    fn store_evidence(&self, start: &str, end_excl: &str) -> Result<Vec<EvidenceEvent>> {
         let mut stmt = self.conn().prepare(
             "SELECT r.owner_unit, r.id, r.title, r.start, r.body FROM records r
              WHERE r.rowid IN (SELECT record_rowid FROM file_refs)
@@ -434,53 +309,14 @@ impl Store {
 
     /// The unit whose code is `code` (or whose id is `code`).
     pub fn unit_id_by_code(&self, code: &str) -> Result<String> {
-        self.unit_nodes()?
-            .values()
-            .find(|u| u.code == code || u.id == code)
-            .map(|u| u.id.clone())
-            .ok_or_else(|| Error::NotFound { kind: "unit".into(), id: code.to_string() })
-    }
-
-    fn unit_nodes(&self) -> Result<HashMap<String, UnitNode>> {
-        let mut stmt = self.conn().prepare_cached("SELECT id, body FROM records WHERE kind = 'unit' AND deleted = 0")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-        let mut out = HashMap::new();
-        for row in rows {
-            let (id, body) = row?;
-            let body: Value = serde_json::from_str(&body).map_err(Error::from_json)?;
-            let s = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
-            out.insert(
-                id.clone(),
-                UnitNode {
-                    code: s("code").unwrap_or_default(),
-                    name: s("name").unwrap_or_default(),
-                    parent: s("parent_id"),
-                    successor: s("successor_id"),
-                    valid_from: s("valid_from"),
-                    valid_to: s("valid_to"),
-                    member_count: body.get("member_count").and_then(Value::as_i64),
-                    former_parents: body
-                        .get("former_parents")
-                        .and_then(Value::as_array)
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|f| Some((f.get("parent_id")?.as_str()?.to_string(), f.get("until")?.as_str()?.to_string())))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    id,
-                    body,
-                },
-            );
-        }
-        Ok(out)
+        unit_id_by_code(self, code)
     }
 
     /// The period's events added up per (owner, type, mode, status). The rows are streamed and added up
     /// here rather than by SQL's GROUP BY, whose sort costs three times the scan (docs/benchmarks.md); when
     /// the report covers most units the owner is filtered here too, so that the scan stays on the
     /// covering index of migration 6.
-    fn report_event_groups(&self, owners: &[String], all_units: usize, start: &str, end_excl: &str) -> Result<Vec<EventGroup>> {
+    fn store_event_groups(&self, owners: &[String], all_units: usize, start: &str, end_excl: &str) -> Result<Vec<EventGroup>> {
         const COLS: [&str; 11] = EVENT_MEASURES_COLUMNS;
         let by_owner = owners.len() * 4 < all_units;
         let sql = format!(
@@ -536,7 +372,7 @@ impl Store {
         Ok(groups)
     }
 
-    fn report_other_groups(&self, owners: &[String], start: &str, end_excl: &str) -> Result<Vec<OtherGroup>> {
+    fn store_other_groups(&self, owners: &[String], start: &str, end_excl: &str) -> Result<Vec<OtherGroup>> {
         let sql = format!(
             "SELECT owner_unit, kind, coalesce(subtype, ''), coalesce(status, ''), count(*) FROM records
              WHERE kind IN ('opinion', 'practice', 'inspection', 'supervision', 'case') AND deleted = 0
@@ -553,12 +389,7 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// The targets a period's figures are measured against: those of the unit's own plans in force on the
-    /// period's last day (a plan's targets are for its whole span, a year as a rule). A quarter closed on
-    /// the 14th starts in December of the year before; it is measured against this year's plan only, not
-    /// both years' added. Several plans in force that day (a year's plan and a campaign's) add up; if
-    /// none is, the plans overlapping the period do.
-    pub(crate) fn plan_targets(&self, unit_id: &str, start: &str, end: &str) -> Result<HashMap<String, f64>> {
+    fn store_plans(&self, unit_id: &str, start: &str, end: &str) -> Result<Vec<(Value, bool)>> {
         let mut stmt = self.conn().prepare_cached(
             r#"SELECT body, coalesce("end", '9999') >= ?3 FROM records WHERE kind = 'plan' AND deleted = 0
                AND owner_unit = ?1 AND start <= ?3 AND coalesce("end", '9999') >= ?2"#,
@@ -566,18 +397,7 @@ impl Store {
         let plans = stmt
             .query_map([unit_id, start, end], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let in_force_at_end = plans.iter().any(|(_, at_end)| *at_end);
-        let mut out = HashMap::new();
-        for (body, at_end) in plans {
-            if in_force_at_end && !at_end {
-                continue;
-            }
-            let plan: crate::model::Plan = serde_json::from_str(&body).map_err(Error::from_json)?;
-            for t in plan.targets {
-                *out.entry(t.indicator).or_insert(0.0) += t.value;
-            }
-        }
-        Ok(out)
+        plans.into_iter().map(|(body, at_end)| Ok((serde_json::from_str(&body).map_err(Error::from_json)?, at_end))).collect()
     }
 
     /// The catalogue, in code order.
@@ -588,6 +408,240 @@ impl Store {
         let bodies = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
         bodies.iter().map(|b| serde_json::from_str(b).map_err(Error::from_json)).collect()
     }
+}
+
+impl ReportSource for Store {
+    fn units(&self) -> Result<Vec<(String, Value)>> {
+        let mut stmt = self.conn().prepare_cached("SELECT id, body FROM records WHERE kind = 'unit' AND deleted = 0")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter().map(|(id, body)| Ok((id, serde_json::from_str(&body).map_err(Error::from_json)?))).collect()
+    }
+    fn event_groups(&self, owners: &[String], all_units: usize, start: &str, end_excl: &str) -> Result<Vec<EventGroup>> {
+        self.store_event_groups(owners, all_units, start, end_excl)
+    }
+    fn other_groups(&self, owners: &[String], start: &str, end_excl: &str) -> Result<Vec<OtherGroup>> {
+        self.store_other_groups(owners, start, end_excl)
+    }
+    fn evidence(&self, start: &str, end_excl: &str) -> Result<Vec<EvidenceEvent>> {
+        self.store_evidence(start, end_excl)
+    }
+    fn plans(&self, unit_id: &str, start: &str, end: &str) -> Result<Vec<(Value, bool)>> {
+        self.store_plans(unit_id, start, end)
+    }
+    fn catalogue(&self) -> Result<Vec<Indicator>> {
+        self.indicators()
+    }
+}
+
+/// The unit whose code is `code` (or whose id is `code`), in any store.
+pub fn unit_id_by_code(src: &dyn ReportSource, code: &str) -> Result<String> {
+    src.units()?
+        .into_iter()
+        .find(|(id, body)| id == code || body.get("code").and_then(Value::as_str) == Some(code))
+        .map(|(id, _)| id)
+        .ok_or_else(|| Error::NotFound { kind: "unit".into(), id: code.to_string() })
+}
+
+/// The units as the roll-up needs them.
+fn unit_nodes(src: &dyn ReportSource) -> Result<HashMap<String, UnitNode>> {
+    let mut out = HashMap::new();
+    for (id, body) in src.units()? {
+        let s = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+        out.insert(
+            id.clone(),
+            UnitNode {
+                code: s("code").unwrap_or_default(),
+                name: s("name").unwrap_or_default(),
+                parent: s("parent_id"),
+                successor: s("successor_id"),
+                valid_from: s("valid_from"),
+                valid_to: s("valid_to"),
+                member_count: body.get("member_count").and_then(Value::as_i64),
+                former_parents: body
+                    .get("former_parents")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|f| Some((f.get("parent_id")?.as_str()?.to_string(), f.get("until")?.as_str()?.to_string())))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                id,
+                body,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The targets a period's figures are measured against: those of the unit's own plans in force on the
+/// period's last day (a plan's targets are for its whole span, a year as a rule). A quarter closed on
+/// the 14th starts in December of the year before; it is measured against this year's plan only, not
+/// both years' added. Several plans in force that day (a year's plan and a campaign's) add up; if
+/// none is, the plans overlapping the period do.
+fn plan_targets(src: &dyn ReportSource, unit_id: &str, start: &str, end: &str) -> Result<HashMap<String, f64>> {
+    let plans = src.plans(unit_id, start, end)?;
+    let in_force_at_end = plans.iter().any(|(_, at_end)| *at_end);
+    let mut out = HashMap::new();
+    for (body, at_end) in plans {
+        if in_force_at_end && !at_end {
+            continue;
+        }
+        let plan: crate::model::Plan = serde_json::from_value(body).map_err(Error::from_json)?;
+        for t in plan.targets {
+            *out.entry(t.indicator).or_insert(0.0) += t.value;
+        }
+    }
+    Ok(out)
+}
+
+/// The report of `root_id` for `period`, laid out in the given structure, from any store.
+pub fn period_report_from(src: &dyn ReportSource, root_id: &str, period: &Period, structure: Structure) -> Result<Report> {
+    let root_id = root_id.to_string();
+    let period_end = period.end.format("%Y-%m-%d").to_string();
+    let units = tree_in(unit_nodes(src)?, structure, &period_end);
+    let root = units.get(&root_id).ok_or_else(|| Error::NotFound { kind: "unit".into(), id: root_id.clone() })?;
+
+    let closure = roll_up_closure(&units, &root_id);
+    let row_of: HashMap<&str, String> = closure.iter().map(|u| (u.as_str(), row_for(&units, &root_id, u))).collect();
+
+    let (start, end_excl) = period.bounds();
+    let owners: Vec<String> = closure.to_vec();
+    let events = src.event_groups(&owners, units.len(), &start, &end_excl)?;
+    let others = src.other_groups(&owners, &start, &end_excl)?;
+    let catalogue = src.catalogue()?;
+
+    // Each indicator per owner unit, then per row: per-owner values add for every aggregation (a
+    // unit's unique reach is already its largest figure, and units have different members).
+    let mut per_row: HashMap<String, HashMap<String, f64>> = HashMap::new();
+    let mut activity: HashMap<String, (i64, i64)> = HashMap::new();
+    let mut events_of: HashMap<&str, Vec<&EventGroup>> = HashMap::new();
+    for g in &events {
+        events_of.entry(g.owner.as_str()).or_default().push(g);
+    }
+    let mut others_of: HashMap<&str, Vec<&OtherGroup>> = HashMap::new();
+    for g in &others {
+        others_of.entry(g.owner.as_str()).or_default().push(g);
+    }
+    for owner in &owners {
+        let row = per_row.entry(row_of[owner.as_str()].clone()).or_default();
+        let mine: &[&EventGroup] = events_of.get(owner.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let theirs: &[&OtherGroup] = others_of.get(owner.as_str()).map(Vec::as_slice).unwrap_or_default();
+        for ind in &catalogue {
+            if let Some(rule) = &ind.rule {
+                *row.entry(ind.code.clone()).or_insert(0.0) += owner_value(rule, ind.aggregation, mine, theirs);
+            }
+        }
+        let done = mine.iter().filter(|g| g.status == "done");
+        let a = activity.entry(row_of[owner.as_str()].clone()).or_default();
+        for g in done {
+            a.0 += g.count;
+            a.1 += g.sum("members") + g.sum("non_members") + g.sum("others");
+        }
+    }
+
+    // A unit with nothing in the period has a row when it is part of the tree shown: today's units
+    // (not ended before today) in today's structure, the units in force on the period's last day in
+    // the structure as it was.
+    let today = crate::clock::today_vn().format("%Y-%m-%d").to_string();
+    let shown_empty = |node: &UnitNode| match structure {
+        Structure::Today => node.valid_to.as_deref().is_none_or(|t| t >= today.as_str()) && node.valid_from.as_deref().is_none_or(|f| f <= today.as_str()),
+        Structure::AsItWas => node.valid_on(&period_end),
+    };
+    let mut rows: Vec<ReportRow> = Vec::new();
+    let mut row_ids: Vec<&String> = per_row.keys().collect();
+    row_ids.sort_by(|a, b| {
+        // The unit's own row first, then the units under it in Vietnamese order of their names.
+        (*a != &root_id).cmp(&(*b != &root_id)).then_with(|| crate::text::compare_vi(&units[*a].name, &units[*b].name))
+    });
+    for id in row_ids {
+        let node = &units[id];
+        let own = id == &root_id;
+        // A unit that did not exist in the period and has nothing in it has no row.
+        let values: BTreeMap<String, f64> = per_row[id].iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let (ev, people) = activity.get(id).copied().unwrap_or_default();
+        let has_data = values.values().any(|v| *v != 0.0);
+        if !own && !has_data && !shown_empty(node) {
+            continue;
+        }
+        let mut merged: Vec<String> = closure
+            .iter()
+            .filter(|u| *u != id && &row_of[u.as_str()] == id && is_predecessor_of(&units, u, id))
+            .map(|u| units[u].name.clone())
+            .collect();
+        merged.sort_by(|a, b| crate::text::compare_vi(a, b));
+        rows.push(ReportRow {
+            id: id.clone(),
+            code: node.code.clone(),
+            name: if own { format!("{} (trực tiếp tổ chức)", node.name) } else { node.name.clone() },
+            own,
+            merged,
+            events: ev,
+            participants: people,
+            members: if own { None } else { members_of(&units, id, &period_end) },
+            values,
+            with_evidence: 0,
+        });
+    }
+    // The own row only when the unit itself did something (an event of a type no indicator counts is
+    // still in the summary's count of events, so it keeps its row).
+    rows.retain(|r| !r.own || r.events > 0 || r.values.values().any(|v| *v != 0.0));
+
+    // Evidence: read from the file references (few), not from every event of the period.
+    let mut evidence = src.evidence(&start, &end_excl)?;
+    evidence.retain_mut(|e| match row_of.get(e.row_id.as_str()) {
+        Some(row) => {
+            e.row_id = row.clone();
+            true
+        }
+        None => false,
+    });
+    for r in &mut rows {
+        r.with_evidence = evidence.iter().filter(|e| e.row_id == r.id).count() as i64;
+    }
+
+    let targets = plan_targets(src, &root_id, &start, &period_end)?;
+    let members = members_of(&units, &root_id, &period_end);
+    let indicators = catalogue
+        .into_iter()
+        .map(|ind| {
+            let value = ind.rule.as_ref().map(|_| per_row.values().map(|r| r.get(&ind.code).copied().unwrap_or(0.0)).sum::<f64>());
+            let target = targets.get(&ind.code).copied();
+            let ratio = ind.aggregation == Aggregation::Ratio;
+            ReportLine {
+                percent_of_target: value.zip(target).and_then(|(v, t)| percent(v, t)),
+                members: if ratio { members } else { None },
+                percent_of_members: if ratio { value.zip(members).and_then(|(v, m)| percent(v, m as f64)) } else { None },
+                code: ind.code,
+                name: ind.name,
+                name_en: ind.name_en,
+                group: ind.group,
+                unit_of_measure: ind.unit_of_measure,
+                aggregation: ind.aggregation,
+                value,
+                target,
+            }
+        })
+        .collect();
+    let text = |k: &str| root.body.get(k).and_then(Value::as_str).map(str::to_string);
+    Ok(Report {
+        unit: ReportUnit {
+            id: root_id.clone(),
+            code: root.code.clone(),
+            name: root.name.clone(),
+            level: text("level").unwrap_or_default(),
+            upper_body: text("upper_body"),
+            place: text("place"),
+        },
+        period: period.clone(),
+        structure,
+        events: activity.values().map(|a| a.0).sum(),
+        participants: activity.values().map(|a| a.1).sum(),
+        indicators,
+        rows,
+        events_with_evidence: evidence.len() as i64,
+        evidence,
+    })
 }
 
 /// One owner unit's value of one rule: a count or a sum, or for unique reach the largest figure.

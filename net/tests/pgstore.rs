@@ -21,7 +21,7 @@ fn a_new_database_is_set_up_once_even_by_two_hubs_starting_together() {
     assert_eq!(pg.psql("national", "SELECT count(*) FROM schema_version"), (true, "1".to_string()));
     let (ok, tables) = pg.psql("national", "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'");
     assert!(ok);
-    assert_eq!(tables, "acks,change_log,files,held_heads,inbox,installation,origin_heads,peers,records,schema_version,units_placed");
+    assert_eq!(tables, "acks,change_log,file_parts,files,held_heads,inbox,installation,origin_heads,peers,records,schema_version,units_placed");
     // Opened again: nothing to do, nothing changed.
     rt.block_on(PgStore::open(&url)).unwrap();
     assert_eq!(pg.psql("national", "SELECT version FROM schema_version").1, sotay_net::pgstore::schema::known().to_string());

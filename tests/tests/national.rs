@@ -119,3 +119,83 @@ fn a_wrong_database_or_a_status_endpoint_open_to_the_network_keeps_the_hub_from_
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("cannot reach the database 127.0.0.1:{closed}/national")), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// The ids of the synthetic communes `sotay seed` made under `db`'s unit.
+fn seeded_communes(db: &Path) -> Vec<String> {
+    let list: serde_json::Value = serde_json::from_str(&ok(sotay(db, &["list", "units", "--json"], None)).stdout).unwrap();
+    let mut ids: Vec<String> = list["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["code"].as_str().is_some_and(|c| c.starts_with("SYN-")))
+        .map(|u| u["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn the_national_report_over_postgresql_equals_a_sqlite_hubs_given_the_same_work_merges_rolled_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (port_pg, port_lite) = (free_port(), free_port());
+    let (url_pg, url_lite) = (format!("https://127.0.0.1:{port_pg}"), format!("https://127.0.0.1:{port_lite}"));
+    let (national, up) = province(d, &url_pg);
+    let provinces: Vec<PathBuf> = ["TINH-A", "TINH-B"].iter().map(|c| commune(d, c, &national, &up)).collect();
+    for p in &provinces {
+        ok(sotay(p, &["seed", "--events", "400", "--batch", "400", "--units", "4", "--year", "2025"], None));
+    }
+    // A province merges two of its communes from 1 July 2025.
+    let communes = seeded_communes(&provinces[0]);
+    assert_eq!(communes.len(), 4, "{communes:?}");
+    let decision = d.join("merge.json");
+    let json = serde_json::json!({"change": "merged", "units": [communes[0], communes[1]], "into": communes[2], "date": "2025-07-01"});
+    std::fs::write(&decision, json.to_string()).unwrap();
+    ok(sotay(&provinces[0], &["restructure", decision.to_str().unwrap()], None));
+
+    // The same work goes to a SQLite hub (copies of the national and provincial databases, taken now).
+    let lite = d.join("national-sqlite.db");
+    sotay_tests::support::copy_database(&national, &lite);
+    let copies: Vec<PathBuf> = provinces
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let c = d.join(format!("copy-{i}.db"));
+            sotay_tests::support::copy_database(p, &c);
+            c
+        })
+        .collect();
+
+    let pg = PgCluster::start();
+    let url = pg.database("national");
+    ok(sotay(&national, &["hub", "adopt", "--store", &url], None));
+    let hub_pg = PgServe::start(&url, &format!("127.0.0.1:{port_pg}"), &["--status", &format!("127.0.0.1:{}", free_port())]);
+    for p in &provinces {
+        ok(sotay(p, &["sync"], None));
+    }
+    let _hub_lite = sotay_tests::network::HubProcess::start(&lite, &format!("127.0.0.1:{port_lite}"), &[], &[]);
+    for c in &copies {
+        ok(sotay(c, &["sync", "--hub", &url_lite], None));
+    }
+    sotay_tests::network::applied(&lite);
+    let settled = || http_get_json(hub_pg.status.as_deref().unwrap())["pending_bundles"] == 0;
+    assert!(wait_until(Duration::from_secs(60), settled), "the PostgreSQL hub applied its inbox");
+
+    for structure in ["today", "as-it-was"] {
+        let args = ["report", "--period", "2025", "--structure", structure, "--json"];
+        let from_pg: serde_json::Value = serde_json::from_str(&ok(sotay(&national, &[&args[..], &["--store", &url]].concat(), None)).stdout).unwrap();
+        let from_lite: serde_json::Value = serde_json::from_str(&ok(sotay(&lite, &args, None)).stdout).unwrap();
+        assert_eq!(from_pg, from_lite, "{structure}: the same report from either store");
+        let rows = from_pg["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 2, "one row per province: {rows:?}");
+        assert_eq!(from_pg["events"], 800);
+    }
+    // A province's report, one level down: its communes, the merged ones under their successor today.
+    let code_a = "TINH-A";
+    let args = ["report", "--unit", code_a, "--period", "2025", "--json"];
+    let from_pg: serde_json::Value = serde_json::from_str(&ok(sotay(&national, &[&args[..], &["--store", &url]].concat(), None)).stdout).unwrap();
+    let from_lite: serde_json::Value = serde_json::from_str(&ok(sotay(&lite, &args, None)).stdout).unwrap();
+    assert_eq!(from_pg, from_lite);
+    let merged_rows: Vec<&serde_json::Value> = from_pg["rows"].as_array().unwrap().iter().filter(|r| !r["merged"].as_array().unwrap().is_empty()).collect();
+    assert_eq!(merged_rows.len(), 1, "the two merged communes are rolled into their successor's row");
+}

@@ -194,6 +194,26 @@ pub fn index_only(kind: Kind, body: &Value) -> Option<IndexFields> {
     }
 }
 
+/// The index of a merged body. A merge of two valid edits can break a rule across fields (an end moved
+/// before a start moved by someone else); the record is kept as merged — refusing it would make the
+/// outcome depend on arrival order — and indexed by what can be read from it.
+pub fn index_merged(kind: Kind, body: &Value) -> IndexFields {
+    match index_only(kind, body) {
+        Some(index) => index,
+        None => {
+            let text = |f: &str| body.get(f).and_then(Value::as_str).map(str::to_string);
+            IndexFields {
+                title: ["title", "name", "topic", "subject", "summary", "content"]
+                    .iter()
+                    .find_map(|f| text(f))
+                    .unwrap_or_default(),
+                start: ["start_at", "start_on", "given_on", "held_on", "period_from", "detected_at"].iter().find_map(|f| text(f)),
+                ..Default::default()
+            }
+        }
+    }
+}
+
 fn typed<R: Record>(body: Value, known: &dyn Known, mut checks: validate::Checks) -> Result<Prepared> {
     let record: R = match serde_path_to_error::deserialize(body) {
         Ok(r) => r,

@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::model::{self, IndexFields, Kind, Known};
+use crate::model::{self, Kind, Known};
 
 /// Who set a field last: compared by Lamport time, then by origin id (any fixed order of origins will do).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -188,7 +188,7 @@ fn merge(conn: &Connection, c: &Change) -> Result<Applied> {
     }
     store_versions(conn, &c.record_id, &versions)?;
     let body = Value::Object(body);
-    let index = index_of(c.entity, &body);
+    let index = model::index_merged(c.entity, &body);
     // Both times follow from the set of changes, not from the order they came in.
     let updated_at = if c.recorded_at > updated_at { c.recorded_at.clone() } else { updated_at };
     let created_at = if c.op == Op::Create && c.recorded_at < created_at { c.recorded_at.clone() } else { created_at };
@@ -243,7 +243,7 @@ fn create(conn: &Connection, c: &Change, incoming: &Version) -> Result<Applied> 
         conn.prepare_cached("DELETE FROM pending_fields WHERE record_id = ?1")?.execute([&c.record_id])?;
     }
     let body = Value::Object(body);
-    let index = index_of(c.entity, &body);
+    let index = model::index_merged(c.entity, &body);
     let row = super::write::RecordRow {
         id: &c.record_id,
         kind: c.entity,
@@ -330,26 +330,6 @@ pub(crate) fn refresh_conflicts(conn: &Connection, record_id: &str, entity: Kind
         added += (now - before).max(0) as usize;
     }
     Ok(added)
-}
-
-/// The index of a merged body. A merge of two valid edits can break a rule across fields (an end moved
-/// before a start moved by someone else); the record is kept as merged — refusing it would make the
-/// outcome depend on arrival order — and indexed by what can be read from it.
-fn index_of(kind: Kind, body: &Value) -> IndexFields {
-    match model::index_only(kind, body) {
-        Some(index) => index,
-        None => {
-            let text = |f: &str| body.get(f).and_then(Value::as_str).map(str::to_string);
-            IndexFields {
-                title: ["title", "name", "topic", "subject", "summary", "content"]
-                    .iter()
-                    .find_map(|f| text(f))
-                    .unwrap_or_default(),
-                start: ["start_at", "start_on", "given_on", "held_on", "period_from", "detected_at"].iter().find_map(|f| text(f)),
-                ..Default::default()
-            }
-        }
-    }
 }
 
 /// Stores another installation's unit record as its enrolment file shows it, without a version: the

@@ -50,6 +50,7 @@ pub struct SeedRecord {
 pub struct HubSeed {
     pub installation: SeedInstallation,
     pub peers: Vec<SeedPeer>,
+    /// In the order they were stored here.
     pub records: Vec<SeedRecord>,
     /// Every change held here, this installation's own included, by origin and sequence number.
     pub changes: Vec<Change>,
@@ -106,7 +107,7 @@ impl Store {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut stmt = self.conn().prepare(
             "SELECT r.id, r.kind, r.owner_unit, r.created_at, r.updated_at, r.deleted, r.body, coalesce(v.versions, '{}')
-             FROM records r LEFT JOIN record_versions v ON v.record_id = r.id ORDER BY r.id",
+             FROM records r LEFT JOIN record_versions v ON v.record_id = r.id ORDER BY r.rowid",
         )?;
         let records = stmt
             .query_map([], |r| {

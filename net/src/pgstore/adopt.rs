@@ -85,6 +85,7 @@ impl PgStore {
             tx.execute(&insert_record, &[&r.id, &r.kind, &r.owner_unit, &r.created_at, &r.updated_at, &r.deleted, &r.body, &r.versions, &base])
                 .await?;
         }
+        super::index::reindex(&tx, "SELECT id FROM records").await?;
         for (origin, head, via) in &seed.heads {
             tx.execute("INSERT INTO origin_heads (origin, head, via_peer) VALUES ($1, $2, $3)", &[origin, head, via]).await?;
             tx.execute("INSERT INTO held_heads (origin, head, via_peer) VALUES ($1, $2, $3)", &[origin, head, via]).await?;

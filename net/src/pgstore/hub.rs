@@ -323,6 +323,7 @@ impl PgHub {
         )
         .await?;
         tx.batch_execute(RECOMPUTE).await?;
+        super::index::reindex(&tx, "SELECT record_id FROM staging").await?;
         sotay_core::pause::point("pg.apply");
         let mut ranges: Vec<(String, i64)> = header.ranges.iter().map(|r| (r.origin.clone(), r.to)).collect();
         ranges.sort();

@@ -6,6 +6,8 @@
 mod adopt;
 mod error;
 pub mod hub;
+mod index;
+pub mod report;
 pub mod schema;
 
 pub use adopt::Adopted;
@@ -43,6 +45,34 @@ impl PgStore {
     /// Connects to `url` (`postgresql://user@host:port/database`), brings its schema up to this
     /// program's (under an advisory lock, so hubs starting together migrate once) and refuses a newer one.
     pub async fn open(url: &str) -> Result<PgStore, PgError> {
+        let (store, where_) = Self::connect(url)?;
+        let mut client = store.pool.get().await.map_err(|e| PgError::Unreachable { target: where_.clone(), detail: unreachable_detail(&e) })?;
+        migrate(&mut client).await?;
+        Ok(store)
+    }
+
+    /// Connects to `url` for reading only (a streaming replica, or a role with SELECT alone): nothing is
+    /// migrated; a database of another schema version than this program's is refused.
+    pub async fn open_read_only(url: &str) -> Result<PgStore, PgError> {
+        let (store, where_) = Self::connect(url)?;
+        let client = store.pool.get().await.map_err(|e| PgError::Unreachable { target: where_.clone(), detail: unreachable_detail(&e) })?;
+        let found: i32 = match client.query_opt("SELECT version FROM schema_version", &[]).await {
+            Ok(row) => row.map(|r| r.get(0)).unwrap_or(0),
+            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => 0,
+            Err(e) => return Err(e.into()),
+        };
+        let known = schema::known();
+        if found > known {
+            return Err(PgError::NewerSchema { found, known });
+        }
+        if found < known {
+            return Err(PgError::NotAdopted);
+        }
+        drop(client);
+        Ok(store)
+    }
+
+    fn connect(url: &str) -> Result<(PgStore, String), PgError> {
         if !(url.starts_with("postgresql://") || url.starts_with("postgres://")) {
             return Err(PgError::BadUrl { detail: url.split('@').next_back().unwrap_or_default().to_string() });
         }
@@ -54,10 +84,7 @@ impl PgStore {
         let where_ = target(&config);
         let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager).max_size(16).build().map_err(|e| PgError::Database(e.to_string()))?;
-        let store = PgStore { pool };
-        let mut client = store.pool.get().await.map_err(|e| PgError::Unreachable { target: where_.clone(), detail: unreachable_detail(&e) })?;
-        migrate(&mut client).await?;
-        Ok(store)
+        Ok((PgStore { pool }, where_))
     }
 
     /// The schema version the database is at.

@@ -76,6 +76,8 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX change_log_record ON change_log (record_id);
     CREATE TABLE records (
         id         text PRIMARY KEY,
+        -- the order records arrived in (the SQLite store's rowid): the catalogue is listed in it
+        ord        bigint GENERATED ALWAYS AS IDENTITY,
         kind       text NOT NULL,
         owner_unit text NOT NULL,
         created_at text NOT NULL,
@@ -86,8 +88,20 @@ pub const MIGRATIONS: &[&str] = &[
         body       jsonb NOT NULL,
         versions   jsonb NOT NULL DEFAULT '{}',
         -- fields known without a version (a unit from an enrolment file): any change overrides them
-        base       jsonb NOT NULL DEFAULT '{}'
+        base       jsonb NOT NULL DEFAULT '{}',
+        -- what reports read, from the body by the same rules as the SQLite store's index (model::index)
+        title      text,
+        start      text,
+        "end"      text,
+        status     text,
+        subtype    text,
+        link_id    text,
+        has_files  boolean NOT NULL DEFAULT false,
+        mode       text,
+        members bigint, non_members bigint, others bigint, male bigint, female bigint, unique_reached bigint,
+        connection_points bigint, posts bigint, views bigint, interactions bigint, opinions bigint
     );
+    CREATE INDEX records_kind_start ON records (kind, start) WHERE NOT deleted;
     CREATE INDEX records_kind_owner ON records (kind, owner_unit) WHERE NOT deleted;
     CREATE INDEX records_unit_parent ON records ((body->>'parent_id')) WHERE kind = 'unit';
     CREATE TABLE inbox (
