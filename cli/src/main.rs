@@ -85,6 +85,9 @@ enum Command {
         /// With --events: put every event in this year, 1900–2200 (default: spread over 2020–2026)
         #[arg(long, value_parser = clap::value_parser!(i32).range(1900..=2200))]
         year: Option<i32>,
+        /// With --events: also this many plans of the unit and recognised practices of its communes
+        #[arg(long, default_value_t = 0)]
+        plans: usize,
     },
     /// Add a record from JSON (a file, or - for standard input)
     Add {
@@ -410,9 +413,10 @@ enum EnrollAction {
         #[arg(long)]
         out: PathBuf,
         /// This installation serves a hub (`sotay serve`) at this address, e.g. https://192.168.1.10:8443:
-        /// the file then carries it and the hub's certificate fingerprint, which the lower side pins
+        /// the file then carries it and the hub's certificate fingerprint, which the lower side pins.
+        /// Repeat it for each process of a national hub: the agent tries them in turn
         #[arg(long)]
-        hub: Option<String>,
+        hub: Vec<String>,
     },
     /// Trust the installation in an enrolment file
     Import {
@@ -665,13 +669,13 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
             let unit = store.init(&unit)?;
             output::record_line(&unit, lang, "init");
         }
-        Command::Seed { demo, events, batch, units, year } => {
+        Command::Seed { demo, events, batch, units, year, plans } => {
             if demo {
                 let s = sotay_core::seed::seed_demo(&mut store)?;
                 output::seeded_demo(&s, lang);
             } else if let Some(n) = events {
                 let started = std::time::Instant::now();
-                sotay_core::seed::seed_events(&mut store, n, batch.max(1), sotay_core::seed::Synthetic { units, year }, &mut |done| {
+                sotay_core::seed::seed_events(&mut store, n, batch.max(1), sotay_core::seed::Synthetic { units, year, plans }, &mut |done| {
                     eprint!("\r{done}/{n}");
                 })?;
                 eprintln!();
@@ -766,8 +770,8 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
         Command::Bench { runs, docs: None, .. } => bench::run(&store, runs)?,
         Command::Bench { runs, docs: Some(event), .. } => bench::docs(&store, &event, runs)?,
         Command::Keys => sync_cmd::keys(&store, lang)?,
-        Command::Enroll { action: EnrollAction::Export { out, hub: None } } => sync_cmd::enroll_export(&store, &out, lang)?,
-        Command::Enroll { action: EnrollAction::Export { out, hub: Some(url) } } => net_cmd::enroll_export_hub(&mut store, &out, &url, lang)?,
+        Command::Enroll { action: EnrollAction::Export { out, hub } } if hub.is_empty() => sync_cmd::enroll_export(&store, &out, lang)?,
+        Command::Enroll { action: EnrollAction::Export { out, hub } } => net_cmd::enroll_export_hub(&mut store, &out, &hub, lang)?,
         Command::Register { scope, term_start } => print_cmd::register(&mut store, scope.as_deref(), term_start, lang)?,
         Command::Print { document, target, out, register, look } => {
             let req = target.request(&store, document)?;

@@ -121,10 +121,15 @@ fn tokio_runtime() -> Result<tokio::runtime::Runtime, NetError> {
 }
 
 /// The enrolment file of a hub: as `enroll export`, plus the hub's address and certificate fingerprint.
-pub fn enroll_export_hub(store: &mut Store, out: &std::path::Path, url: &str, lang: Lang) -> Result<(), NetError> {
-    sotay_net::client::authority(url)?;
+/// Several `urls`: the processes of one hub (a national hub on PostgreSQL), tried in turn by the agent.
+pub fn enroll_export_hub(store: &mut Store, out: &std::path::Path, urls: &[String], lang: Lang) -> Result<(), NetError> {
+    let clean = |u: &String| u.trim().trim_end_matches('/').to_string();
+    for url in urls {
+        sotay_net::client::authority(url)?;
+    }
+    let (first, also) = urls.split_first().ok_or_else(|| NetError::BadUrl(String::new()))?;
     let (cert, _) = sotay_net::tls::hub_identity(store)?;
-    let hub = HubAddress { url: url.trim().trim_end_matches('/').to_string(), tls_sha256: sotay_net::tls::fingerprint(&cert) };
+    let hub = HubAddress { url: clean(first), tls_sha256: sotay_net::tls::fingerprint(&cert), also: also.iter().map(clean).collect() };
     let e = store.enrolment_with_hub(Some(hub.clone()))?;
     let text = serde_json::to_string_pretty(&e).map_err(Error::from_json)?;
     std::fs::write(out, text).map_err(|err| Error::Io { path: out.display().to_string(), source: err })?;

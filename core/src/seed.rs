@@ -299,11 +299,14 @@ pub fn seed_demo(store: &mut Store) -> Result<DemoSummary> {
 pub struct Synthetic {
     pub units: usize,
     pub year: Option<i32>,
+    /// Plans of the installation's unit and recognised practices of its communes, this many of each
+    /// (the national benchmark's 40,000 plans and practices).
+    pub plans: usize,
 }
 
 impl Default for Synthetic {
     fn default() -> Self {
-        Synthetic { units: 10, year: None }
+        Synthetic { units: 10, year: None, plans: 0 }
     }
 }
 
@@ -331,6 +334,18 @@ pub fn seed_events(store: &mut Store, n: usize, batch: usize, shape: Synthetic, 
     }
     let mut rng = Rng::new(n as u64 ^ 0x5EED);
     let ctx = WriteCtx::now();
+    if shape.plans > 0 {
+        let year = shape.year.unwrap_or(2025);
+        let items: Vec<_> = (0..shape.plans)
+            .flat_map(|i| {
+                let month = 1 + i % 12;
+                let plan = json!({"title": format!("Kế hoạch tuyên truyền thử nghiệm số {i}"), "start_on": format!("{year}-{month:02}-01"), "end_on": format!("{year}-12-31")});
+                let practice = json!({"name": format!("Mô hình thử nghiệm số {i}"), "field": "an sinh"});
+                [(Kind::Plan, plan, None), (Kind::Practice, practice, Some(units[i % units.len()].clone()))]
+            })
+            .collect();
+        store.create_many(&items, ctx)?;
+    }
     let mut done = 0;
     while done < n {
         let size = batch.min(n - done);
@@ -375,7 +390,7 @@ mod tests {
     fn synthetic_events_of_one_year_fall_in_that_year() {
         let mut s = Store::open_in_memory().unwrap();
         s.init(&json!({"code": "P", "name": "Tỉnh đoàn P", "level": "province"})).unwrap();
-        seed_events(&mut s, 300, 300, Synthetic { units: 3, year: Some(2024) }, &mut |_| {}).unwrap();
+        seed_events(&mut s, 300, 300, Synthetic { units: 3, year: Some(2024), plans: 0 }, &mut |_| {}).unwrap();
         let mut q = crate::ListQuery::new(Kind::Event);
         q.page_size = 1;
         q.from = Some("2024-01-01".into());

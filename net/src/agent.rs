@@ -59,17 +59,26 @@ pub fn push_once(store: &mut Store, timeouts: &Timeouts) -> Result<SyncReport, N
     Ok(report)
 }
 
-/// Connects to the enrolled upper hub and checks it is that installation.
+/// Connects to the enrolled upper hub and checks it is that installation: its address first, then its
+/// other addresses (the processes of a national hub) in turn while none answers.
 fn connect(store: &Store, timeouts: &Timeouts) -> Result<(HubClient, String), NetError> {
     let hub = store.upper_hub()?.ok_or(NetError::NoHub)?;
     let (Some(url), Some(pin)) = (hub.url.clone(), hub.tls_sha256.clone()) else {
         return Err(NetError::NoHub);
     };
-    let client = HubClient::connect(&url, &pin, timeouts.clone())?;
-    if client.hello.hub != hub.installation {
-        return Err(NetError::WrongHub { expected: hub.installation, found: client.hello.hub.clone() });
+    let mut unanswered = None;
+    for address in std::iter::once(&url).chain(hub.also.iter().filter(|a| **a != url)) {
+        match HubClient::connect(address, &pin, timeouts.clone()) {
+            Ok(client) if client.hello.hub != hub.installation => {
+                return Err(NetError::WrongHub { expected: hub.installation, found: client.hello.hub.clone() })
+            }
+            Ok(client) => return Ok((client, hub.installation)),
+            // Not there, or not now: the next address may answer. A wrong certificate is not tried around.
+            Err(e) if e.is_transient() => unanswered = Some(e),
+            Err(e) => return Err(e),
+        }
     }
-    Ok((client, hub.installation))
+    Err(unanswered.unwrap_or(NetError::NoHub))
 }
 
 fn run(store: &mut Store, timeouts: &Timeouts) -> Result<SyncReport, NetError> {

@@ -356,9 +356,13 @@ async fn push_pg(hub: &Arc<Hub>, pg: &Arc<PgHub>, who: &str, body: &Bytes) -> Re
     let started = Instant::now();
     let outcome = pg.accept(&format!("(push from {who})"), body).await;
     if hub.limits.log_pushes {
+        // The same line as the SQLite hub's: installation, outcome, new changes, milliseconds.
+        let ms = started.elapsed().as_secs_f64() * 1e3;
         match &outcome {
-            Ok((_, t)) => eprintln!("push {who} {t:?} {:.1}", started.elapsed().as_secs_f64() * 1e3),
-            Err(e) => eprintln!("push refused {who} {e} {:.1}", started.elapsed().as_secs_f64() * 1e3),
+            Ok((_, Taken::Kept { new, .. })) => eprintln!("push {who} Applied {new} {ms:.1}"),
+            Ok((_, Taken::AlreadyHeld { .. })) => eprintln!("push {who} AlreadyApplied 0 {ms:.1}"),
+            Ok((_, Taken::Missing(_))) => eprintln!("push {who} Held 0 {ms:.1}"),
+            Err(e) => eprintln!("push refused {who} {e} {ms:.1}"),
         }
     }
     let (header, taken) = match outcome {

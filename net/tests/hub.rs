@@ -39,7 +39,7 @@ fn commune(dir: &Path, code: &str, province: &Path, pin: &str) -> PathBuf {
     let mut c = open(&path);
     c.init(&json!({"name": format!("Đoàn xã {code}"), "code": code, "level": "grassroots"})).unwrap();
     let mut p = open(province);
-    let down = p.enrolment_with_hub(Some(HubAddress { url: "https://127.0.0.1:9".into(), tls_sha256: pin.into() })).unwrap();
+    let down = p.enrolment_with_hub(Some(HubAddress { url: "https://127.0.0.1:9".into(), tls_sha256: pin.into(), also: Vec::new() })).unwrap();
     c.enroll(&down).unwrap();
     p.enroll(&c.enrolment().unwrap()).unwrap();
     path

@@ -92,8 +92,13 @@ impl PgCluster {
 
     /// Runs SQL with psql: (succeeded, output).
     pub fn psql(&self, database: &str, sql: &str) -> (bool, String) {
+        self.psql_as("postgres", database, sql)
+    }
+
+    /// Runs SQL with psql as `role` (the cluster trusts local logins).
+    pub fn psql_as(&self, role: &str, database: &str, sql: &str) -> (bool, String) {
         let out = Command::new("psql")
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-Atc", sql])
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", role, "-d", database, "-v", "ON_ERROR_STOP=1", "-Atc", sql])
             .output()
             .expect("psql (postgresql-client)");
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));

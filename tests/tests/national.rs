@@ -190,6 +190,21 @@ fn the_national_report_over_postgresql_equals_a_sqlite_hubs_given_the_same_work_
         assert_eq!(rows.len(), 2, "one row per province: {rows:?}");
         assert_eq!(from_pg["events"], 800);
     }
+    // Analysts read the views with a read-only role, as docs/national.md sets it up — and nothing else.
+    let setup = "CREATE ROLE sotay_analyst LOGIN; GRANT USAGE ON SCHEMA reporting TO sotay_analyst;
+                 GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO sotay_analyst";
+    assert!(pg.psql("national", setup).0);
+    let (ok_read, events) = pg.psql_as("sotay_analyst", "national", "SELECT count(*) FROM reporting.events WHERE day BETWEEN '2025-01-01' AND '2025-12-31'");
+    assert!(ok_read, "{events}");
+    assert_eq!(events, "800");
+    let (ok_units, provinces) = pg.psql_as("sotay_analyst", "national", "SELECT string_agg(code, ',' ORDER BY code) FROM reporting.units WHERE code LIKE 'TINH-_'");
+    assert!(ok_units);
+    assert_eq!(provinces, "TINH-A,TINH-B");
+    let (denied, why) = pg.psql_as("sotay_analyst", "national", "SELECT count(*) FROM records");
+    assert!(!denied && why.contains("permission denied"), "{why}");
+    let (denied, why) = pg.psql_as("sotay_analyst", "national", "DELETE FROM reporting.records");
+    assert!(!denied && why.contains("permission denied"), "{why}");
+
     // A province's report, one level down: its communes, the merged ones under their successor today.
     let code_a = "TINH-A";
     let args = ["report", "--unit", code_a, "--period", "2025", "--json"];
@@ -198,4 +213,31 @@ fn the_national_report_over_postgresql_equals_a_sqlite_hubs_given_the_same_work_
     assert_eq!(from_pg, from_lite);
     let merged_rows: Vec<&serde_json::Value> = from_pg["rows"].as_array().unwrap().iter().filter(|r| !r["merged"].as_array().unwrap().is_empty()).collect();
     assert_eq!(merged_rows.len(), 1, "the two merged communes are rolled into their successor's row");
+}
+
+#[test]
+fn an_enrolment_naming_several_hub_processes_reaches_the_one_that_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (down_port, live_port) = (free_port(), free_port());
+    let national = d.join("national.db");
+    ok(sotay(&national, &["init", "--name", "Trung ương Đoàn", "--code", "TW", "--level", "central"], None));
+    let up = d.join("up.json");
+    let (down_url, live_url) = (format!("https://127.0.0.1:{down_port}"), format!("https://127.0.0.1:{live_port}"));
+    ok(sotay(&national, &["enroll", "export", "--out", up.to_str().unwrap(), "--hub", &down_url, "--hub", &live_url], None));
+    let enrolment: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&up).unwrap()).unwrap();
+    assert_eq!(enrolment["hub"]["url"], down_url.as_str());
+    assert_eq!(enrolment["hub"]["also"], serde_json::json!([live_url]));
+    let p = commune(d, "TINH-A", &national, &up);
+    add_event(&p, "Tuyên truyền Luật Thanh niên");
+
+    let pg = PgCluster::start();
+    let url = pg.database("national");
+    ok(sotay(&national, &["hub", "adopt", "--store", &url], None));
+    // Only the second process is up: the first address does not answer, the second does.
+    let _live = PgServe::start(&url, &format!("127.0.0.1:{live_port}"), &[]);
+    let r = ok(sotay(&p, &["--lang", "en", "sync", "--attempts", "1"], None));
+    assert!(r.stdout.contains("synced: sent"), "{}\n{}", r.stdout, r.stderr);
+    let applied = || scalar(&pg, "SELECT count(*) FROM records WHERE kind = 'event' AND complete") == "1";
+    assert!(wait_until(Duration::from_secs(30), applied));
 }

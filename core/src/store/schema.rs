@@ -308,4 +308,9 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (sha256, "offset")
     );
     "#,
+    // 11: the other addresses of the upper unit's hub (the processes of a national hub), as a JSON array,
+    // tried in turn when the first does not answer.
+    r#"
+    ALTER TABLE peers ADD COLUMN hub_also TEXT;
+    "#,
 ];

@@ -33,6 +33,10 @@ pub enum Role {
 pub struct HubAddress {
     pub url: String,
     pub tls_sha256: String,
+    /// Other addresses of the same hub (the processes of a national hub, docs/national.md), with the
+    /// same certificate: the agent tries them in turn when `url` does not answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -169,11 +173,12 @@ impl Store {
         let now = crate::clock::rfc3339(crate::clock::now_utc());
         self.with_tx(|tx| {
             tx.execute(
-                "INSERT INTO peers (installation, unit_id, public_key, role, enrolled_at, hub_url, hub_tls_sha256)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                "INSERT INTO peers (installation, unit_id, public_key, role, enrolled_at, hub_url, hub_tls_sha256, hub_also)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (installation) DO UPDATE SET unit_id = excluded.unit_id, public_key = excluded.public_key,
                  role = excluded.role, hub_url = coalesce(excluded.hub_url, hub_url),
-                 hub_tls_sha256 = coalesce(excluded.hub_tls_sha256, hub_tls_sha256)",
+                 hub_tls_sha256 = coalesce(excluded.hub_tls_sha256, hub_tls_sha256),
+                 hub_also = CASE WHEN excluded.hub_url IS NULL THEN hub_also ELSE excluded.hub_also END",
                 params![
                     e.installation,
                     their_unit,
@@ -181,7 +186,8 @@ impl Store {
                     if role == Role::Upper { "upper" } else { "lower" },
                     now,
                     e.hub.as_ref().map(|h| h.url.clone()),
-                    e.hub.as_ref().map(|h| h.tls_sha256.to_ascii_lowercase())
+                    e.hub.as_ref().map(|h| h.tls_sha256.to_ascii_lowercase()),
+                    e.hub.as_ref().filter(|h| !h.also.is_empty()).map(|h| serde_json::Value::from(h.also.clone()).to_string())
                 ],
             )?;
             // Their unit record, so that trees and scopes hold before their first bundle. It carries no

@@ -18,6 +18,8 @@ pub struct UpperHub {
     pub url: Option<String>,
     /// SHA-256 (hex) of the hub's TLS certificate, pinned at enrolment.
     pub tls_sha256: Option<String>,
+    /// Other addresses of the same hub, tried in turn after `url`.
+    pub also: Vec<String>,
 }
 
 const HUB_CERT: &str = "hub.tls_cert";
@@ -29,10 +31,14 @@ impl Store {
         Ok(self
             .conn()
             .query_row(
-                "SELECT installation, unit_id, hub_url, hub_tls_sha256 FROM peers WHERE role = 'upper'
+                "SELECT installation, unit_id, hub_url, hub_tls_sha256, hub_also FROM peers WHERE role = 'upper'
                  ORDER BY enrolled_at LIMIT 1",
                 [],
-                |r| Ok(UpperHub { installation: r.get(0)?, unit_id: r.get(1)?, url: r.get(2)?, tls_sha256: r.get(3)? }),
+                |r| {
+                    let also: Option<String> = r.get(4)?;
+                    let also = also.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+                    Ok(UpperHub { installation: r.get(0)?, unit_id: r.get(1)?, url: r.get(2)?, tls_sha256: r.get(3)?, also })
+                },
             )
             .optional()?)
     }

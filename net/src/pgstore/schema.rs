@@ -118,6 +118,31 @@ pub const MIGRATIONS: &[&str] = &[
         payload     bytea NOT NULL
     );
     CREATE INDEX inbox_pending ON inbox (seq) WHERE state = 'pending';
+
+    -- What analysts read (docs/national.md, "Reading the data"): the read-only role gets these views
+    -- only. Records whose create has not arrived yet, and deleted ones, are left out.
+    CREATE SCHEMA reporting;
+    CREATE VIEW reporting.units AS
+        SELECT id, body->>'code' AS code, body->>'name' AS name, body->>'level' AS level,
+               body->>'parent_id' AS parent_id, body->>'successor_id' AS successor_id,
+               body->>'change' AS change, body->>'valid_from' AS valid_from, body->>'valid_to' AS valid_to,
+               (body->>'member_count')::bigint AS member_count
+        FROM records WHERE kind = 'unit' AND NOT deleted;
+    CREATE VIEW reporting.events AS
+        SELECT id, owner_unit AS unit_id, title, left(start, 10)::date AS day, start AS start_at,
+               subtype AS event_type, mode, status, members, non_members, others, male, female,
+               unique_reached, connection_points, posts, views, interactions, opinions, link_id AS plan_id
+        FROM records WHERE kind = 'event' AND complete AND NOT deleted;
+    CREATE VIEW reporting.records AS
+        SELECT id, kind, owner_unit AS unit_id, title, left(start, 10) AS start_day, left("end", 10) AS end_day,
+               status, subtype, created_at, updated_at, body
+        FROM records WHERE complete AND NOT deleted;
+    -- Unique members reached, per unit and year: the largest figure among the unit's events done that
+    -- year — never a sum across events (the same members come back session after session).
+    CREATE VIEW reporting.unique_reach AS
+        SELECT owner_unit AS unit_id, left(start, 4)::int AS year, max(unique_reached) AS unique_members_reached
+        FROM records WHERE kind = 'event' AND complete AND NOT deleted AND status = 'done'
+        GROUP BY owner_unit, left(start, 4);
     CREATE TABLE files (
         sha256     text PRIMARY KEY,
         media_type text NOT NULL,
