@@ -402,7 +402,7 @@ mod tests {
             assert_eq!(tt02(&s), crate::model::TT02_MEASURE);
             s.conn().execute_batch("UPDATE records SET body = json_set(body, '$.rule.measure', 'members') WHERE json_extract(body, '$.code') = 'TT-02';
                  ALTER TABLE peers DROP COLUMN revoked_at; ALTER TABLE peers DROP COLUMN revoked_after;
-                 ALTER TABLE peers DROP COLUMN last_contact;
+                 ALTER TABLE peers DROP COLUMN last_contact; ALTER TABLE peers DROP COLUMN hub_also;
                  DROP TABLE files; DROP TABLE file_refs; DROP TABLE file_outbox; DROP TABLE file_parts; PRAGMA user_version = 7;").unwrap();
         }
         let s = Store::open_test(&path);
