@@ -102,7 +102,8 @@ pub const MIGRATIONS: &[&str] = &[
         connection_points bigint, posts bigint, views bigint, interactions bigint, opinions bigint
     );
     CREATE INDEX records_kind_start ON records (kind, start) WHERE NOT deleted;
-    CREATE INDEX records_kind_owner ON records (kind, owner_unit) WHERE NOT deleted;
+    -- a unit's (a province's) records of a period: reports read only its own
+    CREATE INDEX records_kind_owner_start ON records (kind, owner_unit, start) WHERE NOT deleted;
     CREATE INDEX records_unit_parent ON records ((body->>'parent_id')) WHERE kind = 'unit';
     CREATE TABLE inbox (
         seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
