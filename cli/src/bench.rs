@@ -33,6 +33,29 @@ fn report(name: &str, r: (Duration, Duration, usize)) {
     );
 }
 
+/// `sotay bench --store URL`: the national hub's reports over PostgreSQL as the window makes them, over one
+/// connection kept open: the whole country's year 2025, a province's quarter (the first province by
+/// code) and the overview's twelve months.
+pub fn national(url: &str, runs: usize) -> Result<(), sotay_net::error::NetError> {
+    use sotay_core::report::{monthly_series_from, period_report_from, ReportSource, Structure};
+    let src = sotay_net::pgstore::report::PgReport::open(url)?;
+    let root = src.hub_unit()?;
+    let code = |b: &serde_json::Value| b.get("code").and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
+    let province = src
+        .units()?
+        .into_iter()
+        .filter(|(_, b)| b.get("parent_id").and_then(serde_json::Value::as_str) == Some(root.as_str()))
+        .min_by_key(|(_, b)| code(b));
+    let (year, quarter) = (Period::parse("2025")?, Period::parse("2025Q2")?);
+    report("national: year 2025", time(runs, || Ok(period_report_from(&src, &root, &year, Structure::Today)?.rows.len()))?);
+    if let Some((id, body)) = province {
+        let name = format!("province {}: 2025Q2", code(&body));
+        report(&name, time(runs, || Ok(period_report_from(&src, &id, &quarter, Structure::Today)?.rows.len()))?);
+    }
+    report("national: the 12 months of 2025 (chart)", time(runs.div_ceil(3), || Ok(monthly_series_from(&src, &root, 2025)?.len()))?);
+    Ok(())
+}
+
 pub fn run(store: &Store, runs: usize) -> Result<(), Error> {
     let inst = store.require_installation()?;
     let mut all = ListQuery::new(Kind::Event);

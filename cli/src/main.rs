@@ -395,6 +395,10 @@ enum Command {
         /// With --plain-too: bundles addressed to this installation, imported into both copies
         #[arg(long, num_args = 1.., requires = "plain_too")]
         import: Vec<PathBuf>,
+        /// The national reports over this PostgreSQL database instead, as the window makes them (one
+        /// connection kept open): the year 2025 of the whole country and a province's quarter
+        #[arg(long, env = "SOTAY_HUB_STORE", conflicts_with_all = ["docs", "plain_too"])]
+        store: Option<String>,
     },
 }
 
@@ -440,6 +444,13 @@ enum HubAction {
     /// certificate, peers and everything it holds. Run again after enrolling another unit: the new peers
     /// (and revocations) are brought, the rest stays as the hubs made it
     Adopt {
+        /// postgresql://user@host:port/database
+        #[arg(long, env = "SOTAY_HUB_STORE")]
+        store: String,
+    },
+    /// Check the PostgreSQL hub: every record recomputed from its change log (in a transaction rolled
+    /// back) and compared with what the hubs wrote; the records that differ are listed
+    Check {
         /// postgresql://user@host:port/database
         #[arg(long, env = "SOTAY_HUB_STORE")]
         store: String,
@@ -646,6 +657,12 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
         let report = net_cmd::national_report(url, unit.as_deref(), &period, structure)?;
         return Ok(print_cmd::report(&report, *json, xlsx.as_deref(), csv.as_deref(), lang)?);
     }
+    if let Command::Hub { action: HubAction::Check { store: url } } = &cli.command {
+        return Ok(net_cmd::hub_check(url, lang)?);
+    }
+    if let Command::Bench { runs, store: Some(url), .. } = &cli.command {
+        return Ok(bench::national(url, *runs)?);
+    }
     if let Command::Serve { listen, max_body_mb, rate, max_connections, request_timeout, log, store: Some(url), status } = &cli.command {
         let opts = net_cmd::ServeOptions { listen: listen.clone(), max_body_mb: *max_body_mb, rate: *rate, max_connections: *max_connections, request_timeout: *request_timeout, log: *log };
         return net_cmd::serve_pg(url, status.as_deref(), opts, lang);
@@ -766,7 +783,7 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
             store.dump(&mut out)?;
             std::io::Write::flush(&mut out).map_err(|e| Error::Io { path: "(stdout)".into(), source: e })?;
         }
-        Command::Bench { runs, docs: None, plain_too: true, import } => bench::compare_plain(&store, runs, &import)?,
+        Command::Bench { runs, docs: None, plain_too: true, import, .. } => bench::compare_plain(&store, runs, &import)?,
         Command::Bench { runs, docs: None, .. } => bench::run(&store, runs)?,
         Command::Bench { runs, docs: Some(event), .. } => bench::docs(&store, &event, runs)?,
         Command::Keys => sync_cmd::keys(&store, lang)?,
@@ -791,6 +808,7 @@ fn run(cli: Cli) -> Result<(), sotay_net::NetError> {
             print_cmd::report(&report, json, xlsx.as_deref(), csv.as_deref(), lang)?
         }
         Command::Hub { action: HubAction::Adopt { store: url } } => net_cmd::adopt(&mut store, &url, lang)?,
+        Command::Hub { action: HubAction::Check { store: url } } => net_cmd::hub_check(&url, lang)?,
         Command::Serve { listen, max_body_mb, rate, max_connections, request_timeout, log, .. } => {
             net_cmd::serve(store, net_cmd::ServeOptions { listen, max_body_mb, rate, max_connections, request_timeout, log }, lang)?
         }

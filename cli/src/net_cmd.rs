@@ -79,6 +79,30 @@ pub fn national_report(url: &str, unit: Option<&str>, period: &sotay_core::Perio
     Ok(sotay_core::report::period_report_from(&src, &root, period, structure)?)
 }
 
+/// `sotay hub check`: every record of the national database recomputed from its log and compared with
+/// what the hubs wrote; an error (and the records listed) if any differs.
+pub fn hub_check(url: &str, lang: Lang) -> Result<(), NetError> {
+    let rt = tokio_runtime()?;
+    let off = rt.block_on(async {
+        let hub = sotay_net::pgstore::hub::PgHub::load(sotay_net::pgstore::PgStore::open(url).await?).await?;
+        hub.records_off_their_log().await
+    })?;
+    if off.is_empty() {
+        match lang {
+            Lang::Vi => println!("mọi bản ghi khớp với nhật ký thay đổi của nó"),
+            _ => println!("every record is what its change log makes of it"),
+        }
+        return Ok(());
+    }
+    for id in &off {
+        println!("{id}");
+    }
+    Err(NetError::Core(sotay_core::Error::Integrity(match lang {
+        Lang::Vi => format!("{} bản ghi khác với nhật ký thay đổi của nó", off.len()),
+        _ => format!("{} record(s) differ from their change log", off.len()),
+    })))
+}
+
 /// `sotay hub adopt`: this installation's hub taken over into PostgreSQL.
 pub fn adopt(store: &mut Store, url: &str, lang: Lang) -> Result<(), NetError> {
     // The TLS identity is made now if the hub never served: every process will serve this one.

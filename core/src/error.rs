@@ -29,6 +29,10 @@ pub enum Error {
     Io { path: String, source: std::io::Error },
     #[error("integrity check failed: {0}")]
     Integrity(String),
+    /// A source of records other than this store failed (the national hub's PostgreSQL behind a report):
+    /// its own code, and its message already worded in both languages.
+    #[error("{en}")]
+    Source { code: &'static str, vi: String, en: String },
     #[error("{kind} {id} belongs to unit {owner}; only that unit can change it")]
     NotOwner { kind: String, id: String, owner: String },
     /// A record dated after the last day of a unit the level above closed (merged, split, dissolved).
@@ -235,6 +239,7 @@ impl Error {
             Error::Sqlite(_) => "database",
             Error::Io { .. } => "io",
             Error::Integrity(_) => "integrity",
+            Error::Source { code, .. } => code,
             Error::NotOwner { .. } => "not_owner",
             Error::StructureFromAbove { .. } => "structure_from_above",
             Error::UnitEnded { .. } => "unit_ended",

@@ -71,6 +71,7 @@ pub fn field_label(field: &str, lang: Lang) -> String {
         "platform" => ("Nền tảng", "Platform"),
         "summary" => ("Tóm tắt", "Summary"),
         "screenshot_sha256" => ("Mã băm ảnh chụp", "Screenshot hash"),
+        "address" => ("Địa chỉ cơ sở dữ liệu", "Database address"),
         "period_from" => ("Từ ngày", "From"),
         "period_to" => ("Đến ngày", "To"),
         "held_on" => ("Ngày kiểm tra", "Inspection date"),
@@ -246,6 +247,9 @@ pub fn error_message(e: &Error, lang: Lang) -> String {
         Error::Refused { file, refusal } => {
             let why = refusal_text(refusal, lang);
             if vi { format!("Từ chối tệp {file}: {why}; không có gì được ghi") } else { format!("Refused {file}: {why}; nothing was written") }
+        }
+        Error::Source { vi: text_vi, en, .. } => {
+            if vi { text_vi.clone() } else { en.clone() }
         }
         Error::Integrity(what) => {
             if vi { format!("Kiểm tra toàn vẹn thất bại: {what}") } else { format!("Integrity check failed: {what}") }

@@ -297,14 +297,8 @@ impl Store {
 
     /// Each month of `year`: the counted indicators of the unit and its subtree, for charts over time.
     pub fn monthly_series(&self, unit_id: Option<&str>, year: i32) -> Result<Vec<SeriesPoint>> {
-        (1..=12)
-            .map(|m| {
-                let period = Period::parse(&format!("{year}M{m:02}"))?;
-                let r = self.period_report(unit_id, &period)?;
-                let values = r.indicators.iter().filter_map(|l| l.value.map(|v| (l.code.clone(), v))).collect();
-                Ok(SeriesPoint { period, events: r.events, values })
-            })
-            .collect()
+        let inst = self.require_installation()?;
+        monthly_series_from(self, unit_id.unwrap_or(&inst.unit_id), year)
     }
 
     /// The unit whose code is `code` (or whose id is `code`).
@@ -493,6 +487,48 @@ fn plan_targets(src: &dyn ReportSource, unit_id: &str, start: &str, end: &str) -
         }
     }
     Ok(out)
+}
+
+/// Each month of `year` for `root_id`, in today's structure: twelve reports over one reading of the units
+/// and the catalogue (a national database holds thousands of units).
+pub fn monthly_series_from(src: &dyn ReportSource, root_id: &str, year: i32) -> Result<Vec<SeriesPoint>> {
+    let once = ReadOnce { src, units: src.units()?, catalogue: src.catalogue()? };
+    (1..=12)
+        .map(|m| {
+            let period = Period::parse(&format!("{year}M{m:02}"))?;
+            let r = period_report_from(&once, root_id, &period, Structure::Today)?;
+            let values = r.indicators.iter().filter_map(|l| l.value.map(|v| (l.code.clone(), v))).collect();
+            Ok(SeriesPoint { period, events: r.events, values })
+        })
+        .collect()
+}
+
+/// A source whose units and catalogue were read once, for reports made one after another.
+struct ReadOnce<'a> {
+    src: &'a dyn ReportSource,
+    units: Vec<(String, Value)>,
+    catalogue: Vec<Indicator>,
+}
+
+impl ReportSource for ReadOnce<'_> {
+    fn units(&self) -> Result<Vec<(String, Value)>> {
+        Ok(self.units.clone())
+    }
+    fn event_groups(&self, owners: &[String], all_units: usize, start: &str, end_excl: &str) -> Result<Vec<EventGroup>> {
+        self.src.event_groups(owners, all_units, start, end_excl)
+    }
+    fn other_groups(&self, owners: &[String], start: &str, end_excl: &str) -> Result<Vec<OtherGroup>> {
+        self.src.other_groups(owners, start, end_excl)
+    }
+    fn evidence(&self, start: &str, end_excl: &str) -> Result<Vec<EvidenceEvent>> {
+        self.src.evidence(start, end_excl)
+    }
+    fn plans(&self, unit_id: &str, start: &str, end: &str) -> Result<Vec<(Value, bool)>> {
+        self.src.plans(unit_id, start, end)
+    }
+    fn catalogue(&self) -> Result<Vec<Indicator>> {
+        Ok(self.catalogue.clone())
+    }
 }
 
 /// The report of `root_id` for `period`, laid out in the given structure, from any store.

@@ -185,6 +185,29 @@ fn two_hub_processes_apply_every_change_exactly_once_and_one_killed_mid_apply_lo
         let origin = seed.installation.origin;
         assert_eq!(count(&pg, &format!("SELECT max(head) FROM origin_heads WHERE origin = '{origin}'")), seed.installation.last_seq);
     }
+    // Every record written whole from its create is what the recompute from its log would make of it.
+    let off = runtime().block_on(async { PgHub::load(PgStore::open(&url).await?).await?.records_off_their_log().await }).unwrap();
+    assert!(off.is_empty(), "{} records differ from their log, e.g. {:?}", off.len(), off.first());
+    // Edits and a deletion — records the hub holds already — are recomputed from the log.
+    let edited = &lowers[1];
+    let event = |title: &str, members: u32| format!(r#"{{"title": "{title}", "start_at": "2025-08-01T08:00", "participants": {{"members": {members}}}}}"#);
+    let events: Vec<String> = (0..4)
+        .map(|i| sotay_tests::support::added_id(&ok(sotay(edited, &["add", "event", "--json", "-"], Some(&event(&format!("Buổi {i}"), 20)))).stdout))
+        .collect();
+    push_to(edited, &url_b).expect("the new events go up");
+    for id in &events[..3] {
+        ok(sotay(edited, &["edit", "event", id, "--json", "-"], Some(&event("Sửa sau khi gửi", 7))));
+    }
+    ok(sotay(edited, &["delete", "event", &events[3]], None));
+    push_to(edited, &url_b).expect("the edits go up");
+    let edits_in = || count(&pg, "SELECT count(*) FROM records WHERE body->>'title' = 'Sửa sau khi gửi'") == 3;
+    assert!(wait_until(Duration::from_secs(60), edits_in), "the edits applied: {}", b.stderr());
+    assert!(wait_until(Duration::from_secs(60), || count(&pg, &format!("SELECT count(*) FROM records WHERE id = '{}' AND deleted", events[3])) == 1));
+    assert_eq!(count(&pg, &format!("SELECT sum(members) FROM records WHERE id IN ('{}', '{}', '{}')", events[0], events[1], events[2])), 21);
+    let off = runtime().block_on(async { PgHub::load(PgStore::open(&url).await?).await?.records_off_their_log().await }).unwrap();
+    assert!(off.is_empty(), "{} records differ from their log after the edits, e.g. {:?}", off.len(), off.first());
+    let total: i64 = lowers.iter().map(|l| open(l).hub_seed().unwrap().installation.last_seq).sum();
+
     // Both processes applied; the bundle A was killed over was applied by B.
     let appliers = count(&pg, "SELECT count(DISTINCT claimed_by) FROM inbox");
     assert_eq!(appliers, 2, "both processes applied bundles");

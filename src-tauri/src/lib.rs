@@ -6,6 +6,7 @@ pub mod agent;
 mod enrol;
 mod evidence;
 mod lock;
+mod national;
 mod print;
 mod restore;
 mod structure;
@@ -34,6 +35,8 @@ pub struct AppState {
     /// When closing was last held back to ask: a second try soon after closes whatever the page says,
     /// so that a page that cannot answer never keeps the window open.
     close_held_at: Mutex<Option<std::time::Instant>>,
+    /// The national hub's database, when the overview reads from it instead of this computer's store.
+    national: national::National,
 }
 
 impl AppState {
@@ -47,6 +50,7 @@ impl AppState {
             db_path,
             unsaved: std::sync::atomic::AtomicBool::new(false),
             close_held_at: Mutex::new(None),
+            national: Default::default(),
         }
     }
 
@@ -207,23 +211,72 @@ fn delete_record(app: tauri::AppHandle<impl tauri::Runtime>, state: State<'_, Ap
     Ok(())
 }
 
-/// The period report of a unit (its subtree, a row per unit under it) for the dashboard's charts.
+/// Where the overview reads from: `None` for this computer's store, or the national database's address
+/// when the page asks for `source = "national"`.
+fn source_address(state: &AppState, source: Option<&str>) -> Result<Option<String>, WireError> {
+    match source {
+        None | Some("local") => Ok(None),
+        Some("national") => match state.with(|s| national::saved_address(s))? {
+            Some(address) => Ok(Some(address)),
+            None => Err(WireError::from_core(&Error::invalid("address", sotay_core::Problem::Required), state.lang())),
+        },
+        Some(other) => Err(WireError::from_core(&Error::invalid("source", sotay_core::Problem::BadValue(other.to_string())), state.lang())),
+    }
+}
+
+/// The period report of a unit (its subtree, a row per unit under it) for the dashboard's charts, from
+/// this computer's store or the national database.
 #[tauri::command(async)]
-fn report(state: State<'_, AppState>, period: String, unit_id: Option<String>, structure: Option<String>) -> Result<Value, WireError> {
-    state.with(|s| {
-        let period = Period::parse(&period)?;
-        let structure = match structure.as_deref() {
-            None => Structure::Today,
-            Some(v) => Structure::parse(v).ok_or_else(|| Error::invalid("structure", sotay_core::Problem::BadValue(v.to_string())))?,
-        };
-        Ok(serde_json::to_value(s.period_report_in(unit_id.as_deref(), &period, structure)?).unwrap_or_default())
-    })
+fn report(state: State<'_, AppState>, period: String, unit_id: Option<String>, structure: Option<String>, source: Option<String>) -> Result<Value, WireError> {
+    let lang = state.lang();
+    let period = Period::parse(&period).map_err(|e| WireError::from_core(&e, lang))?;
+    let structure = match structure.as_deref() {
+        None => Structure::Today,
+        Some(v) => Structure::parse(v).ok_or_else(|| WireError::from_core(&Error::invalid("structure", sotay_core::Problem::BadValue(v.to_string())), lang))?,
+    };
+    match source_address(&state, source.as_deref())? {
+        Some(address) => state.national.report(&address, lang, unit_id, &period, structure),
+        None => state.with(|s| Ok(serde_json::to_value(s.period_report_in(unit_id.as_deref(), &period, structure)?).unwrap_or_default())),
+    }
 }
 
 /// Each month of a year, for the dashboard's chart over time.
 #[tauri::command(async)]
-fn report_series(state: State<'_, AppState>, year: i32, unit_id: Option<String>) -> Result<Value, WireError> {
-    state.with(|s| Ok(serde_json::to_value(s.monthly_series(unit_id.as_deref(), year)?).unwrap_or_default()))
+fn report_series(state: State<'_, AppState>, year: i32, unit_id: Option<String>, source: Option<String>) -> Result<Value, WireError> {
+    match source_address(&state, source.as_deref())? {
+        Some(address) => state.national.series(&address, state.lang(), unit_id, year),
+        None => state.with(|s| Ok(serde_json::to_value(s.monthly_series(unit_id.as_deref(), year)?).unwrap_or_default())),
+    }
+}
+
+/// The national database the overview may read from: its address without the password, if one is saved.
+#[tauri::command(async)]
+fn national_source(state: State<'_, AppState>) -> Result<Value, WireError> {
+    let address = state.with(|s| national::saved_address(s))?;
+    Ok(json!({"address": address.as_deref().map(national::without_password)}))
+}
+
+/// Connects to the national database at `address` and, if it holds a national hub, keeps the address
+/// (in the encrypted store); the hub's unit and the units under it.
+#[tauri::command(async)]
+fn national_connect(state: State<'_, AppState>, address: String) -> Result<Value, WireError> {
+    let units = state.national.connect(&address, state.lang())?;
+    state.with(|s| s.set_setting(national::ADDRESS_SETTING, address.trim()))?;
+    Ok(units)
+}
+
+/// Forgets the national database: the overview reads this computer's store only.
+#[tauri::command(async)]
+fn national_forget(state: State<'_, AppState>) -> Result<(), WireError> {
+    state.national.forget();
+    state.with(|s| s.set_setting(national::ADDRESS_SETTING, ""))
+}
+
+/// The national hub's unit and the units directly under it, for the overview's unit list.
+#[tauri::command(async)]
+fn national_units(state: State<'_, AppState>) -> Result<Value, WireError> {
+    let address = source_address(&state, Some("national"))?.unwrap_or_default();
+    state.national.units(&address, state.lang())
 }
 
 #[tauri::command(async)]
@@ -407,6 +460,10 @@ pub fn builder<R: tauri::Runtime>() -> tauri::Builder<R> {
         delete_record,
         report,
         report_series,
+        national_source,
+        national_connect,
+        national_forget,
+        national_units,
         structure::restructure_preview,
         structure::restructure_apply,
         structure::restructure_undo,

@@ -174,7 +174,7 @@ impl PgServe {
             .env_remove("SOTAY_PASSPHRASE")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::inherit())
             .spawn()
             .expect("sotay serve starts");
         let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();

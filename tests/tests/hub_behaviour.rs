@@ -56,7 +56,15 @@ impl Hub {
     fn settle(&self) {
         match &self.status {
             None => sotay_tests::network::applied(&self.national),
-            Some(status) => assert!(wait_until(Duration::from_secs(60), || http_get_json(status)["pending_bundles"] == 0), "the inbox emptied"),
+            Some(status) => {
+                assert!(wait_until(Duration::from_secs(60), || http_get_json(status)["pending_bundles"] == 0), "the inbox emptied");
+                // Whichever way each record was written (whole from its create, or recomputed from its
+                // log), it is what its log makes of it.
+                let url = self.store.as_deref().unwrap_or_default();
+                let check = sotay(&self.national, &["--lang", "en", "hub", "check", "--store", url], None);
+                assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+                assert!(check.stdout.contains("every record is what its change log makes of it"), "{}", check.stdout);
+            }
         }
     }
 

@@ -59,13 +59,23 @@ export const deleteRecord = (kind, id) => call('delete_record', { kind, id });
 /** Choices for forms, always as { units: [{id, name, code}], plans: [{id, title, number}],
  *  indicators: [{code, name}], enums }: the store may label every choice `label` (see options.rs). */
 /** The period report: { unit, period, events, participants, indicators: [...], rows: [{ name, values }] }. */
-export async function report(period, unitId, structure) {
+export async function report(period, unitId, structure, source) {
   const args = { period };
   if (unitId) args.unitId = unitId;
   if (structure) args.structure = structure;
+  if (source) args.source = source;
   const r = (await call('report', args)) || {};
   return { ...r, indicators: arr(r.indicators), rows: arr(r.rows) };
 }
+
+// ---------- the national hub's database (a read replica), which the overview may read instead ----------
+
+/** { address } — the saved address without its password, or null. */
+export const nationalSource = () => call('national_source', {});
+/** Connects and saves the address: { unit: {id, name}, units: [{id, name}] } (the hub's unit first). */
+export const nationalConnect = (address) => call('national_connect', { address });
+export const nationalForget = () => call('national_forget', {});
+export const nationalUnits = () => call('national_units', {});
 
 // ---------- the structure under this unit (the merge wizard) and the official lists ----------
 
@@ -77,9 +87,10 @@ export const restructureLast = () => call('restructure_last', {});
 export const officialUnits = (query) => call('official_units', { query });
 
 /** The twelve months of `year`: [{ period, events, values: { code: value } }]. */
-export async function reportSeries(year, unitId) {
+export async function reportSeries(year, unitId, source) {
   const args = { year };
   if (unitId) args.unitId = unitId;
+  if (source) args.source = source;
   return arr(await call('report_series', args));
 }
 

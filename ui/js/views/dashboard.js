@@ -1,5 +1,7 @@
 // The overview: headline numbers and one row per indicator for a period (the `report` command): this or
-// last month, quarter, half, nine months, year, or any two dates.
+// last month, quarter, half, nine months, year, or any two dates. At the top of the tree (the Central
+// Committee's installation) it may read the national hub's database instead of this computer's store
+// (the `national_*` commands): the same report, the whole country's figures.
 
 import * as ipc from '../ipc.js';
 import { h, replace, markFieldError, clearFieldError } from '../dom.js';
@@ -10,7 +12,7 @@ import { dateInput, dateControl, readDateValue } from '../fields.js';
 import { columnChart, barList } from '../charts.js';
 
 // Kept while the app runs, so coming back shows the same period and unit.
-const state = { period: null, unitId: null, indicator: 'TT-02' };
+const state = { period: null, unitId: null, indicator: 'TT-02', source: 'local' };
 
 // Which tree the report is laid out in; the print centre reads the same choice.
 export const STRUCTURE_KEY = 'sotay.report.structure';
@@ -38,6 +40,11 @@ export async function render(root, params, app) {
     applyBtn);
 
   const unitSel = h('select', { id: 'dash-unit', name: 'unit_id' });
+  const own = app.status && app.status.unit;
+  // Only the top of the tree reads the national database; a saved address keeps the choice anywhere.
+  let nationalAddress = null;
+  try { nationalAddress = (await ipc.nationalSource()).address || null; } catch (err) { if (app.handleGlobalError(err)) return null; }
+  const national = nationalSource(own, nationalAddress);
   const structureSel = h('select', { id: 'dash-structure', name: 'structure' },
     h('option', { value: 'today', text: t('report.structure.today') }),
     h('option', { value: 'as-it-was', text: t('report.structure.as_it_was') }));
@@ -78,10 +85,12 @@ export async function render(root, params, app) {
     h('div', { class: 'view-head' },
       h('div', null, h('h1', { text: t('dash.title') }), unitName),
       h('div', { class: 'controls' },
+        national.control,
         h('label', { class: 'inline' }, h('span', { text: t('dash.period') }), periodSel),
         h('label', { class: 'inline' }, h('span', { text: t('dash.unit') }), unitSel),
         h('label', { class: 'inline' }, h('span', { text: t('report.structure') }), structureSel),
         printBtn)),
+    national.box,
     customBox,
     range,
     bannerBox,
@@ -92,17 +101,40 @@ export async function render(root, params, app) {
     h('div', { class: 'table-wrap' }, table),
     charts);
 
-  const own = app.status && app.status.unit;
+  const fillUnits = async () => {
+    unitSel.replaceChildren();
+    if (state.source === 'national') {
+      const r = await ipc.nationalUnits();
+      for (const u of r.units || []) unitSel.appendChild(h('option', { value: u.id, text: u.name }));
+      if (![...unitSel.options].some((o) => o.value === state.unitId)) state.unitId = r.unit && r.unit.id;
+      unitSel.value = state.unitId || unitSel.value;
+      return;
+    }
+    try {
+      const opts = await app.getOptions();
+      const units = opts.units || [];
+      for (const u of units) unitSel.appendChild(h('option', { value: u.id, text: u.name }));
+      if (!units.length && own) unitSel.appendChild(h('option', { value: own.id, text: own.name }));
+    } catch (err) {
+      if (app.handleGlobalError(err)) throw err;
+      if (own) unitSel.appendChild(h('option', { value: own.id, text: own.name }));
+    }
+    if (![...unitSel.options].some((o) => o.value === state.unitId)) state.unitId = null;
+    unitSel.value = state.unitId || (own && own.id) || unitSel.value;
+  };
   try {
-    const opts = await app.getOptions();
-    const units = opts.units || [];
-    for (const u of units) unitSel.appendChild(h('option', { value: u.id, text: u.name }));
-    if (!units.length && own) unitSel.appendChild(h('option', { value: own.id, text: own.name }));
+    await fillUnits();
   } catch (err) {
     if (app.handleGlobalError(err)) return null;
-    if (own) unitSel.appendChild(h('option', { value: own.id, text: own.name }));
+    // The national database is not reachable now: back to this computer's figures, saying why.
+    state.source = 'local';
+    national.sourceSel.value = 'local';
+    await fillUnits().catch(() => {});
+    bannerBox.replaceChildren(h('div', { class: 'banner error', role: 'alert', text: app.errorText(err) }));
   }
-  unitSel.value = state.unitId || (own && own.id) || unitSel.value;
+  // The print centre prints this computer's report only.
+  const showPrint = () => { printBtn.hidden = state.source === 'national'; };
+  showPrint();
 
   let seq = 0;
   const load = async () => {
@@ -111,7 +143,7 @@ export async function render(root, params, app) {
     bannerBox.replaceChildren();
     try {
       // One report gives the table, the headline figures and the per-unit chart; the months come apart.
-      const report = await ipc.report(state.period, unitSel.value || null, structureSel.value);
+      const report = await ipc.report(state.period, unitSel.value || null, structureSel.value, state.source);
       if (mine !== seq) return;
       const d = {
         period: report.period, unit: report.unit, events: report.events, participants: report.participants,
@@ -120,7 +152,7 @@ export async function render(root, params, app) {
       };
       show(d);
       const year = Number(String(state.period).slice(0, 4));
-      const series = await ipc.reportSeries(year, unitSel.value || null);
+      const series = await ipc.reportSeries(year, unitSel.value || null, state.source);
       if (mine !== seq) return;
       chartData = { d, report, series, year };
       drawCharts();
@@ -197,8 +229,98 @@ export async function render(root, params, app) {
     try { window.sessionStorage.setItem(STRUCTURE_KEY, structureSel.value); } catch (_) { /* kept for this screen only */ }
     load();
   });
+  national.onChange(async (source, err) => {
+    if (err) { bannerBox.replaceChildren(h('div', { class: 'banner error', role: 'alert', text: app.errorText(err) })); return; }
+    root.dataset.loading = 'true';
+    state.source = source;
+    root.dataset.source = source;
+    try {
+      await fillUnits();
+    } catch (e) {
+      if (app.handleGlobalError(e)) return;
+      // Not reachable: this computer's figures stay, and the banner says why.
+      state.source = 'local';
+      root.dataset.source = 'local';
+      national.sourceSel.value = 'local';
+      await fillUnits().catch(() => {});
+      showPrint();
+      await load();
+      bannerBox.replaceChildren(h('div', { class: 'banner error', role: 'alert', text: app.errorText(e) }));
+      return;
+    }
+    showPrint();
+    load();
+  });
+  root.dataset.source = state.source;
   await load();
   return null;
+}
+
+/** The "Nguồn số liệu" choice and the box where the national database's address is given. Returns
+ *  { control, box, sourceSel, onChange(fn) }; `fn(source, error)` runs when the source changes. */
+function nationalSource(own, savedAddress) {
+  let address = savedAddress;
+  const atTop = own && !own.parent_id;
+  const sourceSel = h('select', { id: 'dash-source', name: 'source' });
+  const addressIn = h('input', { id: 'dash-national-address', name: 'address', type: 'text', spellcheck: 'false',
+    autocomplete: 'off', placeholder: 'postgresql://nguoi-doc@may-chu:5432/sotay', class: 'wide' });
+  const connectBtn = h('button', { type: 'button', id: 'dash-national-connect', class: 'primary', text: t('national.connect') });
+  const forgetBtn = h('button', { type: 'button', id: 'dash-national-forget', text: t('national.forget') });
+  const saved = h('p', { id: 'dash-national-saved', class: 'muted' });
+  const box = h('div', { id: 'dash-national', class: 'card national-box', hidden: true },
+    h('label', { for: 'dash-national-address', text: t('national.address') }),
+    addressIn,
+    h('p', { class: 'muted', text: t('national.hint') }),
+    saved,
+    h('div', { class: 'actions' }, connectBtn, forgetBtn));
+  let changed = () => {};
+  const paint = () => {
+    const keep = state.source === 'national' && address ? 'national' : 'local';
+    state.source = keep;
+    sourceSel.replaceChildren(h('option', { value: 'local', text: t('national.local') }));
+    if (address) sourceSel.appendChild(h('option', { value: 'national', text: t('national.national') }));
+    sourceSel.appendChild(h('option', { value: 'setup', text: t('national.setup') }));
+    sourceSel.value = keep;
+    saved.textContent = address ? t('national.saved', { address }) : '';
+    forgetBtn.hidden = !address;
+  };
+  paint();
+  sourceSel.addEventListener('change', () => {
+    box.hidden = sourceSel.value !== 'setup';
+    if (sourceSel.value === 'setup') { addressIn.focus(); return; }
+    changed(sourceSel.value);
+  });
+  connectBtn.addEventListener('click', async () => {
+    clearFieldError(addressIn);
+    connectBtn.disabled = true;
+    try {
+      await ipc.nationalConnect(addressIn.value);
+      const r = await ipc.nationalSource();
+      address = r.address;
+      addressIn.value = '';
+      state.source = 'national';
+      box.hidden = true;
+      paint();
+      changed('national');
+    } catch (err) {
+      markFieldError(addressIn, err && err.message ? err.message : String(err));
+    } finally {
+      connectBtn.disabled = false;
+    }
+  });
+  forgetBtn.addEventListener('click', async () => {
+    try {
+      await ipc.nationalForget();
+    } catch (err) { changed(state.source, err); return; }
+    address = null;
+    state.source = 'local';
+    box.hidden = true;
+    paint();
+    changed('local');
+  });
+  const control = h('label', { class: 'inline', hidden: !atTop && !address },
+    h('span', { text: t('national.source') }), sourceSel);
+  return { control, box, sourceSel, onChange: (fn) => { changed = fn; } };
 }
 
 function indicatorRow(r) {
