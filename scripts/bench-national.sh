@@ -124,7 +124,7 @@ echo "  a province, 2025 Q2:    $(best $s --lang en report --store "$url" --unit
 echo "  (SQLite hub, same year: $(best $s --db "$root/lite/national.db" --key-file "$root/national.hub-key" --lang en report --period 2025 --json) s)"
 echo "== the same reports as the window makes them (one connection kept open; median and p95 of 10)"
 $s --lang en bench --store "$url" --runs 10
-echo "== sotay hub check (every record recomputed from its log and compared)"
-ct0=$(now); $s --lang en hub check --store "$url"; echo "  ($(echo "$(now) - $ct0" | bc) s)"
 as_pg "$pgbin/psql" -h 127.0.0.1 -p "$port_pg" -U postgres -d national -Atc \
   "SELECT 'database size ' || pg_size_pretty(pg_database_size('national')) || ', events ' || (SELECT count(*) FROM records WHERE kind = 'event')"
+echo "== sotay hub check (every record recomputed from its log and compared)"
+ct0=$(now); $s --lang en hub check --store "$url"; echo "  ($(echo "$(now) - $ct0" | bc) s)"

@@ -52,7 +52,11 @@ impl PgError {
                 format!("Địa chỉ cơ sở dữ liệu không đúng dạng postgresql://người_dùng@máy:cổng/tên_cơ_sở_dữ_liệu ({detail})")
             }
             PgError::Unreachable { target, detail } => {
-                format!("Không kết nối được cơ sở dữ liệu {target}: {detail}. Hãy kiểm tra máy chủ PostgreSQL đang chạy, địa chỉ, cổng và quyền đăng nhập (pg_hba.conf)")
+                let why = match reason_vi(detail) {
+                    Some(reason) => format!("{reason} ({detail})"),
+                    None => detail.clone(),
+                };
+                format!("Không kết nối được cơ sở dữ liệu {target}: {why}. Hãy kiểm tra máy chủ PostgreSQL đang chạy, địa chỉ, cổng và quyền đăng nhập (pg_hba.conf)")
             }
             PgError::NewerSchema { found, known } => format!(
                 "Cơ sở dữ liệu do một phiên bản Sổ tay mới hơn thiết lập (lược đồ {found}, chương trình này chỉ biết đến {known}): hãy cập nhật Sổ tay trên máy chủ này; hub chưa chạy"
@@ -65,6 +69,24 @@ impl PgError {
             PgError::Database(detail) => format!("Lỗi cơ sở dữ liệu: {detail}"),
         }
     }
+}
+
+/// The usual reasons a connection fails, said in Vietnamese (the system and the server word them in
+/// English; the original stays beside it for IT staff).
+fn reason_vi(detail: &str) -> Option<&'static str> {
+    let d = detail.to_ascii_lowercase();
+    [
+        ("connection refused", "không có máy chủ nào nhận kết nối ở cổng đó"),
+        ("timed out", "hết thời gian chờ máy chủ trả lời"),
+        ("failed to lookup address", "không tìm thấy máy chủ có tên đó"),
+        ("name or service not known", "không tìm thấy máy chủ có tên đó"),
+        ("password authentication failed", "sai tên đăng nhập hoặc mật khẩu"),
+        ("no pg_hba.conf entry", "máy chủ không cho máy này đăng nhập (pg_hba.conf)"),
+        ("does not exist", "không có người dùng hoặc cơ sở dữ liệu đó trên máy chủ"),
+    ]
+    .iter()
+    .find(|(english, _)| d.contains(english))
+    .map(|(_, vi)| *vi)
 }
 
 impl From<tokio_postgres::Error> for PgError {
@@ -96,4 +118,23 @@ fn io_underneath(e: &tokio_postgres::Error) -> bool {
         source = s.source();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_or_failed_login_is_said_in_vietnamese_with_the_original_beside_it() {
+        let e = PgError::Unreachable { target: "10.0.0.5:5432/sotay".into(), detail: "Connection refused (os error 111)".into() };
+        assert_eq!(
+            e.message(Lang::Vi),
+            "Không kết nối được cơ sở dữ liệu 10.0.0.5:5432/sotay: không có máy chủ nào nhận kết nối ở cổng đó (Connection refused (os error 111)). \
+             Hãy kiểm tra máy chủ PostgreSQL đang chạy, địa chỉ, cổng và quyền đăng nhập (pg_hba.conf)"
+        );
+        let e = PgError::Unreachable { target: "db/sotay".into(), detail: "password authentication failed for user \"doc\"".into() };
+        assert!(e.message(Lang::Vi).contains("sai tên đăng nhập hoặc mật khẩu"));
+        let e = PgError::Unreachable { target: "db/sotay".into(), detail: "something new".into() };
+        assert!(e.message(Lang::Vi).contains(": something new. "));
+    }
 }

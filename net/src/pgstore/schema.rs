@@ -104,6 +104,8 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX records_kind_start ON records (kind, start) WHERE NOT deleted;
     -- a unit's (a province's) records of a period: reports read only its own
     CREATE INDEX records_kind_owner_start ON records (kind, owner_unit, start) WHERE NOT deleted;
+    -- the events with evidence files of a period (a report's evidence annex): few among many
+    CREATE INDEX records_with_files ON records (kind, start) WHERE has_files AND NOT deleted;
     CREATE INDEX records_unit_parent ON records ((body->>'parent_id')) WHERE kind = 'unit';
     CREATE TABLE inbox (
         seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

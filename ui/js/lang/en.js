@@ -585,7 +585,7 @@ export const strings = {
   'national.national': 'National database (read-only)',
   'national.setup': 'Connect the national database…',
   'national.address': 'Address of the national hub\'s database (a read-only replica is best)',
-  'national.hint': 'Your IT staff give you this address (docs/national.md). It is kept encrypted on this computer; nothing is written there.',
+  'national.hint': 'Your IT staff give you this address. It is kept encrypted on this computer; nothing is written there.',
   'national.saved': 'In use: {address}',
   'national.connect': 'Connect',
   'national.forget': 'Disconnect',

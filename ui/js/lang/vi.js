@@ -567,7 +567,7 @@ export const strings = {
   'national.national': 'CSDL quốc gia (chỉ đọc)',
   'national.setup': 'Kết nối CSDL quốc gia…',
   'national.address': 'Địa chỉ cơ sở dữ liệu của hub quốc gia (nên dùng bản sao chỉ đọc)',
-  'national.hint': 'Bộ phận CNTT cấp cho anh/chị địa chỉ này (docs/national.md). Địa chỉ được lưu mã hoá trên máy; chỉ đọc, không ghi gì vào đó.',
+  'national.hint': 'Bộ phận CNTT cấp cho anh/chị địa chỉ này. Địa chỉ được lưu mã hoá trên máy; chỉ đọc, không ghi gì vào đó.',
   'national.saved': 'Đang dùng: {address}',
   'national.connect': 'Kết nối',
   'national.forget': 'Bỏ kết nối',
