@@ -260,6 +260,8 @@ fn national_source(state: State<'_, AppState>) -> Result<Value, WireError> {
 /// (in the encrypted store); the hub's unit and the units under it.
 #[tauri::command(async)]
 fn national_connect(state: State<'_, AppState>, address: String) -> Result<Value, WireError> {
+    // A locked window connects nowhere: the store must be open before anything goes on the network.
+    state.with(|_| Ok(()))?;
     let units = state.national.connect(&address, state.lang())?;
     state.with(|s| s.set_setting(national::ADDRESS_SETTING, address.trim()))?;
     Ok(units)
