@@ -118,7 +118,7 @@ impl National {
 fn root_of(pg: &PgReport, unit_id: Option<String>) -> sotay_core::Result<String> {
     match unit_id.filter(|u| !u.is_empty()) {
         Some(u) => Ok(u),
-        None => pg.hub_unit().map_err(|e| sotay_core::Error::Source { code: e.code(), vi: e.message(Lang::Vi), en: e.message(Lang::En) }),
+        None => Ok(pg.hub_unit()?),
     }
 }
 

@@ -71,6 +71,14 @@ impl PgError {
     }
 }
 
+/// A database failure behind a report (`PgReport`), carried through sotay-core with its message in both
+/// languages.
+impl From<PgError> for sotay_core::Error {
+    fn from(e: PgError) -> Self {
+        sotay_core::Error::Source { code: e.code(), vi: e.message(Lang::Vi), en: e.message(Lang::En) }
+    }
+}
+
 /// The usual reasons a connection fails, said in Vietnamese (the system and the server word them in
 /// English; the original stays beside it for IT staff).
 fn reason_vi(detail: &str) -> Option<&'static str> {

@@ -18,7 +18,7 @@ pub struct PgReport {
 
 fn db(e: impl Into<PgError>) -> Error {
     let e: PgError = e.into();
-    Error::Source { code: e.code(), vi: e.message(sotay_core::Lang::Vi), en: e.message(sotay_core::Lang::En) }
+    e.into()
 }
 
 impl PgReport {
